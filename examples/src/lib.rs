@@ -1,0 +1,1 @@
+//! Runnable examples of the `socketio` framework live under `examples/*/main.rs`.

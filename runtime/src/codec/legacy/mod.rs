@@ -1,0 +1,12 @@
+//! The Socket.IO 0.7–0.9 wire format ("protocol 1"): packets and the
+//! `\u{fffd}`-framed payload of polling transports.
+
+mod error;
+mod packet;
+mod payload;
+mod raw_json;
+
+pub use error::{DecodeError, PayloadError};
+pub use packet::{MessageId, Packet, encode_ack, encode_event, error_code, write_event_data};
+pub use payload::{decode_payload, encode_payload, encode_payload_into, utf16_len};
+pub use raw_json::RawJson;

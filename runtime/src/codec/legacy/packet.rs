@@ -1,0 +1,555 @@
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::error::DecodeError;
+use super::raw_json::RawJson;
+
+/// A message id: `5` asks for a plain receipt, `5+` for an answer with data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MessageId {
+    /// The number.
+    pub id: u64,
+    /// Whether the sender wants the receiver's data back (`+`).
+    pub wants_data: bool,
+}
+
+/// One Socket.IO 0.9 packet: `type:id:endpoint:data`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Packet {
+    /// `0`: close one endpoint, or the whole socket when the endpoint is empty.
+    Disconnect { endpoint: String },
+    /// `1`: connect an endpoint; `1::/chat?x=1` carries its own query.
+    Connect { endpoint: String, query: Option<String> },
+    /// `2`: heartbeat.
+    Heartbeat,
+    /// `3`: a text message.
+    Message {
+        id: Option<MessageId>,
+        endpoint: String,
+        data: String,
+    },
+    /// `4`: a JSON message.
+    Json {
+        id: Option<MessageId>,
+        endpoint: String,
+        data: RawJson,
+    },
+    /// `5`: an event with positional arguments.
+    Event {
+        id: Option<MessageId>,
+        endpoint: String,
+        name: String,
+        args: Vec<RawJson>,
+    },
+    /// `6`: an acknowledgement, with the answer's arguments when data was asked for.
+    Ack {
+        endpoint: String,
+        ack_id: u64,
+        args: Option<Vec<RawJson>>,
+    },
+    /// `7`: an error, `reason[+advice]`.
+    Error {
+        endpoint: String,
+        reason: String,
+        advice: Option<String>,
+    },
+    /// `8`: nothing to say (ends an empty long-poll).
+    Noop,
+}
+
+/// Reason and advice codes of the error packet.
+pub mod error_code {
+    /// Reason: the transport is not supported.
+    pub const TRANSPORT_NOT_SUPPORTED: &str = "0";
+    /// Reason: the client has no session (handshake again).
+    pub const CLIENT_NOT_HANDSHAKEN: &str = "1";
+    /// Reason: refused (an endpoint's open hook said no).
+    pub const UNAUTHORIZED: &str = "2";
+    /// Advice: reconnect.
+    pub const ADVICE_RECONNECT: &str = "0";
+}
+
+#[derive(Deserialize)]
+struct EventData<'a> {
+    #[serde(borrow)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    args: Option<&'a RawValue>,
+}
+
+fn invalid(error: serde_json::Error) -> DecodeError {
+    DecodeError::InvalidJson(error.to_string())
+}
+
+fn raw(text: &str) -> Result<RawJson, DecodeError> {
+    RawJson::from_string(text.to_owned()).map_err(invalid)
+}
+
+/// The elements of a JSON array, each with its exact text.
+fn raw_elements(text: &str) -> Result<Vec<RawJson>, DecodeError> {
+    let elements: Vec<&RawValue> = serde_json::from_str(text).map_err(invalid)?;
+    elements.into_iter().map(|e| raw(e.get())).collect()
+}
+
+fn parse_id(text: &str) -> Result<Option<MessageId>, DecodeError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let (digits, wants_data) = match text.strip_suffix('+') {
+        Some(digits) => (digits, true),
+        None => (text, false),
+    };
+    parse_number(digits)
+        .map(|id| Some(MessageId { id, wants_data }))
+        .ok_or_else(|| DecodeError::BadId(text.to_owned()))
+}
+
+fn parse_number(digits: &str) -> Option<u64> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+impl Packet {
+    /// Decodes one packet. Never panics; malformed input is a typed error.
+    pub fn decode(input: &str) -> Result<Packet, DecodeError> {
+        let mut parts = input.splitn(4, ':');
+        let kind = parts.next().unwrap_or_default();
+        let (Some(id), Some(endpoint)) = (parts.next(), parts.next()) else {
+            return Err(DecodeError::MissingSeparator);
+        };
+        let data = parts.next();
+        let endpoint = endpoint.to_owned();
+        let id = parse_id(id)?;
+        Ok(match kind {
+            "0" => Packet::Disconnect { endpoint },
+            "1" => match endpoint.split_once('?') {
+                Some((path, query)) => Packet::Connect {
+                    endpoint: path.to_owned(),
+                    query: Some(query.to_owned()),
+                },
+                None => Packet::Connect { endpoint, query: None },
+            },
+            "2" => Packet::Heartbeat,
+            "3" => Packet::Message {
+                id,
+                endpoint,
+                data: data.unwrap_or_default().to_owned(),
+            },
+            "4" => Packet::Json {
+                id,
+                endpoint,
+                data: raw(data.unwrap_or_default())?,
+            },
+            "5" => {
+                let event: EventData<'_> = serde_json::from_str(data.unwrap_or_default()).map_err(invalid)?;
+                let name = event.name.ok_or(DecodeError::EventWithoutName)?;
+                let name: String = serde_json::from_str(name.get()).map_err(|_| DecodeError::EventWithoutName)?;
+                let args = match event.args.map(RawValue::get) {
+                    None | Some("null") => Vec::new(),
+                    Some(args) if args.starts_with('[') => raw_elements(args)?,
+                    Some(single) => vec![raw(single)?],
+                };
+                Packet::Event {
+                    id,
+                    endpoint,
+                    name,
+                    args,
+                }
+            }
+            "6" => {
+                let data = data.unwrap_or_default();
+                let (ack_id, args) = match data.split_once('+') {
+                    Some((ack_id, args)) => (ack_id, Some(raw_elements(args)?)),
+                    None => (data, None),
+                };
+                let ack_id = parse_number(ack_id).ok_or_else(|| DecodeError::BadAckId(ack_id.to_owned()))?;
+                Packet::Ack { endpoint, ack_id, args }
+            }
+            "7" => {
+                let data = data.unwrap_or_default();
+                match data.split_once('+') {
+                    Some((reason, advice)) => Packet::Error {
+                        endpoint,
+                        reason: reason.to_owned(),
+                        advice: Some(advice.to_owned()),
+                    },
+                    None => Packet::Error {
+                        endpoint,
+                        reason: data.to_owned(),
+                        advice: None,
+                    },
+                }
+            }
+            "8" => Packet::Noop,
+            other => return Err(DecodeError::BadType(other.to_owned())),
+        })
+    }
+
+    /// Encodes the packet.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Encodes the packet at the end of `out`.
+    pub fn encode_into(&self, out: &mut String) {
+        match self {
+            Packet::Disconnect { endpoint } => head(out, '0', None, endpoint),
+            Packet::Connect { endpoint, query } => {
+                head(out, '1', None, endpoint);
+                if let Some(query) = query {
+                    out.push('?');
+                    out.push_str(query);
+                }
+            }
+            Packet::Heartbeat => out.push_str("2::"),
+            Packet::Message { id, endpoint, data } => {
+                head(out, '3', *id, endpoint);
+                if !data.is_empty() {
+                    out.push(':');
+                    out.push_str(data);
+                }
+            }
+            Packet::Json { id, endpoint, data } => {
+                head(out, '4', *id, endpoint);
+                out.push(':');
+                out.push_str(data.get());
+            }
+            Packet::Event {
+                id,
+                endpoint,
+                name,
+                args,
+            } => {
+                head(out, '5', *id, endpoint);
+                out.push(':');
+                let mut array = String::from("[");
+                for (i, arg) in args.iter().enumerate() {
+                    if i > 0 {
+                        array.push(',');
+                    }
+                    array.push_str(arg.get());
+                }
+                array.push(']');
+                write_event_data(out, name, &array);
+            }
+            Packet::Ack { endpoint, ack_id, args } => {
+                head(out, '6', None, endpoint);
+                out.push(':');
+                out.push_str(&ack_id.to_string());
+                if let Some(args) = args {
+                    out.push_str("+[");
+                    for (i, arg) in args.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(arg.get());
+                    }
+                    out.push(']');
+                }
+            }
+            Packet::Error {
+                endpoint,
+                reason,
+                advice,
+            } => {
+                head(out, '7', None, endpoint);
+                out.push(':');
+                out.push_str(reason);
+                if let Some(advice) = advice {
+                    out.push('+');
+                    out.push_str(advice);
+                }
+            }
+            Packet::Noop => out.push_str("8::"),
+        }
+    }
+
+    /// The endpoint the packet belongs to (`""` for heartbeat and noop).
+    pub fn endpoint(&self) -> &str {
+        match self {
+            Packet::Disconnect { endpoint }
+            | Packet::Connect { endpoint, .. }
+            | Packet::Message { endpoint, .. }
+            | Packet::Json { endpoint, .. }
+            | Packet::Event { endpoint, .. }
+            | Packet::Ack { endpoint, .. }
+            | Packet::Error { endpoint, .. } => endpoint,
+            Packet::Heartbeat | Packet::Noop => "",
+        }
+    }
+}
+
+fn head(out: &mut String, kind: char, id: Option<MessageId>, endpoint: &str) {
+    out.push(kind);
+    out.push(':');
+    if let Some(id) = id {
+        out.push_str(&id.id.to_string());
+        if id.wants_data {
+            out.push('+');
+        }
+    }
+    out.push(':');
+    out.push_str(endpoint);
+}
+
+/// Writes an event's data, `{"name":<name>,"args":<args_array>}`, where
+/// `args_array` is JSON array text already serialized (so a broadcast
+/// serializes its arguments once).
+pub fn write_event_data(out: &mut String, name: &str, args_array: &str) {
+    out.push_str("{\"name\":");
+    // Serializing a str cannot fail.
+    out.push_str(&serde_json::to_string(name).unwrap_or_else(|_| "\"\"".to_owned()));
+    out.push_str(",\"args\":");
+    out.push_str(args_array);
+    out.push('}');
+}
+
+/// A whole event packet from pre-serialized arguments.
+pub fn encode_event(id: Option<MessageId>, endpoint: &str, name: &str, args_array: &str) -> String {
+    let mut out = String::with_capacity(16 + endpoint.len() + name.len() + args_array.len());
+    head(&mut out, '5', id, endpoint);
+    out.push(':');
+    write_event_data(&mut out, name, args_array);
+    out
+}
+
+/// An ack packet: `6::<endpoint>:<id>` or, with data, `6::<endpoint>:<id>+<args_array>`.
+pub fn encode_ack(endpoint: &str, ack_id: u64, args_array: Option<&str>) -> String {
+    let mut out = String::with_capacity(8 + endpoint.len() + args_array.map_or(0, str::len));
+    head(&mut out, '6', None, endpoint);
+    out.push(':');
+    out.push_str(&ack_id.to_string());
+    if let Some(args) = args_array {
+        out.push('+');
+        out.push_str(args);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(text: &str) -> RawJson {
+        RawJson::from_string(text.to_owned()).expect("valid JSON")
+    }
+
+    fn id(id: u64, wants_data: bool) -> Option<MessageId> {
+        Some(MessageId { id, wants_data })
+    }
+
+    #[test]
+    fn encodes_every_type_byte_exactly() {
+        let cases = [
+            (
+                Packet::Disconnect {
+                    endpoint: String::new(),
+                },
+                "0::",
+            ),
+            (
+                Packet::Disconnect {
+                    endpoint: "/chat".into(),
+                },
+                "0::/chat",
+            ),
+            (
+                Packet::Connect {
+                    endpoint: "/chat".into(),
+                    query: None,
+                },
+                "1::/chat",
+            ),
+            (
+                Packet::Connect {
+                    endpoint: "/chat".into(),
+                    query: Some("x=1".into()),
+                },
+                "1::/chat?x=1",
+            ),
+            (Packet::Heartbeat, "2::"),
+            (
+                Packet::Message {
+                    id: None,
+                    endpoint: String::new(),
+                    data: "hi".into(),
+                },
+                "3:::hi",
+            ),
+            (
+                Packet::Message {
+                    id: id(1, false),
+                    endpoint: String::new(),
+                    data: "hi".into(),
+                },
+                "3:1::hi",
+            ),
+            (
+                Packet::Message {
+                    id: id(1, true),
+                    endpoint: String::new(),
+                    data: "hi".into(),
+                },
+                "3:1+::hi",
+            ),
+            (
+                Packet::Message {
+                    id: None,
+                    endpoint: "/chat".into(),
+                    data: "hi".into(),
+                },
+                "3::/chat:hi",
+            ),
+            (
+                Packet::Message {
+                    id: None,
+                    endpoint: String::new(),
+                    data: String::new(),
+                },
+                "3::",
+            ),
+            (
+                Packet::Json {
+                    id: None,
+                    endpoint: String::new(),
+                    data: json("{\"a\":1}"),
+                },
+                "4:::{\"a\":1}",
+            ),
+            (
+                Packet::Event {
+                    id: id(1, true),
+                    endpoint: String::new(),
+                    name: "ping".into(),
+                    args: vec![json("\"a\""), json("2")],
+                },
+                "5:1+::{\"name\":\"ping\",\"args\":[\"a\",2]}",
+            ),
+            (
+                Packet::Event {
+                    id: None,
+                    endpoint: String::new(),
+                    name: "e".into(),
+                    args: vec![],
+                },
+                "5:::{\"name\":\"e\",\"args\":[]}",
+            ),
+            (
+                Packet::Ack {
+                    endpoint: String::new(),
+                    ack_id: 5,
+                    args: None,
+                },
+                "6:::5",
+            ),
+            (
+                Packet::Ack {
+                    endpoint: "/chat".into(),
+                    ack_id: 5,
+                    args: Some(vec![json("\"a\"")]),
+                },
+                "6::/chat:5+[\"a\"]",
+            ),
+            (
+                Packet::Error {
+                    endpoint: String::new(),
+                    reason: "1".into(),
+                    advice: Some("0".into()),
+                },
+                "7:::1+0",
+            ),
+            (
+                Packet::Error {
+                    endpoint: "/chat".into(),
+                    reason: "2".into(),
+                    advice: None,
+                },
+                "7::/chat:2",
+            ),
+            (Packet::Noop, "8::"),
+        ];
+        for (packet, wire) in cases {
+            assert_eq!(packet.encode(), wire);
+            assert_eq!(Packet::decode(wire).as_ref(), Ok(&packet), "{wire}");
+        }
+    }
+
+    #[test]
+    fn decodes_the_tolerated_forms() {
+        assert_eq!(Packet::decode("3:::"), Packet::decode("3::"));
+        assert_eq!(Packet::decode("2:::"), Ok(Packet::Heartbeat));
+        let data = "a:b\nc\u{fffd}\u{2028}";
+        assert_eq!(
+            Packet::decode(&format!("3::/x:{data}")),
+            Ok(Packet::Message {
+                id: None,
+                endpoint: "/x".into(),
+                data: data.into()
+            })
+        );
+        // Keys in any order, missing or null args, a lone non-array args value.
+        for (wire, args) in [
+            ("5:::{\"args\":[1],\"name\":\"n\"}", vec![json("1")]),
+            ("5:::{\"name\":\"n\"}", vec![]),
+            ("5:::{\"name\":\"n\",\"args\":null}", vec![]),
+            (
+                "5:::{\"name\":\"n\",\"args\":{\"b\":1,\"a\":2}}",
+                vec![json("{\"b\":1,\"a\":2}")],
+            ),
+            (
+                "5:::{\"name\":\"n\",\"args\":[123456789012345678901234567890, 1.5e300]}",
+                vec![json("123456789012345678901234567890"), json("1.5e300")],
+            ),
+        ] {
+            match Packet::decode(wire) {
+                Ok(Packet::Event { name, args: got, .. }) => {
+                    assert_eq!(name, "n");
+                    assert_eq!(got, args, "{wire}");
+                }
+                other => panic!("{wire}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            Packet::decode("1::/chat?"),
+            Ok(Packet::Connect {
+                endpoint: "/chat".into(),
+                query: Some(String::new())
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_packets_with_typed_errors() {
+        assert_eq!(Packet::decode("hello"), Err(DecodeError::MissingSeparator));
+        assert_eq!(Packet::decode("3:"), Err(DecodeError::MissingSeparator));
+        assert_eq!(Packet::decode("9::"), Err(DecodeError::BadType("9".into())));
+        assert_eq!(Packet::decode("33:::x"), Err(DecodeError::BadType("33".into())));
+        assert_eq!(Packet::decode("3:x::a"), Err(DecodeError::BadId("x".into())));
+        assert_eq!(
+            Packet::decode("3:99999999999999999999999::a"),
+            Err(DecodeError::BadId("99999999999999999999999".into()))
+        );
+        assert_eq!(Packet::decode("6:::abc"), Err(DecodeError::BadAckId("abc".into())));
+        assert_eq!(Packet::decode("6:::+[]"), Err(DecodeError::BadAckId(String::new())));
+        assert!(matches!(Packet::decode("6:::1+{}"), Err(DecodeError::InvalidJson(_))));
+        assert!(matches!(Packet::decode("4:::"), Err(DecodeError::InvalidJson(_))));
+        assert!(matches!(Packet::decode("5:::{bad"), Err(DecodeError::InvalidJson(_))));
+        assert_eq!(Packet::decode("5:::{\"args\":[]}"), Err(DecodeError::EventWithoutName));
+        assert_eq!(Packet::decode("5:::{\"name\":3}"), Err(DecodeError::EventWithoutName));
+        assert!(Packet::decode("5:::[1]").is_err());
+    }
+
+    #[test]
+    fn pre_serialized_helpers_match_the_packet_encoder() {
+        assert_eq!(
+            encode_event(id(3, true), "/c", "a\"b", "[1]"),
+            "5:3+:/c:{\"name\":\"a\\\"b\",\"args\":[1]}"
+        );
+        assert_eq!(encode_ack("", 5, None), "6:::5");
+        assert_eq!(encode_ack("/c", 5, Some("[]")), "6::/c:5+[]");
+    }
+}

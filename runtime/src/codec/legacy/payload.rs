@@ -1,0 +1,136 @@
+//! The multi-packet payload of polling transports: one packet as is, or
+//! each packet framed as `\u{fffd}<length>\u{fffd}<packet>`, the length in
+//! UTF-16 code units (what JavaScript's `String.length` counts).
+
+use super::error::PayloadError;
+
+const MARK: char = '\u{fffd}';
+
+/// UTF-16 length of a string, as JavaScript counts it.
+pub fn utf16_len(s: &str) -> usize {
+    s.chars().map(char::len_utf16).sum()
+}
+
+/// Frames packets: one packet verbatim, two or more framed, none empty.
+pub fn encode_payload<S: AsRef<str>>(packets: &[S]) -> String {
+    let mut out = String::new();
+    encode_payload_into(packets, &mut out);
+    out
+}
+
+/// [`encode_payload`] at the end of `out`.
+pub fn encode_payload_into<S: AsRef<str>>(packets: &[S], out: &mut String) {
+    if let [single] = packets {
+        out.push_str(single.as_ref());
+        return;
+    }
+    for packet in packets {
+        let packet = packet.as_ref();
+        out.push(MARK);
+        out.push_str(&utf16_len(packet).to_string());
+        out.push(MARK);
+        out.push_str(packet);
+    }
+}
+
+/// Splits a payload into packets (slices of the input). Work is bounded by
+/// the input length whatever the declared lengths say.
+pub fn decode_payload(input: &str, max_packets: usize) -> Result<Vec<&str>, PayloadError> {
+    if !input.starts_with(MARK) {
+        return Ok(if input.is_empty() { Vec::new() } else { vec![input] });
+    }
+    let mut packets = Vec::new();
+    let mut rest = input;
+    while let Some(after_mark) = rest.strip_prefix(MARK) {
+        let end = after_mark.find(MARK).ok_or(PayloadError::UnterminatedLength)?;
+        let digits = &after_mark[..end];
+        if digits.is_empty() || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(PayloadError::BadLength);
+        }
+        let units: usize = digits.parse().map_err(|_| PayloadError::BadLength)?;
+        let body = &after_mark[end + MARK.len_utf8()..];
+        let mut taken = 0;
+        let mut byte_end = 0;
+        for c in body.chars() {
+            if taken >= units {
+                break;
+            }
+            taken += c.len_utf16();
+            byte_end += c.len_utf8();
+        }
+        if taken < units {
+            return Err(PayloadError::Truncated);
+        }
+        if taken > units {
+            return Err(PayloadError::SplitCharacter);
+        }
+        if packets.len() >= max_packets {
+            return Err(PayloadError::TooManyPackets(max_packets));
+        }
+        packets.push(&body[..byte_end]);
+        rest = &body[byte_end..];
+    }
+    if !rest.is_empty() {
+        // Trailing bytes after the last frame that do not start a new one.
+        return Err(PayloadError::UnterminatedLength);
+    }
+    Ok(packets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_like_the_javascript_client() {
+        assert_eq!(encode_payload(&["1::"]), "1::");
+        assert_eq!(encode_payload::<&str>(&[]), "");
+        let framed = encode_payload(&["1::", "2::"]);
+        assert_eq!(framed, "\u{fffd}3\u{fffd}1::\u{fffd}3\u{fffd}2::");
+        assert_eq!(
+            framed.as_bytes(),
+            b"\xEF\xBF\xBD3\xEF\xBF\xBD1::\xEF\xBF\xBD3\xEF\xBF\xBD2::"
+        );
+        assert_eq!(utf16_len("3:::é"), 5);
+        assert_eq!(utf16_len("3:::😀"), 6);
+        assert_eq!(
+            encode_payload(&["3:::😀", "3:::é"]),
+            "\u{fffd}6\u{fffd}3:::😀\u{fffd}5\u{fffd}3:::é"
+        );
+    }
+
+    #[test]
+    fn decodes_frames_and_single_packets() {
+        assert_eq!(decode_payload("", 10), Ok(vec![]));
+        assert_eq!(decode_payload("3:::a\u{fffd}b", 10), Ok(vec!["3:::a\u{fffd}b"]));
+        let payload = "\u{fffd}6\u{fffd}3:::😀\u{fffd}8\u{fffd}3:::\u{fffd}\u{2028}:\n";
+        assert_eq!(
+            decode_payload(payload, 10),
+            Ok(vec!["3:::😀", "3:::\u{fffd}\u{2028}:\n"])
+        );
+    }
+
+    #[test]
+    fn refuses_bad_frames() {
+        assert_eq!(decode_payload("\u{fffd}x\u{fffd}2::", 10), Err(PayloadError::BadLength));
+        assert_eq!(decode_payload("\u{fffd}\u{fffd}2::", 10), Err(PayloadError::BadLength));
+        assert_eq!(
+            decode_payload("\u{fffd}99999999999\u{fffd}2::", 10),
+            Err(PayloadError::BadLength)
+        );
+        assert_eq!(decode_payload("\u{fffd}3", 10), Err(PayloadError::UnterminatedLength));
+        assert_eq!(decode_payload("\u{fffd}9\u{fffd}2::", 10), Err(PayloadError::Truncated));
+        assert_eq!(
+            decode_payload("\u{fffd}5\u{fffd}3:::😀", 10),
+            Err(PayloadError::SplitCharacter)
+        );
+        assert_eq!(
+            decode_payload("\u{fffd}3\u{fffd}2::junk", 10),
+            Err(PayloadError::UnterminatedLength)
+        );
+        assert_eq!(
+            decode_payload("\u{fffd}3\u{fffd}2::\u{fffd}3\u{fffd}2::", 1),
+            Err(PayloadError::TooManyPackets(1))
+        );
+    }
+}

@@ -1,0 +1,260 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::codec::legacy::{MessageId, Packet, RawJson, encode_event};
+use crate::handler::args::write_args;
+use crate::handler::{AckError, AckResponse, ConnectionInfo, EmitArgs};
+use crate::session::{CloseReason, Connection, Frame, Hub};
+
+/// A connection's handle to the world: send and emit to its client, wait
+/// for the client's acks, join rooms, broadcast, close. Cheap to clone; a
+/// clone may be moved into a spawned task and used after the callback
+/// returns (sends after the connection closed are dropped).
+#[derive(Clone)]
+pub struct Ctx {
+    connection: Arc<Connection>,
+}
+
+impl std::fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("sid", &self.sid())
+            .field("endpoint", &self.endpoint())
+            .finish()
+    }
+}
+
+impl Ctx {
+    pub(crate) fn new(connection: Arc<Connection>) -> Self {
+        Self { connection }
+    }
+
+    /// The session id.
+    pub fn sid(&self) -> &str {
+        self.connection.session().id()
+    }
+
+    /// The endpoint (namespace) of this connection; `""` for the main one.
+    pub fn endpoint(&self) -> &str {
+        self.connection.endpoint()
+    }
+
+    /// Who the client is: address, handshake query and cookies, headers.
+    pub fn info(&self) -> &ConnectionInfo {
+        self.connection.info()
+    }
+
+    /// Whether the connection is closed (sends are then dropped).
+    pub fn is_closed(&self) -> bool {
+        self.connection.is_closed()
+    }
+
+    /// Sends a text message (packet type 3).
+    pub fn send(&self, text: impl Into<String>) {
+        let packet = Packet::Message {
+            id: None,
+            endpoint: self.endpoint().to_owned(),
+            data: text.into(),
+        };
+        self.connection.push(Frame::from(packet.encode()));
+    }
+
+    /// Sends a JSON message (packet type 4).
+    pub fn send_json<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), serde_json::Error> {
+        self.send_raw_json(RawJson::from_serialize(value)?);
+        Ok(())
+    }
+
+    /// Sends JSON text that is already encoded (TornadIO2's `force_json`).
+    pub fn send_raw_json(&self, json: RawJson) {
+        let packet = Packet::Json {
+            id: None,
+            endpoint: self.endpoint().to_owned(),
+            data: json,
+        };
+        self.connection.push(Frame::from(packet.encode()));
+    }
+
+    /// Emits an event with positional arguments: a tuple (`("a", 1)`,
+    /// `(x,)`, `()`), or a slice/`Vec`/array. A value that cannot be
+    /// serialized is logged and nothing is sent; [`Ctx::try_emit`] reports it.
+    pub fn emit<A: EmitArgs>(&self, name: &str, args: A) {
+        if let Err(error) = self.try_emit(name, args) {
+            tracing::error!(event = name, %error, "emit dropped: arguments do not serialize");
+        }
+    }
+
+    /// [`Ctx::emit`], returning the serialization error instead of logging it.
+    pub fn try_emit<A: EmitArgs>(&self, name: &str, args: A) -> Result<(), serde_json::Error> {
+        let args = write_args(&args)?;
+        self.connection
+            .push(Frame::from(encode_event(None, self.endpoint(), name, &args)));
+        Ok(())
+    }
+
+    /// Emits an event and waits for the client's acknowledgement, within the
+    /// server's `ack_timeout`.
+    pub async fn emit_with_ack<A: EmitArgs>(&self, name: &str, args: A) -> Result<AckResponse, AckError> {
+        let timeout = self.connection.session().hub().config.ack_timeout;
+        self.emit_with_ack_timeout(name, args, timeout).await
+    }
+
+    /// [`Ctx::emit_with_ack`] with an explicit timeout.
+    pub async fn emit_with_ack_timeout<A: EmitArgs>(
+        &self,
+        name: &str,
+        args: A,
+        timeout: Duration,
+    ) -> Result<AckResponse, AckError> {
+        let args = write_args(&args).map_err(|e| AckError::Serialize(e.to_string()))?;
+        let (id, answer) = self.connection.register_ack()?;
+        let ack = Some(MessageId { id, wants_data: true });
+        self.connection
+            .push(Frame::from(encode_event(ack, self.endpoint(), name, &args)));
+        match tokio::time::timeout(timeout, answer).await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(_)) => Err(AckError::Closed),
+            Err(_) => {
+                self.connection.cancel_ack(id);
+                Err(AckError::Timeout(timeout))
+            }
+        }
+    }
+
+    /// Closes this connection from the server side: the main connection
+    /// ends the whole session; another endpoint ends only itself.
+    pub fn close(&self) {
+        let session = self.connection.session();
+        if self.endpoint().is_empty() {
+            session.close(CloseReason::ServerClose);
+        } else {
+            session.close_endpoint(self.endpoint(), true);
+        }
+    }
+
+    /// Adds this connection to `room` (rooms are per endpoint).
+    pub fn join(&self, room: &str) {
+        let session = self.connection.session();
+        if !self.is_closed() {
+            session.hub().rooms.join(self.endpoint(), room, session.id());
+        }
+    }
+
+    /// Removes this connection from `room`.
+    pub fn leave(&self, room: &str) {
+        let session = self.connection.session();
+        session.hub().rooms.leave(self.endpoint(), room, session.id());
+    }
+
+    /// The rooms this connection is in, sorted.
+    pub fn rooms(&self) -> Vec<String> {
+        let session = self.connection.session();
+        session.hub().rooms.rooms_of(self.endpoint(), session.id())
+    }
+
+    /// Every connection of this endpoint in `room`, this one included if it
+    /// is a member.
+    pub fn to(&self, room: impl Into<String>) -> BroadcastOperator {
+        self.of(self.endpoint()).to(room)
+    }
+
+    /// Every connection of this endpoint except this one.
+    pub fn broadcast(&self) -> BroadcastOperator {
+        self.of(self.endpoint()).except(self.sid())
+    }
+
+    /// Every connection of `endpoint`, on any session.
+    pub fn of(&self, endpoint: &str) -> BroadcastOperator {
+        BroadcastOperator::new(self.connection.session().hub().clone(), endpoint)
+    }
+}
+
+/// Targets a set of connections of one endpoint: all of them, or those in
+/// some rooms, less one session. Each packet is encoded once and shared.
+#[derive(Clone)]
+pub struct BroadcastOperator {
+    hub: Arc<Hub>,
+    endpoint: String,
+    rooms: Vec<String>,
+    except: Option<String>,
+}
+
+impl std::fmt::Debug for BroadcastOperator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BroadcastOperator")
+            .field("endpoint", &self.endpoint)
+            .field("rooms", &self.rooms)
+            .field("except", &self.except)
+            .finish()
+    }
+}
+
+impl BroadcastOperator {
+    pub(crate) fn new(hub: Arc<Hub>, endpoint: &str) -> Self {
+        Self {
+            hub,
+            endpoint: endpoint.to_owned(),
+            rooms: Vec::new(),
+            except: None,
+        }
+    }
+
+    /// Narrows to the members of `room` (several calls: any of the rooms).
+    pub fn to(mut self, room: impl Into<String>) -> Self {
+        self.rooms.push(room.into());
+        self
+    }
+
+    /// Leaves out the connection of session `sid`.
+    pub fn except(mut self, sid: impl Into<String>) -> Self {
+        self.except = Some(sid.into());
+        self
+    }
+
+    /// The number of connections targeted right now.
+    pub fn count(&self) -> usize {
+        self.hub
+            .rooms
+            .targets(&self.endpoint, &self.rooms, self.except.as_deref())
+            .len()
+    }
+
+    /// Emits an event to every target. Returns how many were reached.
+    pub fn emit<A: EmitArgs>(&self, name: &str, args: A) -> Result<usize, serde_json::Error> {
+        let args = write_args(&args)?;
+        Ok(self.push(Frame::from(encode_event(None, &self.endpoint, name, &args))))
+    }
+
+    /// Sends a text message to every target.
+    pub fn send(&self, text: impl Into<String>) -> usize {
+        let packet = Packet::Message {
+            id: None,
+            endpoint: self.endpoint.clone(),
+            data: text.into(),
+        };
+        self.push(Frame::from(packet.encode()))
+    }
+
+    /// Sends a JSON message to every target.
+    pub fn send_json<T: Serialize + ?Sized>(&self, value: &T) -> Result<usize, serde_json::Error> {
+        let packet = Packet::Json {
+            id: None,
+            endpoint: self.endpoint.clone(),
+            data: RawJson::from_serialize(value)?,
+        };
+        Ok(self.push(Frame::from(packet.encode())))
+    }
+
+    fn push(&self, frame: Frame) -> usize {
+        let targets = self
+            .hub
+            .rooms
+            .targets(&self.endpoint, &self.rooms, self.except.as_deref());
+        for session in &targets {
+            session.push(frame.clone());
+        }
+        targets.len()
+    }
+}

@@ -1,0 +1,98 @@
+//! Runs one connection: its handler value lives in this task, so callbacks
+//! run one at a time in arrival order and `&mut self` needs no lock.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use futures_util::FutureExt;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::codec::legacy::encode_ack;
+use crate::handler::{AckSender, Ctx, Handler};
+use crate::session::{CloseReason, Connection, Frame, Inbound, error_packet};
+
+pub(crate) async fn run<H: Handler>(
+    mut handler: H,
+    connection: Arc<Connection>,
+    mut inbox: mpsc::Receiver<Inbound>,
+    opened: oneshot::Sender<bool>,
+) {
+    let cx = Ctx::new(connection.clone());
+    // A panicking open hook refuses the connection.
+    let accepted = guarded(&cx, "on_open", handler.on_open(&cx)).await.unwrap_or(false);
+    connection.finish_open(accepted);
+    let _ = opened.send(accepted);
+    if !accepted {
+        connection.session().forget_connection(connection.endpoint());
+        return;
+    }
+    while let Some(inbound) = inbox.recv().await {
+        let survived = match inbound {
+            Inbound::Close => break,
+            Inbound::Message { id, message } => {
+                let done = guarded(&cx, "on_message", handler.on_message(&cx, message)).await;
+                if let (Some(()), Some(id)) = (done, id) {
+                    connection.push(Frame::from(encode_ack(cx.endpoint(), id.id, None)));
+                }
+                done.is_some()
+            }
+            Inbound::Event(mut event) => {
+                let ack_id = event.ack;
+                let name = event.name.clone();
+                let ack = event.ack.map(|id| AckSender::new(connection.clone(), id));
+                let claimed = ack.as_ref().map(|sender| sender.claimed.clone());
+                event.ack_sender = ack;
+                match guarded(&cx, "on_event", handler.on_event(&cx, event)).await {
+                    Some(Ok(reply)) => {
+                        // Unless the handler took the ack over, its reply answers it.
+                        if let Some(claimed) = claimed
+                            && !claimed.load(Ordering::Acquire)
+                            && let Some(id) = ack_id
+                        {
+                            AckSender::new(connection.clone(), id).send(reply);
+                        }
+                        true
+                    }
+                    Some(Err(error)) => {
+                        tracing::debug!(sid = cx.sid(), endpoint = cx.endpoint(), event = name, %error, "event refused");
+                        connection.push(error_packet(cx.endpoint(), &error.to_string()));
+                        true
+                    }
+                    None => false,
+                }
+            }
+        };
+        if !survived {
+            // The handler panicked: its whole session goes, other sessions
+            // are untouched. The close hook still runs below, once.
+            connection.session().close(CloseReason::HandlerPanic);
+            break;
+        }
+    }
+    connection.mark_closed();
+    let _ = guarded(&cx, "on_close", handler.on_close(&cx)).await;
+}
+
+/// Runs a handler callback, turning a panic into `None` (and a log line).
+async fn guarded<T>(cx: &Ctx, callback: &'static str, future: impl Future<Output = T>) -> Option<T> {
+    match AssertUnwindSafe(future).catch_unwind().await {
+        Ok(value) => Some(value),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "non-string panic payload".to_owned());
+            tracing::error!(
+                sid = cx.sid(),
+                endpoint = cx.endpoint(),
+                callback,
+                panic = message,
+                "handler panicked"
+            );
+            None
+        }
+    }
+}

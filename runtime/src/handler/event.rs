@@ -1,0 +1,118 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::codec::legacy::{MessageId, RawJson, encode_ack};
+use crate::handler::args::{EmitArgs, write_args};
+use crate::session::{Connection, Frame};
+
+/// A message from the client: type 3 (text) or type 4 (JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// Plain text, as sent by the client's `send()`.
+    Text(String),
+    /// One JSON value, kept as its exact text, as sent by `json.send()`.
+    Json(RawJson),
+}
+
+/// An event from the client: a name and positional arguments, each kept as
+/// its exact JSON text so nothing is lost before a handler binds it.
+#[derive(Debug)]
+pub struct Event {
+    /// The event name.
+    pub name: String,
+    /// The arguments, in order.
+    pub args: Vec<RawJson>,
+    pub(crate) ack: Option<MessageId>,
+    pub(crate) ack_sender: Option<AckSender>,
+}
+
+impl Event {
+    /// Builds an event as the runtime would hand it to a handler (useful in tests).
+    pub fn new(name: impl Into<String>, args: Vec<RawJson>) -> Self {
+        Self {
+            name: name.into(),
+            args,
+            ack: None,
+            ack_sender: None,
+        }
+    }
+
+    /// Whether the client waits for an answer with data.
+    pub fn wants_ack(&self) -> bool {
+        self.ack.is_some_and(|id| id.wants_data)
+    }
+
+    /// Takes over answering the client's ack, to answer later (after
+    /// awaiting something else, or from another task). The handler's own
+    /// [`Reply`] is then not sent. `None` if the client asked for no ack.
+    pub fn take_ack(&mut self) -> Option<AckSender> {
+        let sender = self.ack_sender.take()?;
+        sender.claimed.store(true, Ordering::Release);
+        Some(sender)
+    }
+}
+
+/// Answers one client ack, once. Dropping it unanswered sends nothing (the
+/// client's callback is never called), as in socket.io.
+pub struct AckSender {
+    connection: Arc<Connection>,
+    id: MessageId,
+    pub(crate) claimed: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for AckSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AckSender")
+            .field("id", &self.id.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AckSender {
+    pub(crate) fn new(connection: Arc<Connection>, id: MessageId) -> Self {
+        Self {
+            connection,
+            id,
+            claimed: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Answers with `reply`.
+    pub fn send(self, reply: Reply) {
+        let args = self.id.wants_data.then(|| reply.args_json().unwrap_or("[]"));
+        self.connection
+            .push(Frame::from(encode_ack(self.connection.endpoint(), self.id.id, args)));
+    }
+
+    /// Answers with `args` (a tuple of `Serialize` values, a `Vec`, ...).
+    pub fn send_args<A: EmitArgs>(self, args: A) -> Result<(), serde_json::Error> {
+        self.send(Reply::with_args(args)?);
+        Ok(())
+    }
+}
+
+/// What an event handler answers the client's ack with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reply {
+    args: Option<String>,
+}
+
+impl Reply {
+    /// An acknowledgement without arguments (`()`).
+    pub fn empty() -> Self {
+        Self { args: None }
+    }
+
+    /// An acknowledgement carrying `args` (a tuple of `Serialize` values, a
+    /// `Vec`, or raw JSON values).
+    pub fn with_args<A: EmitArgs>(args: A) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            args: Some(write_args(&args)?),
+        })
+    }
+
+    /// The JSON array text of the arguments, if any.
+    pub fn args_json(&self) -> Option<&str> {
+        self.args.as_deref()
+    }
+}

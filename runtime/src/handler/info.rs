@@ -1,0 +1,89 @@
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use http::HeaderMap;
+
+/// What the server knows about the client of a connection, like TornadIO2's
+/// `ConnectionInfo`: its address, the handshake's query and cookies, its
+/// headers, and the query the client put on the endpoint's connect packet.
+#[derive(Debug, Clone)]
+pub struct ConnectionInfo {
+    session: Arc<SessionInfo>,
+    endpoint_query: Arc<[(String, String)]>,
+}
+
+#[derive(Debug)]
+pub(crate) struct SessionInfo {
+    pub(crate) ip: IpAddr,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) cookies: Vec<(String, String)>,
+    pub(crate) headers: HeaderMap,
+}
+
+impl ConnectionInfo {
+    pub(crate) fn new(session: Arc<SessionInfo>, endpoint_query: Vec<(String, String)>) -> Self {
+        Self {
+            session,
+            endpoint_query: endpoint_query.into(),
+        }
+    }
+
+    pub(crate) fn for_endpoint(&self, endpoint_query: Vec<(String, String)>) -> Self {
+        Self::new(self.session.clone(), endpoint_query)
+    }
+
+    /// The client's address: the TCP peer, or the first address of the
+    /// trusted proxy header when that setting is on.
+    pub fn ip(&self) -> IpAddr {
+        self.session.ip
+    }
+
+    /// The handshake's query parameters in order (the `t` cache buster left out).
+    pub fn query(&self) -> &[(String, String)] {
+        &self.session.query
+    }
+
+    /// The first value of a handshake query parameter.
+    pub fn get_argument(&self, name: &str) -> Option<&str> {
+        find(&self.session.query, name)
+    }
+
+    /// Every value of a handshake query parameter.
+    pub fn get_arguments<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.session
+            .query
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The handshake request's cookies.
+    pub fn cookies(&self) -> &[(String, String)] {
+        &self.session.cookies
+    }
+
+    /// A cookie of the handshake request.
+    pub fn get_cookie(&self, name: &str) -> Option<&str> {
+        find(&self.session.cookies, name)
+    }
+
+    /// The handshake request's headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.session.headers
+    }
+
+    /// The query of the endpoint connect packet (`1::/chat?x=1`); empty on
+    /// the main endpoint.
+    pub fn endpoint_query(&self) -> &[(String, String)] {
+        &self.endpoint_query
+    }
+
+    /// The first value of an endpoint query parameter.
+    pub fn get_endpoint_argument(&self, name: &str) -> Option<&str> {
+        find(&self.endpoint_query, name)
+    }
+}
+
+fn find<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}

@@ -1,0 +1,61 @@
+//! The handler model: what `#[socketio::handler]` implements and what user
+//! code sees. Nothing here knows about transports or wire framing.
+
+mod args;
+mod ctx;
+mod dispatch;
+mod endpoint;
+mod error;
+mod event;
+mod info;
+
+pub use args::{AckResponse, EmitArgs};
+pub use ctx::{BroadcastOperator, Ctx};
+pub use endpoint::{Endpoint, EndpointResolver};
+pub use error::{AckError, DispatchError};
+pub use event::{AckSender, Event, Message, Reply};
+pub use info::ConnectionInfo;
+pub(crate) use info::SessionInfo;
+
+use std::future::Future;
+
+/// One value of this type serves one connection on one endpoint (namespace),
+/// like a TornadIO2 `SocketConnection`. Callbacks of one connection run one
+/// at a time, in arrival order, so `&mut self` needs no locking.
+///
+/// `#[socketio::handler]` implements this trait from an ordinary impl block;
+/// it can also be implemented by hand.
+pub trait Handler: Send + 'static {
+    /// Runs when the connection opens. Returning `false` refuses it: on the
+    /// main endpoint the handshake is answered 401 and no session is kept; on
+    /// another endpoint the client is told it is unauthorized and the rest of
+    /// the session goes on.
+    fn on_open(&mut self, cx: &Ctx) -> impl Future<Output = bool> + Send {
+        let _ = cx;
+        std::future::ready(true)
+    }
+
+    /// A plain (type 3) or JSON (type 4) message.
+    fn on_message(&mut self, cx: &Ctx, message: Message) -> impl Future<Output = ()> + Send {
+        tracing::debug!(
+            endpoint = cx.endpoint(),
+            ?message,
+            "message ignored: no message handler"
+        );
+        std::future::ready(())
+    }
+
+    /// An event. The returned [`Reply`] answers the client's ack when it asked
+    /// for one; an error is reported to the client as an error packet and the
+    /// connection stays open.
+    fn on_event(&mut self, cx: &Ctx, event: Event) -> impl Future<Output = Result<Reply, DispatchError>> + Send {
+        let _ = cx;
+        std::future::ready(Err(DispatchError::UnknownEvent(event.name)))
+    }
+
+    /// Runs exactly once for every connection whose `on_open` accepted it.
+    fn on_close(&mut self, cx: &Ctx) -> impl Future<Output = ()> + Send {
+        let _ = cx;
+        std::future::ready(())
+    }
+}

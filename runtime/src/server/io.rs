@@ -1,0 +1,238 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::HeaderName;
+
+use crate::handler::{BroadcastOperator, Endpoint, EndpointResolver, Handler};
+use crate::server::{AllowedOrigins, Settings, SocketIoService};
+use crate::session::{DynamicEndpointsFn, Hub};
+use crate::transport::Transport;
+
+pub(crate) struct Shared {
+    pub(crate) settings: Settings,
+    pub(crate) hub: Arc<Hub>,
+    pub(crate) handshake_tail: String,
+}
+
+/// The server's handle: build it once, mount its [`SocketIo::service`] (or
+/// run it with [`crate::Server`]), and keep clones to reach clients from
+/// anywhere (a timer, an HTTP route).
+#[derive(Clone)]
+pub struct SocketIo {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for SocketIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketIo")
+            .field("settings", &self.shared.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SocketIo {
+    /// A server with default settings whose main endpoint is served by
+    /// values made by `main` (one per connection).
+    pub fn new<H, F>(main: F) -> Self
+    where
+        H: Handler,
+        F: Fn() -> H + Send + Sync + 'static,
+    {
+        Self::builder(main).build()
+    }
+
+    /// Starts configuring a server; see [`SocketIoBuilder`].
+    pub fn builder<H, F>(main: F) -> SocketIoBuilder
+    where
+        H: Handler,
+        F: Fn() -> H + Send + Sync + 'static,
+    {
+        SocketIoBuilder {
+            settings: Settings::default(),
+            main: Endpoint::new(main),
+            endpoints: HashMap::new(),
+            resolver: None,
+        }
+    }
+
+    /// The hyper/tower service to mount in an existing app.
+    pub fn service(&self) -> SocketIoService {
+        SocketIoService::new(self.shared.clone())
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.shared.settings
+    }
+
+    /// Every connection of `endpoint` (`""` is the main one).
+    pub fn of(&self, endpoint: &str) -> BroadcastOperator {
+        BroadcastOperator::new(self.shared.hub.clone(), endpoint)
+    }
+
+    /// The connections of the main endpoint in `room`.
+    pub fn to(&self, room: impl Into<String>) -> BroadcastOperator {
+        self.of("").to(room)
+    }
+
+    /// Live sessions right now.
+    pub fn session_count(&self) -> usize {
+        self.shared.hub.session_count()
+    }
+
+    /// Closes one session as if its main handler had called `close()`.
+    /// Returns whether it existed.
+    pub fn close_session(&self, sid: &str) -> bool {
+        match self.shared.hub.get(sid) {
+            Some(session) => {
+                session.close(crate::session::CloseReason::ServerClose);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Graceful shutdown of the sessions: no new handshakes, every client is
+    /// sent a disconnect, and this resolves once every close hook ran and
+    /// every queue drained, or `settings.shutdown_timeout` passed.
+    pub async fn shutdown(&self) {
+        let hub = &self.shared.hub;
+        hub.shut_down();
+        hub.tasks.close();
+        if tokio::time::timeout(self.shared.settings.shutdown_timeout, hub.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown timeout passed with sessions still closing");
+        }
+    }
+}
+
+/// Configures a [`SocketIo`]: endpoints and settings.
+pub struct SocketIoBuilder {
+    settings: Settings,
+    main: Endpoint,
+    endpoints: HashMap<String, Endpoint>,
+    resolver: Option<Arc<dyn EndpointResolver>>,
+}
+
+impl std::fmt::Debug for SocketIoBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketIoBuilder")
+            .field("settings", &self.settings)
+            .field("endpoints", &self.endpoints.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, value: $ty) -> Self {
+                self.settings.$name = value;
+                self
+            }
+        )*
+    };
+}
+
+impl SocketIoBuilder {
+    /// Serves endpoint `name` (e.g. `"/chat"`) with values made by `factory`,
+    /// like an entry of TornadIO2's `__endpoints__`.
+    pub fn endpoint<H, F>(mut self, name: impl Into<String>, factory: F) -> Self
+    where
+        H: Handler,
+        F: Fn() -> H + Send + Sync + 'static,
+    {
+        self.endpoints.insert(name.into(), Endpoint::new(factory));
+        self
+    }
+
+    /// Resolves endpoints missing from the table, like TornadIO2's `get_endpoint`.
+    pub fn endpoint_resolver(mut self, resolver: impl EndpointResolver) -> Self {
+        self.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// Replaces every setting at once.
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The URL prefix (default `socket.io`).
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.settings.resource = resource.into().trim_matches('/').to_owned();
+        self
+    }
+
+    setters! {
+        /// Enabled transports, in handshake order.
+        transports: Vec<Transport>;
+        /// Time between server heartbeats.
+        heartbeat_interval: Duration;
+        /// Announced heartbeat timeout; silent clients are dropped after it.
+        heartbeat_timeout: Duration;
+        /// Announced close timeout; unbound sessions are closed after it.
+        close_timeout: Duration;
+        /// How long a long-poll is held.
+        polling_duration: Duration;
+        /// Page origins allowed to connect.
+        allowed_origins: AllowedOrigins;
+        /// Header carrying the client address from a trusted proxy.
+        trusted_proxy_header: Option<HeaderName>;
+        /// Live sessions at most.
+        max_sessions: usize;
+        /// Largest request body.
+        max_http_body: usize;
+        /// Largest websocket message.
+        max_websocket_message: usize;
+        /// Most packets in one framed payload.
+        max_packets_per_payload: usize;
+        /// Most packets queued for one client.
+        max_queue_packets: usize;
+        /// Most bytes queued for one client.
+        max_queue_bytes: usize;
+        /// Most endpoints per session besides the main one.
+        max_endpoints_per_session: usize;
+        /// Events queued for one handler before the reader waits.
+        handler_queue: usize;
+        /// Default wait of `emit_with_ack`.
+        ack_timeout: Duration;
+        /// Acked emits pending per connection.
+        max_pending_acks: usize;
+        /// Graceful shutdown deadline.
+        shutdown_timeout: Duration;
+    }
+
+    /// Builds the server handle.
+    pub fn build(self) -> SocketIo {
+        let endpoints = self
+            .endpoints
+            .into_iter()
+            .map(|(name, endpoint)| (name, endpoint.spawner))
+            .collect();
+        let dynamic: Option<DynamicEndpointsFn> = self.resolver.map(|resolver| {
+            let resolve: DynamicEndpointsFn =
+                Arc::new(move |name: &str| resolver.resolve(name).map(|endpoint| endpoint.spawner));
+            resolve
+        });
+        let hub = Hub::new(
+            self.settings.session_config(),
+            self.settings.max_sessions,
+            self.main.spawner,
+            endpoints,
+            dynamic,
+        );
+        let handshake_tail = self.settings.handshake_tail();
+        SocketIo {
+            shared: Arc::new(Shared {
+                settings: self.settings,
+                hub,
+                handshake_tail,
+            }),
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Serving: the settings, the server handle and its builder, the tower
+//! service, and the embedded standalone server.
+
+mod io;
+mod serve;
+mod service;
+mod settings;
+
+pub use io::{SocketIo, SocketIoBuilder};
+pub use serve::Server;
+pub use service::{PeerAddr, SocketIoService};
+pub use settings::{AllowedOrigins, Settings};

@@ -1,0 +1,160 @@
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+
+use crate::server::{PeerAddr, SocketIo};
+
+type ShutdownSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Runs a [`SocketIo`] on its own, like TornadIO2's `SocketServer`: binds,
+/// serves HTTP/1.1 with websocket upgrades, and shuts down gracefully on
+/// SIGINT/SIGTERM (or the signal you give it): no new connections, every
+/// client gets a disconnect, close hooks run, then it returns.
+pub struct Server {
+    io: SocketIo,
+    addr: SocketAddr,
+    signal: Option<ShutdownSignal>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// A server for `io` on 127.0.0.1:8001 (TornadIO2's port; loopback
+    /// unless you choose an address with [`Server::bind`]).
+    pub fn new(io: SocketIo) -> Self {
+        Self {
+            io,
+            addr: SocketAddr::from(([127, 0, 0, 1], 8001)),
+            signal: None,
+        }
+    }
+
+    /// The address to listen on.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Shuts down when `signal` completes instead of on SIGINT/SIGTERM.
+    pub fn with_graceful_shutdown(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Self {
+        self.signal = Some(Box::pin(signal));
+        self
+    }
+
+    /// Binds and serves until shutdown.
+    pub async fn run(self) -> std::io::Result<()> {
+        let listener = TcpListener::bind(self.addr).await?;
+        self.run_on(listener).await
+    }
+
+    /// Serves on an already bound listener until shutdown.
+    pub async fn run_on(self, listener: TcpListener) -> std::io::Result<()> {
+        let local = listener.local_addr()?;
+        tracing::info!(address = %local, resource = %self.io.settings().resource, "socket.io server listening");
+        let signal = self.signal.unwrap_or_else(|| Box::pin(os_signal()));
+        tokio::pin!(signal);
+        let graceful = GracefulShutdown::new();
+        let builder = auto::Builder::new(TokioExecutor::new());
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        // Running out of descriptors must not end the server.
+                        tracing::warn!(%error, "accept failed");
+                        continue;
+                    }
+                },
+                () = &mut signal => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let service = WithPeer {
+                inner: self.io.service(),
+                peer,
+            };
+            let connection =
+                builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
+            let connection = graceful.watch(connection.into_owned());
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, %peer, "connection ended with an error");
+                }
+            });
+        }
+        drop(listener);
+        tracing::info!("shutting down: disconnecting clients");
+        self.io.shutdown().await;
+        if tokio::time::timeout(self.io.settings().shutdown_timeout, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some HTTP connections were still open at the shutdown deadline");
+        }
+        tracing::info!("shut down");
+        Ok(())
+    }
+}
+
+/// Tells every request of one TCP connection its peer address.
+#[derive(Clone)]
+struct WithPeer {
+    inner: crate::server::SocketIoService,
+    peer: SocketAddr,
+}
+
+impl<B> tower_service::Service<http::Request<B>> for WithPeer
+where
+    crate::server::SocketIoService: tower_service::Service<http::Request<B>>,
+{
+    type Response = <crate::server::SocketIoService as tower_service::Service<http::Request<B>>>::Response;
+    type Error = <crate::server::SocketIoService as tower_service::Service<http::Request<B>>>::Error;
+    type Future = <crate::server::SocketIoService as tower_service::Service<http::Request<B>>>::Future;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        tower_service::Service::poll_ready(&mut self.inner, cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        request.extensions_mut().insert(PeerAddr(self.peer));
+        self.inner.call(request)
+    }
+}
+
+async fn os_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,307 @@
+//! The hyper/tower service: routes `/{resource}/1/...` requests to the
+//! handshake or a transport, applies CORS and body limits.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Limited};
+
+use crate::handler::ConnectionInfo;
+use crate::handler::SessionInfo;
+use crate::server::io::Shared;
+use crate::session::{CloseReason, HubError};
+use crate::transport::{Body, Transport, empty, polling, text, websocket};
+
+/// The client's TCP address, put in the request extensions by whoever
+/// accepts the connection ([`crate::Server`] does; in another app, add it
+/// with a layer, or set `trusted_proxy_header`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// The Socket.IO server as a `tower::Service` (and, through
+/// `hyper_util::service::TowerToHyperService`, a hyper service). Answers
+/// everything under `/{resource}/`; other paths get 404.
+#[derive(Clone)]
+pub struct SocketIoService {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for SocketIoService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketIoService")
+            .field("resource", &self.shared.settings.resource)
+            .finish()
+    }
+}
+
+impl SocketIoService {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl<B> tower_service::Service<Request<B>> for SocketIoService
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let shared = self.shared.clone();
+        Box::pin(async move { Ok(route(shared, request).await) })
+    }
+}
+
+/// The parts of a request path below the resource.
+#[derive(Debug, PartialEq, Eq)]
+enum Route<'a> {
+    Handshake,
+    Transport { transport: &'a str, sid: &'a str },
+    BadVersion,
+    NotFound,
+}
+
+fn parse_route<'a>(resource: &str, path: &'a str) -> Route<'a> {
+    let Some(rest) = path.strip_prefix('/').and_then(|p| p.strip_prefix(resource)) else {
+        return Route::NotFound;
+    };
+    let Some(rest) = rest.strip_prefix('/') else {
+        return Route::NotFound;
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let mut parts = rest.splitn(3, '/');
+    let version = parts.next().unwrap_or_default();
+    if version != "1" {
+        return if version.is_empty() {
+            Route::NotFound
+        } else {
+            Route::BadVersion
+        };
+    }
+    match (parts.next(), parts.next()) {
+        (None, _) => Route::Handshake,
+        (Some(transport), Some(sid)) if !sid.contains('/') => Route::Transport { transport, sid },
+        _ => Route::NotFound,
+    }
+}
+
+async fn route<B>(shared: Arc<Shared>, request: Request<B>) -> Response<Body>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let settings = &shared.settings;
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    if let Some(origin) = &origin
+        && !origin.to_str().is_ok_and(|o| settings.allowed_origins.allows(o))
+    {
+        return text(StatusCode::FORBIDDEN, "origin not allowed");
+    }
+    let path = request.uri().path().to_owned();
+    let mut response = match parse_route(&settings.resource, &path) {
+        Route::NotFound => text(StatusCode::NOT_FOUND, "not found"),
+        Route::BadVersion => text(StatusCode::BAD_REQUEST, "protocol version not supported"),
+        Route::Handshake => handshake(&shared, request).await,
+        Route::Transport { transport, sid } => {
+            let (transport, sid) = (transport.to_owned(), sid.to_owned());
+            transport_request(&shared, request, &transport, &sid).await
+        }
+    };
+    if let Some(origin) = origin
+        && response.status() != StatusCode::SWITCHING_PROTOCOLS
+    {
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+    }
+    response
+}
+
+fn preflight(request_headers: &HeaderMap) -> Response<Body> {
+    let mut response = empty(StatusCode::NO_CONTENT);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, GET, OPTIONS"),
+    );
+    if let Some(requested) = request_headers.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
+    }
+    headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    response
+}
+
+fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn client_ip(shared: &Shared, request: &Request<impl Sized>) -> IpAddr {
+    let forwarded = shared.settings.trusted_proxy_header.as_ref().and_then(|name| {
+        let value = request.headers().get(name)?.to_str().ok()?;
+        value.split(',').next()?.trim().parse::<IpAddr>().ok()
+    });
+    forwarded
+        .or_else(|| request.extensions().get::<PeerAddr>().map(|peer| peer.0.ip()))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+fn cookies(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .map(|c| (c.name().to_owned(), c.value().to_owned()))
+        .collect()
+}
+
+async fn handshake<B>(shared: &Arc<Shared>, request: Request<B>) -> Response<Body> {
+    match *request.method() {
+        Method::GET => {}
+        Method::OPTIONS => return preflight(request.headers()),
+        _ => return text(StatusCode::METHOD_NOT_ALLOWED, "handshake needs GET"),
+    }
+    let query = query_pairs(request.uri().query())
+        .into_iter()
+        .filter(|(k, _)| k != "t")
+        .collect();
+    let info = SessionInfo {
+        ip: client_ip(shared, &request),
+        query,
+        cookies: cookies(request.headers()),
+        headers: request.headers().clone(),
+    };
+    let info = ConnectionInfo::new(Arc::new(info), Vec::new());
+    match shared.hub.handshake(info).await {
+        Ok(session) => text(StatusCode::OK, format!("{}{}", session.id(), shared.handshake_tail)),
+        Err(HubError::Refused) => text(StatusCode::UNAUTHORIZED, "handshake unauthorized"),
+        Err(error @ (HubError::TooManySessions | HubError::ShuttingDown)) => {
+            text(StatusCode::SERVICE_UNAVAILABLE, error.to_string())
+        }
+    }
+}
+
+async fn transport_request<B>(shared: &Arc<Shared>, request: Request<B>, transport: &str, sid: &str) -> Response<Body>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let settings = &shared.settings;
+    let session = shared.hub.get(sid);
+    // The client's unload handler asks this, even with an empty transport segment.
+    if query_pairs(request.uri().query())
+        .iter()
+        .any(|(k, _)| k == "disconnect")
+    {
+        if let Some(session) = session {
+            session.close(CloseReason::ClientDisconnect);
+        }
+        return empty(StatusCode::OK);
+    }
+    let Some(transport) = transport
+        .parse::<Transport>()
+        .ok()
+        .filter(|t| settings.transports.contains(t))
+    else {
+        return text(StatusCode::NOT_FOUND, "unknown or disabled transport");
+    };
+    if sid.is_empty() {
+        return text(StatusCode::BAD_REQUEST, "missing session id");
+    }
+    match transport {
+        Transport::WebSocket => websocket::upgrade(request, session, settings.max_websocket_message),
+        Transport::XhrPolling => match *request.method() {
+            Method::GET if request.headers().contains_key(header::UPGRADE) => {
+                text(StatusCode::BAD_REQUEST, "xhr-polling does not upgrade")
+            }
+            Method::GET => polling::xhr_get(session, settings.polling_duration).await,
+            Method::POST => match read_body(request, settings.max_http_body).await {
+                Ok(body) => polling::xhr_post(session, &body).await,
+                Err(response) => response,
+            },
+            Method::OPTIONS => preflight(request.headers()),
+            _ => text(StatusCode::METHOD_NOT_ALLOWED, "xhr-polling takes GET and POST"),
+        },
+    }
+}
+
+/// Reads a request body as UTF-8 text within `limit` bytes.
+async fn read_body<B>(request: Request<B>, limit: usize) -> Result<String, Response<Body>>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let collected = match Limited::new(request.into_body(), limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            return Err(text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"));
+        }
+        Err(_) => return Err(text(StatusCode::BAD_REQUEST, "could not read the request body")),
+    };
+    String::from_utf8(Bytes::into(collected)).map_err(|_| text(StatusCode::BAD_REQUEST, "request body is not UTF-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(parse_route("socket.io", "/socket.io/1/"), Route::Handshake);
+        assert_eq!(parse_route("socket.io", "/socket.io/1"), Route::Handshake);
+        assert_eq!(parse_route("socket.io", "/socket.io/2/"), Route::BadVersion);
+        assert_eq!(parse_route("socket.io", "/other/1/"), Route::NotFound);
+        assert_eq!(
+            parse_route("socket.io", "/socket.io/1/websocket/abc"),
+            Route::Transport {
+                transport: "websocket",
+                sid: "abc"
+            }
+        );
+        assert_eq!(
+            parse_route("socket.io", "/socket.io/1/xhr-polling/abc/"),
+            Route::Transport {
+                transport: "xhr-polling",
+                sid: "abc"
+            }
+        );
+        assert_eq!(
+            parse_route("socket.io", "/socket.io/1//abc/"),
+            Route::Transport {
+                transport: "",
+                sid: "abc"
+            }
+        );
+        assert_eq!(parse_route("socket.io", "/socket.io/1/xhr-polling"), Route::NotFound);
+        assert_eq!(
+            parse_route("socket.io", "/socket.io/1/xhr-polling/a/b"),
+            Route::NotFound
+        );
+        assert_eq!(parse_route("a/socket.io", "/a/socket.io/1/"), Route::Handshake);
+    }
+}

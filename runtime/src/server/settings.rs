@@ -1,0 +1,129 @@
+use std::time::Duration;
+
+use http::HeaderName;
+
+use crate::transport::Transport;
+
+/// Which page origins may talk to the server (checked on every HTTP request
+/// that carries an `Origin` header).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    /// Any origin, as TornadIO2 and socket.io 0.9 allow by default.
+    #[default]
+    Any,
+    /// Only these exact origins (`scheme://host[:port]`).
+    List(Vec<String>),
+}
+
+impl AllowedOrigins {
+    pub(crate) fn allows(&self, origin: &str) -> bool {
+        match self {
+            AllowedOrigins::Any => true,
+            AllowedOrigins::List(list) => list.iter().any(|allowed| allowed == origin),
+        }
+    }
+}
+
+/// Every setting of a server, with its default next to it. Build one with
+/// `Settings::default()` and change fields, or use the builder methods of
+/// [`crate::SocketIoBuilder`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Settings {
+    /// The URL prefix (`/socket.io/1/...`). Default `socket.io`.
+    pub resource: String,
+    /// Enabled transports, in the order the handshake advertises them.
+    /// Default: every implemented transport.
+    pub transports: Vec<Transport>,
+    /// Time between server heartbeats. Default 25 s (socket.io 0.9; TornadIO2 used 12 s).
+    pub heartbeat_interval: Duration,
+    /// Announced in the handshake; a client silent for this long is dropped. Default 60 s.
+    pub heartbeat_timeout: Duration,
+    /// Announced in the handshake; a session with no transport bound for
+    /// this long is closed. Default 60 s.
+    pub close_timeout: Duration,
+    /// How long a long-poll is held before an empty `8::` answer. Default 20 s.
+    pub polling_duration: Duration,
+    /// Page origins allowed to connect. Default: any.
+    pub allowed_origins: AllowedOrigins,
+    /// A header holding the client address, set by a trusted reverse proxy
+    /// (e.g. `x-forwarded-for`; its first address is used). Default: none,
+    /// the TCP peer address is used.
+    pub trusted_proxy_header: Option<HeaderName>,
+    /// Live sessions at most; more handshakes get 503. Default 100 000.
+    pub max_sessions: usize,
+    /// Largest request body accepted (larger: 413). Default 1 MiB.
+    pub max_http_body: usize,
+    /// Largest websocket message or frame (larger: close 1009). Default 1 MiB.
+    pub max_websocket_message: usize,
+    /// Most packets in one framed payload (more: refused). Default 1000.
+    pub max_packets_per_payload: usize,
+    /// Most packets queued for one client (reaching it closes the session). Default 10 000.
+    pub max_queue_packets: usize,
+    /// Most bytes queued for one client (reaching it closes the session). Default 16 MiB.
+    pub max_queue_bytes: usize,
+    /// Most endpoints one session may connect besides the main one. Default 64.
+    pub max_endpoints_per_session: usize,
+    /// Events queued for one connection's handler before the reader waits. Default 1024.
+    pub handler_queue: usize,
+    /// How long `emit_with_ack` waits by default. Default 30 s.
+    pub ack_timeout: Duration,
+    /// Acked emits waiting on one connection at most. Default 1024.
+    pub max_pending_acks: usize,
+    /// How long graceful shutdown lets clients drain and close hooks run. Default 10 s.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            resource: "socket.io".to_owned(),
+            transports: Transport::all(),
+            heartbeat_interval: Duration::from_secs(25),
+            heartbeat_timeout: Duration::from_secs(60),
+            close_timeout: Duration::from_secs(60),
+            polling_duration: Duration::from_secs(20),
+            allowed_origins: AllowedOrigins::Any,
+            trusted_proxy_header: None,
+            max_sessions: 100_000,
+            max_http_body: 1 << 20,
+            max_websocket_message: 1 << 20,
+            max_packets_per_payload: 1000,
+            max_queue_packets: 10_000,
+            max_queue_bytes: 16 << 20,
+            max_endpoints_per_session: 64,
+            handler_queue: 1024,
+            ack_timeout: Duration::from_secs(30),
+            max_pending_acks: 1024,
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Settings {
+    pub(crate) fn session_config(&self) -> crate::session::SessionConfig {
+        crate::session::SessionConfig {
+            heartbeat_interval: self.heartbeat_interval,
+            heartbeat_timeout: self.heartbeat_timeout,
+            close_timeout: self.close_timeout,
+            max_queue_packets: self.max_queue_packets.max(1),
+            max_queue_bytes: self.max_queue_bytes.max(1),
+            inbox_capacity: self.handler_queue.max(1),
+            max_endpoints_per_session: self.max_endpoints_per_session,
+            max_packets_per_payload: self.max_packets_per_payload.max(1),
+            ack_timeout: self.ack_timeout,
+            max_pending_acks: self.max_pending_acks,
+        }
+    }
+
+    /// The handshake body after the session id: `:heartbeat:close:transports`.
+    pub(crate) fn handshake_tail(&self) -> String {
+        let transports: Vec<&str> = self.transports.iter().map(|t| t.name()).collect();
+        format!(
+            ":{}:{}:{}",
+            self.heartbeat_timeout.as_secs().max(1),
+            self.close_timeout.as_secs().max(1),
+            transports.join(",")
+        )
+    }
+}

@@ -1,0 +1,17 @@
+use std::time::Duration;
+
+/// The settings sessions run by; a copy of the relevant part of the server's
+/// `Settings`, so this layer does not depend on the server layer.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionConfig {
+    pub(crate) heartbeat_interval: Duration,
+    pub(crate) heartbeat_timeout: Duration,
+    pub(crate) close_timeout: Duration,
+    pub(crate) max_queue_packets: usize,
+    pub(crate) max_queue_bytes: usize,
+    pub(crate) inbox_capacity: usize,
+    pub(crate) max_endpoints_per_session: usize,
+    pub(crate) max_packets_per_payload: usize,
+    pub(crate) ack_timeout: Duration,
+    pub(crate) max_pending_acks: usize,
+}

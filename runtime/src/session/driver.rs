@@ -1,0 +1,59 @@
+use std::sync::Arc;
+
+use tokio::time::Instant;
+
+use crate::session::{CloseReason, Frame, Session};
+
+/// The session's timers: heartbeats, the heartbeat timeout, the close timeout
+/// while no transport is bound, and leaving the registry once closed and
+/// drained.
+pub(crate) async fn run(session: Arc<Session>) {
+    let config = session.hub().config.clone();
+    let mut next_heartbeat = Instant::now() + config.heartbeat_interval;
+    loop {
+        let changed = session.changed.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        let now = Instant::now();
+        let view = session.timer_view();
+        let deadline = if let Some(closed_at) = view.closed_at {
+            let linger_end = closed_at + config.close_timeout;
+            if view.queue_empty || now >= linger_end {
+                break;
+            }
+            linger_end
+        } else {
+            if now >= next_heartbeat {
+                session.push(Frame::from("2::"));
+                next_heartbeat = now + config.heartbeat_interval;
+            }
+            let dead_at = view.last_seen + config.heartbeat_timeout;
+            if now >= dead_at {
+                session.close(CloseReason::HeartbeatTimeout);
+                continue;
+            }
+            let mut deadline = next_heartbeat.min(dead_at);
+            if let Some(since) = view.unbound_since {
+                let expires = since + config.close_timeout;
+                if now >= expires {
+                    session.close(CloseReason::CloseTimeout);
+                    continue;
+                }
+                deadline = deadline.min(expires);
+            }
+            deadline
+        };
+        tokio::select! {
+            () = &mut changed => {}
+            () = tokio::time::sleep_until(deadline) => {}
+        }
+    }
+    session.hub().remove(session.id());
+}
+
+pub(crate) struct TimerView {
+    pub(crate) closed_at: Option<Instant>,
+    pub(crate) queue_empty: bool,
+    pub(crate) last_seen: Instant,
+    pub(crate) unbound_since: Option<Instant>,
+}

@@ -1,0 +1,139 @@
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio_util::task::TaskTracker;
+
+use crate::handler::ConnectionInfo;
+use crate::session::rooms::Rooms;
+use crate::session::{CloseReason, Session, SessionConfig, Spawner, driver};
+
+/// Resolves an endpoint name the static table does not know.
+pub(crate) type DynamicEndpointsFn = Arc<dyn Fn(&str) -> Option<Spawner> + Send + Sync>;
+
+/// Why a handshake made no session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum HubError {
+    #[error("the application refused the connection")]
+    Refused,
+    #[error("too many sessions")]
+    TooManySessions,
+    #[error("the server is shutting down")]
+    ShuttingDown,
+}
+
+/// Everything the sessions of one server share: settings, the session
+/// registry, rooms, and the endpoint table.
+pub(crate) struct Hub {
+    pub(crate) config: SessionConfig,
+    pub(crate) rooms: Rooms,
+    pub(crate) main: Spawner,
+    endpoints: HashMap<String, Spawner>,
+    dynamic: Option<DynamicEndpointsFn>,
+    max_sessions: usize,
+    sessions: Mutex<HashMap<Arc<str>, Arc<Session>>>,
+    /// Session timers and connection teardowns, awaited by graceful shutdown.
+    pub(crate) tasks: TaskTracker,
+    shutting_down: AtomicBool,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Hub {
+    pub(crate) fn new(
+        config: SessionConfig,
+        max_sessions: usize,
+        main: Spawner,
+        endpoints: HashMap<String, Spawner>,
+        dynamic: Option<DynamicEndpointsFn>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            config,
+            rooms: Rooms::default(),
+            main,
+            endpoints,
+            dynamic,
+            max_sessions,
+            sessions: Mutex::new(HashMap::new()),
+            tasks: TaskTracker::new(),
+            shutting_down: AtomicBool::new(false),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Arc<Session>>> {
+        self.sessions.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    pub(crate) fn resolve(&self, endpoint: &str) -> Option<Spawner> {
+        if let Some(spawner) = self.endpoints.get(endpoint) {
+            return Some(spawner.clone());
+        }
+        self.dynamic.as_ref().and_then(|resolve| resolve(endpoint))
+    }
+
+    /// Creates a session and runs the main connection's open hook; the
+    /// session is registered only if the hook accepts.
+    pub(crate) async fn handshake(self: &Arc<Self>, info: ConnectionInfo) -> Result<Arc<Session>, HubError> {
+        if self.shutting_down.load(Ordering::Acquire) {
+            return Err(HubError::ShuttingDown);
+        }
+        if self.session_count() >= self.max_sessions {
+            return Err(HubError::TooManySessions);
+        }
+        let session = Session::new(new_sid(), self.clone(), info);
+        if !session.open_main().await {
+            self.rooms.remove_session(session.id());
+            return Err(HubError::Refused);
+        }
+        self.lock().insert(session.id().clone(), session.clone());
+        self.tasks.spawn(driver::run(session.clone()));
+        Ok(session)
+    }
+
+    pub(crate) fn get(&self, sid: &str) -> Option<Arc<Session>> {
+        self.lock().get(sid).cloned()
+    }
+
+    pub(crate) fn remove(&self, sid: &str) {
+        self.lock().remove(sid);
+    }
+
+    pub(crate) fn session_count(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub(crate) fn sessions(&self) -> Vec<Arc<Session>> {
+        self.lock().values().cloned().collect()
+    }
+
+    /// Stops new handshakes and closes every session (clients get `0::`).
+    pub(crate) fn shut_down(&self) {
+        self.shutting_down.store(true, Ordering::Release);
+        for session in self.sessions() {
+            session.close(CloseReason::Shutdown);
+        }
+    }
+}
+
+/// 128 bits from the operating system's CSPRNG, as 32 hex digits.
+fn new_sid() -> Arc<str> {
+    let mut bytes = [0u8; 16];
+    if let Err(error) = getrandom::fill(&mut bytes) {
+        // Without an OS random source no session id can be safe.
+        panic!("the operating system's random source failed: {error}");
+    }
+    let mut sid = String::with_capacity(32);
+    for byte in bytes {
+        sid.push(char::from(HEX[usize::from(byte >> 4)]));
+        sid.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    sid.into()
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";

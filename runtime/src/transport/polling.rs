@@ -1,0 +1,84 @@
+//! Long-polling: a GET is held until frames are queued or the polling
+//! duration passes; a POST delivers one packet or a framed payload.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{Response, StatusCode};
+use tokio::time::Instant;
+
+use crate::codec::legacy::encode_payload;
+use crate::session::{Frame, Session, Take};
+use crate::transport::bind::Binding;
+use crate::transport::{Body, NOT_HANDSHAKEN, text};
+
+/// What one poll answers with, before the transport wraps it for HTTP.
+#[derive(Debug)]
+pub(crate) enum PollOutcome {
+    /// A payload of one or more packets.
+    Payload(String),
+    /// The hold expired, or a newer poll replaced this one: `8::`.
+    Noop,
+    /// No such session (or it ended and everything was delivered).
+    NotHandshaken,
+}
+
+impl PollOutcome {
+    pub(crate) fn into_text(self) -> String {
+        match self {
+            PollOutcome::Payload(payload) => payload,
+            PollOutcome::Noop => "8::".to_owned(),
+            PollOutcome::NotHandshaken => NOT_HANDSHAKEN.to_owned(),
+        }
+    }
+}
+
+/// Holds until there is something to say; every transport that polls
+/// (xhr-polling, jsonp-polling) shares this.
+pub(crate) async fn poll(session: Option<Arc<Session>>, hold: Duration) -> PollOutcome {
+    let Some(binding) = session.and_then(Binding::new) else {
+        return PollOutcome::NotHandshaken;
+    };
+    let deadline = Instant::now() + hold;
+    let session = binding.session();
+    loop {
+        let woken = session.wake().notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        match session.take(binding.token()) {
+            Take::Frames(frames) => {
+                session.touch();
+                return PollOutcome::Payload(encode_payload(&frames.iter().map(Frame::as_str).collect::<Vec<_>>()));
+            }
+            Take::Superseded => return PollOutcome::Noop,
+            Take::Gone => return PollOutcome::NotHandshaken,
+            Take::Empty => {}
+        }
+        tokio::select! {
+            () = &mut woken => {}
+            () = tokio::time::sleep_until(deadline) => {
+                session.touch();
+                return PollOutcome::Noop;
+            }
+        }
+    }
+}
+
+/// xhr-polling GET.
+pub(crate) async fn xhr_get(session: Option<Arc<Session>>, hold: Duration) -> Response<Body> {
+    text(StatusCode::OK, poll(session, hold).await.into_text())
+}
+
+/// xhr-polling POST with an already-read UTF-8 body.
+pub(crate) async fn xhr_post(session: Option<Arc<Session>>, body: &str) -> Response<Body> {
+    let Some(session) = session else {
+        return text(StatusCode::NOT_FOUND, "unknown session id");
+    };
+    match session.receive_payload(body).await {
+        Ok(()) => text(StatusCode::OK, "1"),
+        Err(error) => {
+            tracing::debug!(sid = %session.id(), %error, "malformed payload refused");
+            text(StatusCode::BAD_REQUEST, format!("malformed payload: {error}"))
+        }
+    }
+}

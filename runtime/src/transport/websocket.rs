@@ -1,0 +1,146 @@
+//! The websocket transport: RFC 6455 over a hyper upgrade, one packet per
+//! text frame.
+
+use std::sync::Arc;
+
+use futures_util::{SinkExt, StreamExt};
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+
+use crate::session::{Session, Take};
+use crate::transport::bind::Binding;
+use crate::transport::{Body, NOT_HANDSHAKEN, empty, text};
+
+fn header_has_token(request: &Request<impl Sized>, name: header::HeaderName, token: &str) -> bool {
+    request.headers().get_all(name).iter().any(|value| {
+        value
+            .to_str()
+            .is_ok_and(|v| v.split(',').any(|part| part.trim().eq_ignore_ascii_case(token)))
+    })
+}
+
+/// Validates the upgrade request, answers 101, and serves the socket once
+/// hyper hands it over. `session` is `None` for an unknown session id: the
+/// client is then told so over the socket (what the 0.9 client handles).
+pub(crate) fn upgrade<B>(mut request: Request<B>, session: Option<Arc<Session>>, max_message: usize) -> Response<Body> {
+    if request.method() != http::Method::GET {
+        return text(StatusCode::METHOD_NOT_ALLOWED, "websocket needs GET");
+    }
+    if !header_has_token(&request, header::UPGRADE, "websocket")
+        || !header_has_token(&request, header::CONNECTION, "upgrade")
+    {
+        return text(StatusCode::BAD_REQUEST, "expected a websocket upgrade");
+    }
+    if request
+        .headers()
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .map(HeaderValue::as_bytes)
+        != Some(b"13")
+    {
+        let mut response = text(StatusCode::UPGRADE_REQUIRED, "websocket version 13 required");
+        response
+            .headers_mut()
+            .insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
+        return response;
+    }
+    let Some(key) = request.headers().get(header::SEC_WEBSOCKET_KEY) else {
+        return text(StatusCode::BAD_REQUEST, "missing Sec-WebSocket-Key");
+    };
+    let accept = derive_accept_key(key.as_bytes());
+    let on_upgrade = hyper::upgrade::on(&mut request);
+    tokio::spawn(async move {
+        let upgraded = match on_upgrade.await {
+            Ok(upgraded) => upgraded,
+            Err(error) => {
+                tracing::debug!(%error, "websocket upgrade failed");
+                return;
+            }
+        };
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(max_message))
+            .max_frame_size(Some(max_message));
+        let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+        serve(socket, session).await;
+    });
+    let mut response = empty(StatusCode::SWITCHING_PROTOCOLS);
+    let headers = response.headers_mut();
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    if let Ok(accept) = HeaderValue::from_str(&accept) {
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    response
+}
+
+/// Moves frames both ways until either side ends. Generic over the socket
+/// so that other websocket framings can share it.
+pub(crate) async fn serve<S>(mut socket: S, session: Option<Arc<Session>>)
+where
+    S: futures_util::Sink<Message, Error = WsError> + futures_util::Stream<Item = Result<Message, WsError>> + Unpin,
+{
+    let Some(binding) = session.and_then(Binding::new) else {
+        let _ = socket.send(Message::Text(Utf8Bytes::from_static(NOT_HANDSHAKEN))).await;
+        let _ = socket.close().await;
+        return;
+    };
+    let session = binding.session().clone();
+    loop {
+        let woken = session.wake().notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        match session.take(binding.token()) {
+            Take::Frames(frames) => {
+                for frame in frames {
+                    if socket.feed(Message::Text(frame.into_utf8_bytes())).await.is_err() {
+                        return;
+                    }
+                }
+                if socket.flush().await.is_err() {
+                    return;
+                }
+                continue;
+            }
+            Take::Superseded | Take::Gone => {
+                let _ = socket.close().await;
+                return;
+            }
+            Take::Empty => {}
+        }
+        tokio::select! {
+            () = &mut woken => {}
+            message = socket.next() => match message {
+                Some(Ok(Message::Text(payload))) => {
+                    if let Err(error) = session.receive_payload(payload.as_str()).await {
+                        tracing::debug!(sid = %session.id(), %error, "malformed payload refused");
+                        session.push(crate::session::error_packet("", &format!("malformed payload: {error}")));
+                    }
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    let frame = CloseFrame { code: CloseCode::Unsupported, reason: "binary frames are not part of this protocol".into() };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    return;
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => session.touch(),
+                Some(Ok(Message::Close(_))) | None => return,
+                Some(Err(error)) => {
+                    tracing::debug!(sid = %session.id(), %error, "websocket closed on error");
+                    let code = match error {
+                        WsError::Capacity(_) => Some(CloseCode::Size),
+                        WsError::Utf8(_) => Some(CloseCode::Invalid),
+                        _ => None,
+                    };
+                    if let Some(code) = code {
+                        let frame = CloseFrame { code, reason: error.to_string().into() };
+                        let _ = socket.send(Message::Close(Some(frame))).await;
+                    }
+                    return;
+                }
+            }
+        }
+    }
+}

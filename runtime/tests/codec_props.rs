@@ -1,0 +1,132 @@
+//! Property tests of the pure legacy codec: round trips, and no input ever
+//! panics the decoders.
+
+use proptest::prelude::*;
+use serde_json::Value;
+use socketio::codec::legacy::{MessageId, Packet, RawJson, decode_payload, encode_payload, utf16_len};
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        any::<String>().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((any::<String>(), inner), 0..4)
+                .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+        ]
+    })
+}
+
+fn raw() -> impl Strategy<Value = RawJson> {
+    json_value().prop_map(|v| RawJson::from_string(v.to_string()).expect("serde_json writes valid JSON"))
+}
+
+fn endpoint() -> impl Strategy<Value = String> {
+    prop_oneof![Just(String::new()), "/[a-zA-Z0-9_.~-]{1,12}"]
+}
+
+fn id() -> impl Strategy<Value = Option<MessageId>> {
+    prop::option::of((any::<u64>(), any::<bool>()).prop_map(|(id, wants_data)| MessageId { id, wants_data }))
+}
+
+fn packet() -> impl Strategy<Value = Packet> {
+    prop_oneof![
+        endpoint().prop_map(|endpoint| Packet::Disconnect { endpoint }),
+        (endpoint(), prop::option::of("[a-z0-9=&%]{0,12}"))
+            .prop_map(|(endpoint, query)| Packet::Connect { endpoint, query }),
+        Just(Packet::Heartbeat),
+        (id(), endpoint(), any::<String>()).prop_map(|(id, endpoint, data)| Packet::Message { id, endpoint, data }),
+        (id(), endpoint(), raw()).prop_map(|(id, endpoint, data)| Packet::Json { id, endpoint, data }),
+        (id(), endpoint(), any::<String>(), prop::collection::vec(raw(), 0..4)).prop_map(
+            |(id, endpoint, name, args)| Packet::Event {
+                id,
+                endpoint,
+                name,
+                args
+            }
+        ),
+        (
+            endpoint(),
+            any::<u64>(),
+            prop::option::of(prop::collection::vec(raw(), 0..4))
+        )
+            .prop_map(|(endpoint, ack_id, args)| Packet::Ack { endpoint, ack_id, args }),
+        (endpoint(), "[0-9]{0,3}", prop::option::of("[0-9]{1,3}")).prop_map(|(endpoint, reason, advice)| {
+            Packet::Error {
+                endpoint,
+                reason,
+                advice,
+            }
+        }),
+        Just(Packet::Noop),
+    ]
+}
+
+fn grammar_noise() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("0".to_owned()),
+            Just("5".to_owned()),
+            Just("9".to_owned()),
+            Just(":".to_owned()),
+            Just("+".to_owned()),
+            Just("\u{fffd}".to_owned()),
+            Just("{".to_owned()),
+            Just("}".to_owned()),
+            Just("[".to_owned()),
+            Just("\"".to_owned()),
+            Just("name".to_owned()),
+            Just("args".to_owned()),
+            Just("😀".to_owned()),
+            "[0-9]{1,3}",
+        ],
+        0..40,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #[test]
+    fn packets_round_trip(packet in packet()) {
+        let wire = packet.encode();
+        prop_assert_eq!(Packet::decode(&wire), Ok(packet));
+    }
+
+    #[test]
+    fn payloads_round_trip(packets in prop::collection::vec("[0-9][^\u{0}]{0,20}", 0..6)) {
+        let encoded = encode_payload(&packets);
+        let decoded = decode_payload(&encoded, usize::MAX).expect("own encoding decodes");
+        prop_assert_eq!(decoded, packets.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn payload_lengths_count_utf16_units(packet in "[0-9]\\PC{0,20}") {
+        let framed = encode_payload(&[packet.as_str(), "2::"]);
+        let declared: usize = framed.split('\u{fffd}').nth(1).and_then(|n| n.parse().ok()).expect("length");
+        prop_assert_eq!(declared, packet.encode_utf16().count());
+        prop_assert_eq!(utf16_len(&packet), declared);
+    }
+
+    #[test]
+    fn decoding_arbitrary_text_never_panics(text in any::<String>()) {
+        let _ = Packet::decode(&text);
+        let _ = decode_payload(&text, 100);
+    }
+
+    #[test]
+    fn decoding_grammar_noise_never_panics(text in grammar_noise()) {
+        let _ = Packet::decode(&text);
+        if let Ok(packets) = decode_payload(&text, 100) {
+            for packet in packets {
+                let _ = Packet::decode(packet);
+            }
+        }
+    }
+}

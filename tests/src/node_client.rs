@@ -1,0 +1,207 @@
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
+use tokio::sync::mpsc;
+
+/// How long any one expectation may wait before the test fails. A failsafe
+/// against hangs, not a timing assertion: every wait ends on an event.
+const FAILSAFE: Duration = Duration::from_secs(20);
+
+/// One real `socket.io-client@0.9.16` (node build) in a child process,
+/// driven through `tests/js/driver.js`.
+pub struct NodeClient {
+    _child: Child,
+    stdin: ChildStdin,
+    reports: mpsc::UnboundedReceiver<Value>,
+    backlog: VecDeque<Value>,
+    history: VecDeque<Value>,
+    next_tag: u64,
+}
+
+impl std::fmt::Debug for NodeClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeClient")
+            .field("backlog", &self.backlog)
+            .finish_non_exhaustive()
+    }
+}
+
+fn js_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("js")
+}
+
+impl NodeClient {
+    /// Starts a client and connects it to `base_url` over `transport`.
+    pub async fn connect(base_url: &str, transport: &str, query: Option<&str>) -> NodeClient {
+        let dir = js_dir();
+        assert!(
+            dir.join("node_modules/socket.io-client").is_dir(),
+            "socket.io-client is not installed: run `npm ci --prefix tests/js` (./scripts/test does it)"
+        );
+        let mut child = Command::new("node")
+            .arg(dir.join("driver.js"))
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node must be installed to run the client tests");
+        let stdin = child.stdin.take().expect("piped stdin");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, reports) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                match serde_json::from_str::<Value>(&line) {
+                    Ok(report) => {
+                        if tx.send(report).is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => eprintln!("driver printed a non-JSON line: {line}"),
+                }
+            }
+        });
+        let mut client = NodeClient {
+            _child: child,
+            stdin,
+            reports,
+            backlog: VecDeque::new(),
+            history: VecDeque::new(),
+            next_tag: 0,
+        };
+        client.expect("the driver to start", |r| r["ev"] == "ready").await;
+        let mut command = json!({"op": "connect", "url": base_url, "transport": transport});
+        if let Some(query) = query {
+            command["query"] = json!(query);
+        }
+        client.command(command).await;
+        client
+    }
+
+    /// Sends one raw command to the driver.
+    pub async fn command(&mut self, command: Value) {
+        let mut line = command.to_string();
+        line.push('\n');
+        self.stdin.write_all(line.as_bytes()).await.expect("driver stdin");
+        self.stdin.flush().await.expect("driver stdin");
+    }
+
+    fn remember(&mut self, report: &Value) {
+        if report["ev"] == "exception" {
+            panic!("the driver reported an exception: {}", report["message"]);
+        }
+        self.history.push_back(report.clone());
+        if self.history.len() > 30 {
+            self.history.pop_front();
+        }
+    }
+
+    /// Waits for the next report matching `pred`. Reports that do not match
+    /// stay in a backlog that later calls search first, in arrival order.
+    pub async fn expect(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(index) = self.backlog.iter().position(&pred) {
+            return self.backlog.remove(index).expect("index in range");
+        }
+        let deadline = tokio::time::Instant::now() + FAILSAFE;
+        loop {
+            match tokio::time::timeout_at(deadline, self.reports.recv()).await {
+                Ok(Some(report)) => {
+                    self.remember(&report);
+                    if pred(&report) {
+                        return report;
+                    }
+                    self.backlog.push_back(report);
+                }
+                Ok(None) => panic!(
+                    "the driver exited while waiting for {what}; last reports: {:#?}",
+                    self.history
+                ),
+                Err(_) => panic!("no {what} within {FAILSAFE:?}; last reports: {:#?}", self.history),
+            }
+        }
+    }
+
+    /// True if a matching report already arrived (it stays in the backlog).
+    pub fn seen(&mut self, pred: impl Fn(&Value) -> bool) -> bool {
+        while let Ok(report) = self.reports.try_recv() {
+            self.remember(&report);
+            self.backlog.push_back(report);
+        }
+        self.backlog.iter().any(pred)
+    }
+
+    pub async fn expect_connect(&mut self, ns: &str) {
+        self.expect(&format!("connect on {ns:?}"), |r| r["ev"] == "connect" && r["ns"] == ns)
+            .await;
+    }
+
+    pub async fn expect_disconnect(&mut self, ns: &str) {
+        self.expect(&format!("disconnect on {ns:?}"), |r| {
+            r["ev"] == "disconnect" && r["ns"] == ns
+        })
+        .await;
+    }
+
+    /// Waits for event `name` on `ns` and returns its arguments.
+    pub async fn expect_event(&mut self, ns: &str, name: &str) -> Vec<Value> {
+        let report = self
+            .expect(&format!("event {name:?} on {ns:?}"), |r| {
+                r["ev"] == "event" && r["ns"] == ns && r["name"] == name
+            })
+            .await;
+        report["args"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Waits for a message on `ns` and returns its data.
+    pub async fn expect_message(&mut self, ns: &str) -> Value {
+        self.expect(&format!("message on {ns:?}"), |r| r["ev"] == "message" && r["ns"] == ns)
+            .await["data"]
+            .take()
+    }
+
+    /// Opens endpoint `ns` on the same socket (`socket.of(ns)`).
+    pub async fn of(&mut self, ns: &str) {
+        self.command(json!({"op": "of", "ns": ns})).await;
+    }
+
+    pub async fn emit(&mut self, ns: &str, name: &str, args: Vec<Value>) {
+        self.command(json!({"op": "emit", "ns": ns, "name": name, "args": args}))
+            .await;
+    }
+
+    /// Emits with a callback and returns the arguments the server acked with.
+    pub async fn emit_ack(&mut self, ns: &str, name: &str, args: Vec<Value>) -> Vec<Value> {
+        self.next_tag += 1;
+        let tag = format!("ack-{}", self.next_tag);
+        self.command(json!({"op": "emit", "ns": ns, "name": name, "args": args, "ack": tag}))
+            .await;
+        let report = self
+            .expect(&format!("the ack of {name:?}"), |r| r["ev"] == "ack" && r["tag"] == tag)
+            .await;
+        report["args"].as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn send(&mut self, ns: &str, text: &str) {
+        self.command(json!({"op": "send", "ns": ns, "data": text})).await;
+    }
+
+    pub async fn send_json(&mut self, ns: &str, value: Value) {
+        self.command(json!({"op": "json", "ns": ns, "data": value})).await;
+    }
+
+    /// Answers every server event `name` that asks for an ack with `args`.
+    pub async fn reply_to(&mut self, name: &str, args: Vec<Value>) {
+        self.command(json!({"op": "reply", "name": name, "args": args})).await;
+    }
+
+    pub async fn disconnect(&mut self, ns: &str) {
+        self.command(json!({"op": "disconnect", "ns": ns})).await;
+    }
+}
