@@ -20,3 +20,8 @@ pub use server::{AllowedOrigins, PeerAddr, Server, Settings, SocketIo, SocketIoB
 pub use transport::{Body, Transport, UnknownTransport};
 
 pub use codec::legacy::RawJson;
+
+/// The README's examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -38,6 +38,16 @@ fn js_dir() -> PathBuf {
 impl NodeClient {
     /// Starts a client and connects it to `base_url` over `transport`.
     pub async fn connect(base_url: &str, transport: &str, query: Option<&str>) -> NodeClient {
+        Self::start(json!({"op": "connect", "url": base_url, "transport": transport, "query": query})).await
+    }
+
+    /// Like [`NodeClient::connect`], with the client's `resource` option
+    /// (the URL prefix, e.g. `app/socket.io`).
+    pub async fn connect_with_resource(base_url: &str, transport: &str, resource: &str) -> NodeClient {
+        Self::start(json!({"op": "connect", "url": base_url, "transport": transport, "resource": resource})).await
+    }
+
+    async fn start(connect: Value) -> NodeClient {
         let dir = js_dir();
         assert!(
             dir.join("node_modules/socket.io-client").is_dir(),
@@ -77,11 +87,7 @@ impl NodeClient {
             next_tag: 0,
         };
         client.expect("the driver to start", |r| r["ev"] == "ready").await;
-        let mut command = json!({"op": "connect", "url": base_url, "transport": transport});
-        if let Some(query) = query {
-            command["query"] = json!(query);
-        }
-        client.command(command).await;
+        client.command(connect).await;
         client
     }
 

@@ -460,3 +460,6 @@ impl Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,157 @@
+//! The session state machine without sockets: queue order, bindings,
+//! closing, and the timers under tokio's paused clock.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::handler::{Endpoint, Handler, SessionInfo};
+
+struct Quiet;
+impl Handler for Quiet {}
+
+fn config() -> SessionConfig {
+    SessionConfig {
+        heartbeat_interval: Duration::from_secs(10),
+        heartbeat_timeout: Duration::from_secs(25),
+        close_timeout: Duration::from_secs(30),
+        max_queue_packets: 5,
+        max_queue_bytes: 1 << 20,
+        inbox_capacity: 8,
+        max_endpoints_per_session: 2,
+        max_packets_per_payload: 10,
+        ack_timeout: Duration::from_secs(1),
+        max_pending_acks: 4,
+    }
+}
+
+fn info() -> ConnectionInfo {
+    let session = SessionInfo {
+        ip: std::net::Ipv4Addr::LOCALHOST.into(),
+        query: Vec::new(),
+        cookies: Vec::new(),
+        headers: http::HeaderMap::new(),
+    };
+    ConnectionInfo::new(Arc::new(session), Vec::new())
+}
+
+async fn session() -> Arc<Session> {
+    let endpoints = ["/a", "/b", "/c"].map(|name| (name.to_owned(), Endpoint::new(|| Quiet).spawner));
+    let hub = Hub::new(
+        config(),
+        10,
+        Endpoint::new(|| Quiet).spawner,
+        HashMap::from(endpoints),
+        None,
+    );
+    hub.handshake(info()).await.expect("accepted")
+}
+
+fn texts(take: Take) -> Vec<String> {
+    match take {
+        Take::Frames(frames) => frames.iter().map(|f| f.as_str().to_owned()).collect(),
+        other => panic!("expected frames, got {other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn queued_frames_are_taken_once_in_order() {
+    let session = session().await;
+    session.push(Frame::from("3:::a"));
+    session.push_all([Frame::from("3:::b"), Frame::from("3:::c")]);
+    let token = session.bind().expect("open");
+    assert_eq!(texts(session.take(token)), ["1::", "3:::a", "3:::b", "3:::c"]);
+    assert!(matches!(session.take(token), Take::Empty));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_newer_binding_supersedes_an_older_one() {
+    let session = session().await;
+    let old = session.bind().expect("open");
+    let new = session.bind().expect("open");
+    assert!(matches!(session.take(old), Take::Superseded));
+    assert_eq!(texts(session.take(new)), ["1::"]);
+    // Unbinding the stale token does not unbind the live one.
+    session.unbind(old);
+    assert!(session.timer_view().unbound_since.is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn closing_delivers_the_rest_then_the_disconnect_then_is_gone() {
+    let session = session().await;
+    session.push(Frame::from("3:::last"));
+    session.close(CloseReason::ServerClose);
+    session.push(Frame::from("3:::too late"));
+    let token = session.bind().expect("still has frames to deliver");
+    assert_eq!(texts(session.take(token)), ["1::", "3:::last", "0::"]);
+    assert!(matches!(session.take(token), Take::Gone));
+    assert!(session.bind().is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn reaching_the_queue_bound_closes_the_session() {
+    let session = session().await;
+    for i in 0..10 {
+        session.push(Frame::from(format!("3:::{i}")));
+    }
+    let token = session.bind().expect("frames left");
+    let frames = texts(session.take(token));
+    assert_eq!(frames.len(), 6, "the bound (5) plus the disconnect: {frames:?}");
+    assert_eq!(frames.last().map(String::as_str), Some("0::"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn heartbeats_go_out_on_schedule_and_a_silent_client_is_closed() {
+    let session = session().await;
+    let token = session.bind().expect("open");
+    assert_eq!(texts(session.take(token)), ["1::"]);
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    assert_eq!(texts(session.take(token)), ["2::"]);
+    // The client answers: it stays alive past the heartbeat timeout.
+    session.receive_payload("2::").await.expect("valid");
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    assert_eq!(texts(session.take(token)), ["2::", "2::"]);
+    assert!(!session.lock().closed);
+    // Then silence: closed once the heartbeat timeout passes.
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let frames = texts(session.take(token));
+    assert_eq!(frames.last().map(String::as_str), Some("0::"), "{frames:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unbound_session_closes_after_the_close_timeout_and_leaves_the_registry() {
+    let session = session().await;
+    let hub = session.hub().clone();
+    assert_eq!(hub.session_count(), 1);
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    assert!(session.lock().closed);
+    // Nobody collects the disconnect: it lingers one more close timeout.
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    assert_eq!(hub.session_count(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn endpoints_beyond_the_limit_are_refused() {
+    let session = session().await;
+    let token = session.bind().expect("open");
+    let _ = session.take(token);
+    session
+        .receive_payload(&crate::codec::legacy::encode_payload(&["1::/a", "1::/b", "1::/c"]))
+        .await
+        .expect("valid");
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        let woken = session.wake().notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        match session.take(token) {
+            Take::Frames(frames) => got.extend(frames.iter().map(|f| f.as_str().to_owned())),
+            Take::Empty => woken.await,
+            other => panic!("{other:?}"),
+        }
+    }
+    got.sort();
+    // Two endpoints besides the main one are allowed; the third is refused.
+    assert_eq!(got, ["1::/a", "1::/b", "7::/c:2"]);
+}
