@@ -20,6 +20,8 @@ pub use server::{AllowedOrigins, PeerAddr, Server, Settings, SocketIo, SocketIoB
 pub use transport::{Body, Transport, UnknownTransport};
 
 pub use codec::legacy::RawJson;
+/// The `http` crate, for header names and types in settings.
+pub use http;
 
 /// The README's examples, compiled as doc tests so they stay true.
 #[cfg(doctest)]

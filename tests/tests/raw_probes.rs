@@ -436,3 +436,74 @@ async fn websocket_moves_packets_both_ways_and_tolerates_framed_payloads() {
     assert_eq!(http::next_text(&mut socket, true).await.as_deref(), Some("0::"));
     server.observed.wait_close(&sid, "").await;
 }
+
+#[tokio::test]
+async fn connection_info_carries_proxy_address_cookies_and_headers() {
+    let server =
+        start(|b| b.trusted_proxy_header(Some(socketio::http::HeaderName::from_static("x-forwarded-for")))).await;
+    let reply = request(
+        server.addr,
+        "GET",
+        "/socket.io/1/?token=abc&t=99",
+        &[
+            ("X-Forwarded-For", "203.0.113.7, 10.0.0.1"),
+            ("Cookie", "a=1; b=two"),
+            ("User-Agent", "probe/1"),
+        ],
+        b"",
+    )
+    .await;
+    let sid = reply.text().split(':').next().expect("sid").to_owned();
+    post(server.addr, &xhr(&sid), "5:1+::{\"name\":\"whoami\",\"args\":[]}").await;
+    let who = poll_packets(server.addr, &sid, 2).await;
+    let json = who[1].strip_prefix("6:::1+").expect("ack");
+    let who: serde_json::Value = serde_json::from_str(json).expect("json");
+    assert_eq!(who[0]["ip"], "203.0.113.7");
+    assert_eq!(
+        who[0]["query"],
+        serde_json::json!({"token": "abc"}),
+        "the cache buster is left out"
+    );
+    assert_eq!(who[0]["cookies"], serde_json::json!({"a": "1", "b": "two"}));
+    assert_eq!(who[0]["agent"], "probe/1");
+}
+
+#[tokio::test]
+async fn the_session_limit_refuses_handshakes_beyond_it() {
+    let server = start(|b| b.max_sessions(1)).await;
+    let sid = handshake(server.addr).await;
+    assert_eq!(get(server.addr, "/socket.io/1/").await.status, 503);
+    assert_eq!(
+        get(server.addr, &xhr(&sid)).await.text(),
+        "1::",
+        "the live session is untouched"
+    );
+}
+
+#[tokio::test]
+async fn an_unanswered_server_ack_times_out_with_a_clear_error() {
+    let server = start(|b| b.ack_timeout(Duration::from_millis(100))).await;
+    let sid = handshake(server.addr).await;
+    post(server.addr, &xhr(&sid), "5:::{\"name\":\"ask\",\"args\":[]}").await;
+    // The question asks for data (`+`); nobody answers it.
+    let got = poll_packets(server.addr, &sid, 3).await;
+    assert_eq!(got[1], "5:1+::{\"name\":\"question\",\"args\":[\"how?\"]}");
+    assert!(
+        got[2].starts_with("5:::{\"name\":\"answer_error\"") && got[2].contains("did not acknowledge"),
+        "{got:?}"
+    );
+    // A late answer for that id is ignored, and a new question still works.
+    post(
+        server.addr,
+        &xhr(&sid),
+        &frame(&["6:::1+[\"late\"]", "5:::{\"name\":\"ask\",\"args\":[]}"]),
+    )
+    .await;
+    let got = poll_packets(server.addr, &sid, 1).await;
+    assert_eq!(got[0], "5:2+::{\"name\":\"question\",\"args\":[\"how?\"]}");
+    post(server.addr, &xhr(&sid), "6:::2+[\"in time\"]").await;
+    assert_eq!(
+        poll_packets(server.addr, &sid, 1).await,
+        ["5:::{\"name\":\"answer\",\"args\":[\"in time\"]}"]
+    );
+}

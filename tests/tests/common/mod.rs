@@ -127,8 +127,16 @@ impl App {
                         .map(|(k, v)| (k.clone(), json!(v)))
                         .collect()
                 };
-                let who =
-                    json!({"sid": cx.sid(), "endpoint": cx.endpoint(), "query": query, "ip": info.ip().to_string()});
+                let cookies: serde_json::Map<String, Value> =
+                    info.cookies().iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+                let who = json!({
+                    "sid": cx.sid(),
+                    "endpoint": cx.endpoint(),
+                    "query": query,
+                    "ip": info.ip().to_string(),
+                    "cookies": cookies,
+                    "agent": info.headers().get("user-agent").and_then(|v| v.to_str().ok()),
+                });
                 Reply::with_args((who,)).map_err(|e| bad(&event, e))
             }
             "join" => {
