@@ -12,9 +12,15 @@ mod server;
 mod session;
 mod transport;
 
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::private::*;
+}
+mod private;
+
 pub use handler::{
-    AckError, AckResponse, AckSender, BroadcastOperator, ConnectionInfo, Ctx, DispatchError, EmitArgs, Endpoint,
-    EndpointResolver, Event, Handler, Message, Reply,
+    AckError, AckResponse, AckSender, BroadcastOperator, ConnectionInfo, Ctx, DispatchError, EmitArgs, EmitTarget,
+    Endpoint, EndpointResolver, Event, Handler, Message, Reply,
 };
 pub use server::{AllowedOrigins, PeerAddr, Server, Settings, SocketIo, SocketIoBuilder, SocketIoService};
 pub use transport::{Body, Transport, UnknownTransport};
@@ -22,6 +28,7 @@ pub use transport::{Body, Transport, UnknownTransport};
 pub use codec::legacy::RawJson;
 /// The `http` crate, for header names and types in settings.
 pub use http;
+pub use socketio_macros::{emits, event, handler};
 
 /// The README's examples, compiled as doc tests so they stay true.
 #[cfg(doctest)]

@@ -18,6 +18,10 @@ pub(crate) fn write_args<A: EmitArgs + ?Sized>(args: &A) -> Result<String, serde
     String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.to_string()))
 }
 
+pub(crate) fn write_args_json<A: EmitArgs + ?Sized>(args: &A) -> Result<String, crate::AckError> {
+    write_args(args).map_err(|e| crate::AckError::Serialize(e.to_string()))
+}
+
 fn write_seq<'a, T: Serialize + 'a>(
     items: impl Iterator<Item = &'a T>,
     out: &mut Vec<u8>,

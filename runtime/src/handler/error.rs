@@ -35,6 +35,9 @@ pub enum AckError {
     /// Too many acknowledgements are already pending on this connection.
     #[error("too many pending acknowledgements on this connection")]
     TooManyPending,
+    /// The client's answer did not fit the expected type.
+    #[error("the client's answer does not fit: {0}")]
+    BadAnswer(String),
     /// The arguments could not be serialized.
     #[error("could not serialize the arguments: {0}")]
     Serialize(String),

@@ -56,14 +56,14 @@ impl Event {
 /// client's callback is never called), as in socket.io.
 pub struct AckSender {
     connection: Arc<Connection>,
-    id: MessageId,
+    id: Option<MessageId>,
     pub(crate) claimed: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for AckSender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AckSender")
-            .field("id", &self.id.id)
+            .field("id", &self.id.map(|id| id.id))
             .finish_non_exhaustive()
     }
 }
@@ -72,16 +72,31 @@ impl AckSender {
     pub(crate) fn new(connection: Arc<Connection>, id: MessageId) -> Self {
         Self {
             connection,
-            id,
+            id: Some(id),
             claimed: Arc::new(AtomicBool::new(false)),
         }
     }
 
+    /// A sender for an event that asked for no ack: answering does nothing.
+    pub fn detached(cx: &crate::Ctx) -> Self {
+        Self {
+            connection: cx.connection.clone(),
+            id: None,
+            claimed: Arc::new(AtomicBool::new(true)),
+        }
+    }
+
+    /// Whether the client waits for this answer.
+    pub fn is_requested(&self) -> bool {
+        self.id.is_some()
+    }
+
     /// Answers with `reply`.
     pub fn send(self, reply: Reply) {
-        let args = self.id.wants_data.then(|| reply.args_json().unwrap_or("[]"));
+        let Some(id) = self.id else { return };
+        let args = id.wants_data.then(|| reply.args_json().unwrap_or("[]"));
         self.connection
-            .push(Frame::from(encode_ack(self.connection.endpoint(), self.id.id, args)));
+            .push(Frame::from(encode_ack(self.connection.endpoint(), id.id, args)));
     }
 
     /// Answers with `args` (a tuple of `Serialize` values, a `Vec`, ...).

@@ -9,8 +9,9 @@ mod error;
 mod event;
 mod info;
 
+pub(crate) use args::write_args_json;
 pub use args::{AckResponse, EmitArgs};
-pub use ctx::{BroadcastOperator, Ctx};
+pub use ctx::{BroadcastOperator, Ctx, EmitTarget};
 pub use endpoint::{Endpoint, EndpointResolver};
 pub use error::{AckError, DispatchError};
 pub use event::{AckSender, Event, Message, Reply};
@@ -57,5 +58,25 @@ pub trait Handler: Send + 'static {
     fn on_close(&mut self, cx: &Ctx) -> impl Future<Output = ()> + Send {
         let _ = cx;
         std::future::ready(())
+    }
+
+    /// The endpoints this handler's server serves besides the main one,
+    /// when it is the main handler (TornadIO2's `__endpoints__`). Added to
+    /// the table by [`crate::SocketIo::builder`].
+    fn endpoints() -> Vec<(&'static str, Endpoint)>
+    where
+        Self: Sized,
+    {
+        Vec::new()
+    }
+
+    /// Serves endpoints missing from every table, when this is the main
+    /// handler (TornadIO2's `get_endpoint`). `None` refuses the endpoint.
+    fn resolve_endpoint(name: &str) -> Option<Endpoint>
+    where
+        Self: Sized,
+    {
+        let _ = name;
+        None
     }
 }

@@ -48,11 +48,16 @@ impl SocketIo {
         H: Handler,
         F: Fn() -> H + Send + Sync + 'static,
     {
+        let endpoints = H::endpoints()
+            .into_iter()
+            .map(|(name, endpoint)| (name.to_owned(), endpoint))
+            .collect();
         SocketIoBuilder {
             settings: Settings::default(),
             main: Endpoint::new(main),
-            endpoints: HashMap::new(),
+            endpoints,
             resolver: None,
+            main_resolver: H::resolve_endpoint,
         }
     }
 
@@ -115,6 +120,7 @@ pub struct SocketIoBuilder {
     main: Endpoint,
     endpoints: HashMap<String, Endpoint>,
     resolver: Option<Arc<dyn EndpointResolver>>,
+    main_resolver: fn(&str) -> Option<Endpoint>,
 }
 
 impl std::fmt::Debug for SocketIoBuilder {
@@ -214,11 +220,15 @@ impl SocketIoBuilder {
             .into_iter()
             .map(|(name, endpoint)| (name, endpoint.spawner))
             .collect();
-        let dynamic: Option<DynamicEndpointsFn> = self.resolver.map(|resolver| {
-            let resolve: DynamicEndpointsFn =
-                Arc::new(move |name: &str| resolver.resolve(name).map(|endpoint| endpoint.spawner));
-            resolve
+        let (resolver, main_resolver) = (self.resolver, self.main_resolver);
+        let dynamic: DynamicEndpointsFn = Arc::new(move |name: &str| {
+            let endpoint = resolver
+                .as_ref()
+                .and_then(|r| r.resolve(name))
+                .or_else(|| main_resolver(name));
+            endpoint.map(|endpoint| endpoint.spawner)
         });
+        let dynamic = Some(dynamic);
         let hub = Hub::new(
             self.settings.session_config(),
             self.settings.max_sessions,

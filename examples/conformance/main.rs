@@ -1,0 +1,150 @@
+//! The conformance server: fixed behaviour that independent client suites
+//! run against (see `shared/conformance.md` in the project's notes).
+//!
+//! ```sh
+//! cargo run --release --example conformance   # PORT=8001 by default
+//! ```
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use socketio::{AckError, ConnectionInfo, Ctx, Message, RawJson, Reply, Server, SocketIo};
+
+/// Events this server sends, with their argument types.
+#[socketio::emits]
+trait Outgoing {
+    fn thanks(who: &Name);
+    fn hello(name: &str, suffix: &str);
+    fn room_msg(room: &str, data: &RawJson);
+    fn broadcast(data: &RawJson);
+}
+
+#[derive(serde::Serialize, Deserialize)]
+struct Name {
+    name: String,
+}
+
+/// Serves the main endpoint and `/chat`; one value per connection.
+#[derive(Default)]
+struct Conformance;
+
+#[socketio::handler(endpoints("/chat" => Conformance, "/reject" => Refuse))]
+impl Conformance {
+    fn on_open(&mut self, cx: &Ctx, info: &ConnectionInfo) -> bool {
+        if cx.endpoint().is_empty() {
+            return info.get_argument("reject") != Some("1");
+        }
+        cx.send(format!("welcome {}", cx.endpoint()));
+        true
+    }
+
+    fn on_message(&mut self, cx: &Ctx, message: Message) {
+        match message {
+            Message::Text(text) => cx.send(text),
+            Message::Json(json) => cx.send_raw_json(json),
+        }
+    }
+
+    /// Emits the arguments back and acks with them.
+    #[event]
+    fn echo(&self, cx: &Ctx, #[rest] args: Vec<RawJson>) -> Reply {
+        cx.emit("echo", &args[..]);
+        Reply::with_args(&args[..]).unwrap_or_default()
+    }
+
+    /// `hello("ann")` or `hello({name: "ann"})`.
+    #[event]
+    fn hello(&self, cx: &Ctx, name: String) {
+        cx.emit_thanks(&Name { name: name.clone() });
+        cx.emit_hello(&name, "foobar");
+    }
+
+    /// `sum(1, 2)` or `sum({a: 1, b: 2})`; acks with the sum.
+    #[event]
+    fn sum(&self, a: i64, b: i64) -> i64 {
+        a + b
+    }
+
+    /// Asks the client a question and emits its answer back.
+    #[event]
+    async fn ask(&self, cx: &Ctx) -> Result<(), AckError> {
+        let answer = cx.emit_with_ack("question", ("how?",)).await?;
+        cx.emit("answer", &answer.args[..]);
+        Ok(())
+    }
+
+    #[event]
+    fn whoami(&self, cx: &Ctx, info: &ConnectionInfo) -> Value {
+        let query = if cx.endpoint().is_empty() {
+            info.query()
+        } else {
+            info.endpoint_query()
+        };
+        let query: Map<String, Value> = query.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        json!({ "sid": cx.sid(), "endpoint": cx.endpoint(), "query": query, "ip": info.ip().to_string() })
+    }
+
+    #[event]
+    fn join(&self, cx: &Ctx, room: String) {
+        cx.join(&room);
+    }
+
+    #[event]
+    fn leave(&self, cx: &Ctx, room: String) {
+        cx.leave(&room);
+    }
+
+    #[event]
+    fn to_room(&self, cx: &Ctx, room: String, data: RawJson) {
+        cx.to(room.as_str()).emit_room_msg(&room, &data);
+    }
+
+    #[event]
+    fn broadcast(&self, cx: &Ctx, data: RawJson) {
+        cx.of(cx.endpoint()).emit_broadcast(&data);
+    }
+
+    #[event]
+    fn close_me(&self, cx: &Ctx) {
+        cx.close();
+    }
+
+    #[event]
+    fn panic(&self) {
+        panic!("the client asked for a panic");
+    }
+}
+
+/// `/reject`: its open hook always says no.
+#[derive(Default)]
+struct Refuse;
+
+#[socketio::handler]
+impl Refuse {
+    fn on_open(&mut self) -> bool {
+        false
+    }
+}
+
+fn env_secs(name: &str, default: u64) -> Duration {
+    let value = std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    Duration::from_secs(value)
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8001);
+    let io = SocketIo::builder(Conformance::default)
+        .heartbeat_timeout(env_secs("HEARTBEAT_TIMEOUT", 60))
+        .close_timeout(env_secs("CLOSE_TIMEOUT", 60))
+        .heartbeat_interval(env_secs("HEARTBEAT_INTERVAL", 25))
+        .polling_duration(env_secs("POLLING_DURATION", 20))
+        .build();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("listening on {}", listener.local_addr()?);
+    Server::new(io).run_on(listener).await
+}

@@ -1,0 +1,247 @@
+//! Generates the `socketio::Handler` implementation from the model.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ItemImpl, Type};
+
+use crate::handler::model::{Binding, HandlerArgs, Method, Model, Param, Role, Shape};
+use crate::types::{is_unit, last_ident, result_parts};
+
+/// The arguments of a call to the user's method, in its declared order.
+fn call_args(method: &Method, bound: &[TokenStream]) -> Vec<TokenStream> {
+    let mut bound = bound.iter();
+    method
+        .params
+        .iter()
+        .map(|param| match param {
+            Param::Ctx { by_ref: true } => quote!(__socketio_cx),
+            Param::Ctx { by_ref: false } => quote!(::core::clone::Clone::clone(__socketio_cx)),
+            Param::Info { by_ref: true } => quote!(__socketio_cx.info()),
+            Param::Info { by_ref: false } => quote!(::core::clone::Clone::clone(__socketio_cx.info())),
+            Param::Ack => quote!(__socketio_ack),
+            Param::Event => quote!(__socketio_event),
+            Param::Message => quote!(__socketio_message),
+            Param::Bind(_) => bound.next().cloned().unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn call(method: &Method, args: &[TokenStream]) -> TokenStream {
+    let ident = &method.ident;
+    if method.is_async {
+        quote!(self.#ident(#(#args),*).await)
+    } else {
+        quote!(self.#ident(#(#args),*))
+    }
+}
+
+/// Turns a method's return value into the ack reply.
+fn reply(ty: Option<&Type>, value: TokenStream, event: &str) -> TokenStream {
+    let Some(ty) = ty.filter(|ty| !is_unit(ty)) else {
+        return quote! {{
+            let () = #value;
+            ::core::result::Result::Ok(::socketio::Reply::empty())
+        }};
+    };
+    if let Some((ok, err)) = result_parts(ty) {
+        let ok_reply = reply(Some(ok), quote!(__socketio_ok), event);
+        let err_check = quote_spanned!(err.span()=> ::socketio::__private::reply_error::<#err>(#event, __socketio_err));
+        return quote! {
+            match #value {
+                ::core::result::Result::Ok(__socketio_ok) => #ok_reply,
+                ::core::result::Result::Err(__socketio_err) => ::core::result::Result::Err(#err_check),
+            }
+        };
+    }
+    if last_ident(ty).as_deref() == Some("Reply") {
+        return quote!(::core::result::Result::Ok(#value));
+    }
+    if let Type::Tuple(_) = ty {
+        return quote_spanned!(ty.span()=> ::socketio::__private::reply_args::<#ty>(#event, #value));
+    }
+    quote_spanned!(ty.span()=> ::socketio::__private::reply_one::<#ty>(#event, &#value))
+}
+
+fn event_arm(method: &Method, name: &str, positional: bool) -> TokenStream {
+    let bindings: Vec<&Binding> = method
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            Param::Bind(binding) => Some(&**binding),
+            _ => None,
+        })
+        .collect();
+    let names: Vec<&str> = bindings.iter().map(|b| b.name.as_str()).collect();
+    let mut statements = Vec::new();
+    let mut bound = Vec::new();
+    let has_rest = bindings.iter().any(|b| matches!(b.shape, Shape::Rest(_)));
+    for (index, binding) in bindings.iter().enumerate() {
+        let var = quote::format_ident!("__socketio_arg{}", index);
+        let key = &binding.name;
+        let bind = match &binding.shape {
+            Shape::Required => {
+                let ty = &binding.ty;
+                quote_spanned!(ty.span()=> __socketio_binder.required::<#ty>(#index, #key)?)
+            }
+            Shape::Optional(inner) => {
+                quote_spanned!(inner.span()=> __socketio_binder.optional::<#inner>(#index, #key)?)
+            }
+            Shape::Rest(inner) => quote_spanned!(inner.span()=> __socketio_binder.rest::<#inner>(#index, #key)?),
+        };
+        statements.push(quote!(let #var = #bind;));
+        bound.push(quote!(#var));
+    }
+    let finish = (!has_rest).then(|| {
+        let count = bindings.len();
+        quote!(__socketio_binder.finish(#count)?;)
+    });
+    let takes_ack = method.params.iter().any(|p| matches!(p, Param::Ack));
+    let take_ack = takes_ack.then(|| {
+        quote! {
+            let __socketio_ack = match __socketio_event.take_ack() {
+                ::core::option::Option::Some(ack) => ack,
+                ::core::option::Option::None => ::socketio::AckSender::detached(__socketio_cx),
+            };
+        }
+    });
+    let value = call(method, &call_args(method, &bound));
+    let reply = reply(method.output.as_ref(), value, name);
+    quote! {{
+        #take_ack
+        let __socketio_binder = ::socketio::__private::Binder::new(&__socketio_event, &[#(#names),*], #positional);
+        #(#statements)*
+        #finish
+        #reply
+    }}
+}
+
+pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> TokenStream {
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    let self_ty = &item.self_ty;
+    let find = |pred: fn(&Role) -> bool| model.methods.iter().find(|m| pred(&m.role));
+
+    let on_open = find(|r| matches!(r, Role::OnOpen)).map(|method| {
+        let value = call(method, &call_args(method, &[]));
+        let body = if method.output.is_some() { value } else { quote!({ #value; true }) };
+        quote! {
+            fn on_open(&mut self, __socketio_cx: &::socketio::Ctx) -> impl ::core::future::Future<Output = bool> + ::core::marker::Send {
+                async move { #body }
+            }
+        }
+    });
+    let on_message = find(|r| matches!(r, Role::OnMessage)).map(|method| {
+        let value = call(method, &call_args(method, &[]));
+        quote! {
+            fn on_message(&mut self, __socketio_cx: &::socketio::Ctx, __socketio_message: ::socketio::Message) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+                async move { #value; }
+            }
+        }
+    });
+    let on_close = find(|r| matches!(r, Role::OnClose)).map(|method| {
+        let value = call(method, &call_args(method, &[]));
+        quote! {
+            fn on_close(&mut self, __socketio_cx: &::socketio::Ctx) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+                async move { #value; }
+            }
+        }
+    });
+
+    let events: Vec<(&Method, &str, bool)> = model
+        .methods
+        .iter()
+        .filter_map(|m| match &m.role {
+            Role::Event { name, positional } => Some((m, name.as_str(), *positional)),
+            _ => None,
+        })
+        .collect();
+    let fallback = find(|r| matches!(r, Role::Fallback));
+    let on_event = (!events.is_empty() || fallback.is_some()).then(|| {
+        let indices = 0..events.len();
+        let names = events.iter().map(|(_, name, _)| *name);
+        let arms = events.iter().enumerate().map(|(index, (method, name, positional))| {
+            let arm = event_arm(method, name, *positional);
+            quote!(#index => #arm,)
+        });
+        let otherwise = match fallback {
+            Some(method) => {
+                let takes_ack = method.params.iter().any(|p| matches!(p, Param::Ack));
+                let take_ack = takes_ack.then(|| {
+                    quote! {
+                        let __socketio_ack = match __socketio_event.take_ack() {
+                            ::core::option::Option::Some(ack) => ack,
+                            ::core::option::Option::None => ::socketio::AckSender::detached(__socketio_cx),
+                        };
+                    }
+                });
+                let value = call(method, &call_args(method, &[]));
+                let reply = reply(method.output.as_ref(), value, "");
+                quote!({ #take_ack #reply })
+            }
+            None => quote!(::core::result::Result::Err(::socketio::DispatchError::UnknownEvent(
+                ::core::clone::Clone::clone(&__socketio_event.name)
+            ))),
+        };
+        let event_mut = if events.iter().any(|(m, _, _)| m.params.iter().any(|p| matches!(p, Param::Ack)))
+            || fallback.is_some()
+        {
+            quote!(mut)
+        } else {
+            quote!()
+        };
+        quote! {
+            fn on_event(
+                &mut self,
+                __socketio_cx: &::socketio::Ctx,
+                #event_mut __socketio_event: ::socketio::Event,
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<::socketio::Reply, ::socketio::DispatchError>> + ::core::marker::Send {
+                async move {
+                    let __socketio_which: usize = match __socketio_event.name.as_str() {
+                        #(#names => #indices,)*
+                        _ => usize::MAX,
+                    };
+                    let __socketio_result: ::core::result::Result<::socketio::Reply, ::socketio::DispatchError> =
+                        match __socketio_which {
+                            #(#arms)*
+                            _ => #otherwise,
+                        };
+                    __socketio_result
+                }
+            }
+        }
+    });
+
+    let endpoints = (!args.endpoints.is_empty()).then(|| {
+        let entries = args.endpoints.iter().map(|(name, ty)| {
+            let factory = quote_spanned!(ty.span()=> <#ty as ::core::default::Default>::default);
+            quote!((#name, ::socketio::Endpoint::new(#factory)))
+        });
+        quote! {
+            fn endpoints() -> ::std::vec::Vec<(&'static str, ::socketio::Endpoint)> {
+                ::std::vec![#(#entries),*]
+            }
+        }
+    });
+    let resolver = find(|r| matches!(r, Role::Resolver)).map(|method| {
+        let ident = &method.ident;
+        quote! {
+            fn resolve_endpoint(name: &str) -> ::core::option::Option<::socketio::Endpoint> {
+                Self::#ident(name)
+            }
+        }
+    });
+
+    quote! {
+        #item
+
+        #[automatically_derived]
+        impl #impl_generics ::socketio::Handler for #self_ty #where_clause {
+            #on_open
+            #on_message
+            #on_event
+            #on_close
+            #endpoints
+            #resolver
+        }
+    }
+}
