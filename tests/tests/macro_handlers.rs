@@ -1,0 +1,321 @@
+//! Handlers written with `#[socketio::handler]`, driven by the real 0.9.16
+//! client: every binding rule, acks both ways, typed emits, endpoints.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use socketio::{AckError, AckSender, ConnectionInfo, Ctx, Event, Server, SocketIo};
+use socketio_tests::NodeClient;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Point {
+    x: i32,
+    y: i32,
+}
+
+#[socketio::emits]
+trait Outgoing {
+    /// The server tells the client a point.
+    fn point(p: &Point);
+    #[event("two-words")]
+    fn two_words(a: &str, b: u8);
+    /// Asks and expects two answers.
+    fn question(text: &str) -> (String, i64);
+    /// Asks and expects one answer.
+    fn confirm(what: &str) -> bool;
+}
+
+#[derive(Default)]
+struct Fixture {
+    counter: u32,
+}
+
+#[socketio::handler(endpoints("/other" => Other))]
+impl Fixture {
+    #[event]
+    fn add(&self, a: i64, b: i64) -> i64 {
+        a + b
+    }
+
+    /// `greeting` may be missing.
+    #[event]
+    fn greet(&self, name: String, greeting: Option<String>) -> String {
+        format!("{}, {name}", greeting.unwrap_or_else(|| "hello".into()))
+    }
+
+    /// A tuple answers with several arguments.
+    #[event]
+    fn collect(&self, first: String, #[rest] others: Vec<i64>) -> (String, usize, i64) {
+        (first, others.len(), others.iter().sum())
+    }
+
+    /// One struct parameter takes the whole object (its keys are not parameter names).
+    #[event]
+    fn mirror(&self, p: Point) -> Point {
+        Point { x: p.y, y: p.x }
+    }
+
+    /// The documented ambiguous case: one object whose keys all name parameters binds by keyword.
+    #[event]
+    fn ambiguous(&self, x: Value) -> Value {
+        x
+    }
+
+    /// `positional` turns keyword binding off: the object is the first argument.
+    #[event("ambiguous-positional", positional)]
+    fn ambiguous_positional(&self, x: Value) -> Value {
+        x
+    }
+
+    /// State lives in `&mut self`, per connection.
+    #[event]
+    async fn count(&mut self) -> u32 {
+        self.counter += 1;
+        self.counter
+    }
+
+    /// Context and info may sit anywhere among the arguments.
+    #[event]
+    fn anywhere(&self, value: u8, info: &ConnectionInfo, cx: Ctx) -> String {
+        format!("{value} from {} on {:?}", info.ip(), cx.endpoint())
+    }
+
+    /// An explicit ack handle answers later, from another task.
+    #[event]
+    fn later(&self, ack: AckSender, text: String) {
+        tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            ack.send_args((text.to_uppercase(),)).expect("serializable");
+        });
+    }
+
+    /// `Err` becomes an error packet; `Ok` answers the ack.
+    #[event]
+    fn checked(&self, ok: bool) -> Result<&'static str, String> {
+        if ok { Ok("fine") } else { Err("not fine".to_owned()) }
+    }
+
+    #[event]
+    fn typed(&self, cx: &Ctx) {
+        cx.emit_point(&Point { x: 1, y: 2 });
+        cx.emit_two_words("a", 7);
+        cx.of("").emit_two_words("to all", 8);
+    }
+
+    #[event]
+    async fn interview(&self, cx: &Ctx) -> Result<(String, i64, bool), AckError> {
+        let (text, number) = cx.ask_question("who?").await?;
+        let sure = cx.ask_confirm("sure?").await?;
+        Ok((text, number, sure))
+    }
+
+    #[fallback]
+    fn anything_else(&self, event: Event) -> String {
+        format!("no handler for {} with {} argument(s)", event.name, event.args.len())
+    }
+}
+
+#[derive(Default)]
+struct Other;
+
+#[socketio::handler]
+impl Other {
+    fn on_open(&mut self, cx: &Ctx) {
+        cx.send("other here");
+    }
+
+    #[event]
+    fn add(&self, a: i64, b: i64) -> i64 {
+        a + b + 1000
+    }
+}
+
+async fn start() -> String {
+    let io = SocketIo::builder(Fixture::default)
+        .endpoint_resolver(|name: &str| (name == "/late").then(|| socketio::Endpoint::new(Other::default)))
+        .build();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(
+        Server::new(io)
+            .with_graceful_shutdown(std::future::pending())
+            .run_on(listener),
+    );
+    url
+}
+
+const TRANSPORTS: [&str; 2] = ["websocket", "xhr-polling"];
+
+async fn client(url: &str, transport: &str) -> NodeClient {
+    let mut c = NodeClient::connect(url, transport, None).await;
+    c.expect_connect("").await;
+    c
+}
+
+#[tokio::test]
+async fn positional_keyword_optional_and_rest_arguments_bind() {
+    let url = start().await;
+    for transport in TRANSPORTS {
+        let mut c = client(&url, transport).await;
+        assert_eq!(
+            c.emit_ack("", "add", vec![json!(2), json!(3)]).await,
+            [json!(5)],
+            "{transport}"
+        );
+        assert_eq!(
+            c.emit_ack("", "add", vec![json!({"b": 3, "a": 2})]).await,
+            [json!(5)],
+            "{transport}"
+        );
+        assert_eq!(c.emit_ack("", "greet", vec![json!("ann")]).await, [json!("hello, ann")]);
+        assert_eq!(
+            c.emit_ack("", "greet", vec![json!("ann"), json!("hi")]).await,
+            [json!("hi, ann")]
+        );
+        assert_eq!(
+            c.emit_ack("", "greet", vec![json!({"name": "bob"})]).await,
+            [json!("hello, bob")]
+        );
+        assert_eq!(
+            c.emit_ack("", "greet", vec![json!("ann"), json!(null)]).await,
+            [json!("hello, ann")]
+        );
+        assert_eq!(
+            c.emit_ack("", "collect", vec![json!("n"), json!(1), json!(2), json!(3)])
+                .await,
+            [json!("n"), json!(3), json!(6)]
+        );
+        assert_eq!(
+            c.emit_ack("", "collect", vec![json!("alone")]).await,
+            [json!("alone"), json!(0), json!(0)]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_single_object_and_the_ambiguous_case_follow_the_documented_rule() {
+    let url = start().await;
+    for transport in TRANSPORTS {
+        let mut c = client(&url, transport).await;
+        // Keys are not parameter names: the whole object binds the struct.
+        assert_eq!(
+            c.emit_ack("", "mirror", vec![json!({"x": 1, "y": 2})]).await,
+            [json!({"x": 2, "y": 1})]
+        );
+        // Every key names a parameter: keyword binding, even for one parameter.
+        assert_eq!(c.emit_ack("", "ambiguous", vec![json!({"x": [1]})]).await, [json!([1])]);
+        // A key that is no parameter name: positional, the whole object.
+        assert_eq!(
+            c.emit_ack("", "ambiguous", vec![json!({"x": 1, "z": 2})]).await,
+            [json!({"x": 1, "z": 2})]
+        );
+        // `positional` opts out of keyword binding.
+        assert_eq!(
+            c.emit_ack("", "ambiguous-positional", vec![json!({"x": 1})]).await,
+            [json!({"x": 1})]
+        );
+    }
+}
+
+#[tokio::test]
+async fn binding_failures_are_error_packets_and_the_connection_goes_on() {
+    let url = start().await;
+    for transport in TRANSPORTS {
+        let mut c = client(&url, transport).await;
+        for bad in [
+            vec![json!("x"), json!(1)],
+            vec![json!(1)],
+            vec![json!(1), json!(2), json!(3)],
+            vec![json!({"a": 1, "c": 2})],
+        ] {
+            c.emit("", "add", bad.clone()).await;
+            c.expect(&format!("an error for {bad:?}"), |r| {
+                r["ev"] == "error" && r["ns"] == ""
+            })
+            .await;
+        }
+        assert_eq!(
+            c.emit_ack("", "add", vec![json!(1), json!(1)]).await,
+            [json!(2)],
+            "{transport}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn state_context_info_ack_handles_results_and_fallback() {
+    let url = start().await;
+    for transport in TRANSPORTS {
+        let mut c = client(&url, transport).await;
+        assert_eq!(c.emit_ack("", "count", vec![]).await, [json!(1)]);
+        assert_eq!(c.emit_ack("", "count", vec![]).await, [json!(2)]);
+        let mut other = client(&url, transport).await;
+        assert_eq!(
+            other.emit_ack("", "count", vec![]).await,
+            [json!(1)],
+            "state is per connection"
+        );
+        assert_eq!(
+            c.emit_ack("", "anywhere", vec![json!(7)]).await,
+            [json!("7 from 127.0.0.1 on \"\"")]
+        );
+        assert_eq!(c.emit_ack("", "later", vec![json!("quiet")]).await, [json!("QUIET")]);
+        assert_eq!(c.emit_ack("", "checked", vec![json!(true)]).await, [json!("fine")]);
+        c.emit("", "checked", vec![json!(false)]).await;
+        c.expect("an error for Err", |r| r["ev"] == "error").await;
+        assert_eq!(
+            c.emit_ack("", "nobody", vec![json!(1), json!(2)]).await,
+            [json!("no handler for nobody with 2 argument(s)")]
+        );
+    }
+}
+
+#[tokio::test]
+async fn typed_emits_and_typed_acks_reach_the_client() {
+    let url = start().await;
+    for transport in TRANSPORTS {
+        let mut c = client(&url, transport).await;
+        c.emit("", "typed", vec![]).await;
+        assert_eq!(c.expect_event("", "point").await, [json!({"x": 1, "y": 2})]);
+        assert_eq!(c.expect_event("", "two-words").await, [json!("a"), json!(7)]);
+        assert_eq!(c.expect_event("", "two-words").await, [json!("to all"), json!(8)]);
+        c.reply_to("question", vec![json!("me"), json!(42)]).await;
+        c.reply_to("confirm", vec![json!(true)]).await;
+        assert_eq!(
+            c.emit_ack("", "interview", vec![]).await,
+            [json!("me"), json!(42), json!(true)],
+            "{transport}"
+        );
+        // An answer of the wrong type is a clear error, not a panic.
+        c.reply_to("confirm", vec![json!("maybe")]).await;
+        c.emit("", "interview", vec![]).await;
+        c.expect("an error for a bad answer", |r| r["ev"] == "error").await;
+    }
+}
+
+#[tokio::test]
+async fn endpoint_tables_and_resolvers_from_the_attribute_and_the_builder() {
+    let url = start().await;
+    for transport in TRANSPORTS {
+        let mut c = client(&url, transport).await;
+        c.of("/other").await;
+        c.expect_connect("/other").await;
+        assert_eq!(c.expect_message("/other").await, json!("other here"));
+        assert_eq!(
+            c.emit_ack("/other", "add", vec![json!(1), json!(2)]).await,
+            [json!(1003)]
+        );
+        c.of("/late").await;
+        c.expect_connect("/late").await;
+        assert_eq!(
+            c.emit_ack("/late", "add", vec![json!(1), json!(1)]).await,
+            [json!(1002)]
+        );
+        c.of("/missing").await;
+        c.expect("connect_failed", |r| {
+            r["ev"] == "connect_failed" && r["ns"] == "/missing"
+        })
+        .await;
+        assert_eq!(c.emit_ack("", "add", vec![json!(1), json!(2)]).await, [json!(3)]);
+        assert!(!c.seen(|r: &Value| r["ev"] == "error"), "{transport}");
+    }
+}
