@@ -197,6 +197,11 @@ impl<T: Serialize + ?Sized> EmitArgument for T {}
 pub fn assert_emit_argument<T: EmitArgument + ?Sized>() {}
 
 /// What typed acked emits can be sent through: one connection.
+#[diagnostic::on_unimplemented(
+    message = "an acked emit needs one connection (`Ctx`), not `{Self}`",
+    label = "only a single client can answer an ack",
+    note = "emit to the group with the `emit_` method, or ask each connection through its `Ctx`"
+)]
 pub trait AckTarget {
     fn ctx(&self) -> &crate::Ctx;
 }

@@ -1,0 +1,8 @@
+struct Chat;
+
+impl Chat {
+    #[socketio::event]
+    fn hello(&self) {}
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+struct Chat;
+
+#[socketio::handler(namespace = "/chat")]
+impl Chat {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+struct NotData;
+
+#[socketio::emits]
+trait Out {
+    fn tick(n: NotData);
+}
+
+fn main() {}

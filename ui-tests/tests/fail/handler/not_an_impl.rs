@@ -1,0 +1,4 @@
+#[socketio::handler]
+struct NotAnImpl;
+
+fn main() {}

@@ -1,0 +1,6 @@
+struct Chat;
+
+#[socketio::handler]
+impl socketio::Handler for Chat {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+struct Chat;
+
+#[socketio::handler]
+impl Chat {
+    fn on_close(&mut self, reason: String) {}
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+struct Chat;
+
+#[socketio::handler]
+impl Chat {
+    #[event("hello")]
+    fn hello(&self) {}
+
+    #[event("hello")]
+    fn hello_again(&self) {}
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+struct Chat;
+
+#[socketio::handler]
+impl Chat {
+    #[event]
+    fn hello(name: String) {}
+}
+
+fn main() {}
