@@ -2,6 +2,8 @@
 //! reach, against the `conformance` example process, with the real 0.9.16
 //! client; then a clean exit on SIGTERM.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 
@@ -181,4 +183,29 @@ async fn the_conformance_contract_holds_over_websocket_and_xhr_polling() {
     idle.expect_disconnect("").await;
     let status = example.child.wait().await.expect("exit status");
     assert!(status.success(), "the example exits cleanly on SIGTERM: {status:?}");
+}
+
+#[tokio::test]
+async fn data_comes_back_exactly_as_sent() {
+    use common::http::{frame, get, handshake, poll_packets, post, xhr};
+    let example = start().await;
+    let addr: std::net::SocketAddr = example.url.trim_start_matches("http://").parse().expect("address");
+    let sid = handshake(addr).await;
+    assert_eq!(get(addr, &xhr(&sid)).await.text(), "1::");
+    // Key order, integers beyond 2^53, float digits, astral characters,
+    // U+FFFD, U+2028 and escapes survive byte for byte.
+    let json = r#"{"z":1,"a":123456789012345678901234567890,"f":0.30000000000000004,"s":"😀\ufffd\u2028\n\"","n":[-0.0,1e400]}"#;
+    let text = "plain \u{fffd} \u{2028} 😀 : colons";
+    let event = format!("5:1+::{{\"name\":\"echo\",\"args\":[{json},\"x\"]}}");
+    post(
+        addr,
+        &xhr(&sid),
+        &frame(&[&format!("4:::{json}"), &format!("3:::{text}"), &event]),
+    )
+    .await;
+    let got = poll_packets(addr, &sid, 4).await;
+    assert_eq!(got[0], format!("4:::{json}"));
+    assert_eq!(got[1], format!("3:::{text}"));
+    assert_eq!(got[2], format!("5:::{{\"name\":\"echo\",\"args\":[{json},\"x\"]}}"));
+    assert_eq!(got[3], format!("6:::1+[{json},\"x\"]"));
 }
