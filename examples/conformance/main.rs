@@ -143,6 +143,13 @@ async fn main() -> std::io::Result<()> {
         .close_timeout(env_secs("CLOSE_TIMEOUT", 60))
         .heartbeat_interval(env_secs("HEARTBEAT_INTERVAL", 25))
         .polling_duration(env_secs("POLLING_DURATION", 20))
+        .flash_policy_port(
+            match std::env::var("FLASH_POLICY_PORT").ok().and_then(|p| p.parse().ok()) {
+                Some(0) => None,
+                Some(port) => Some(port),
+                None => Some(10843),
+            },
+        )
         .build();
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("listening on {}", listener.local_addr()?);

@@ -37,6 +37,7 @@ async fn start() -> Example {
     }
     let mut child = Command::new(&binary)
         .env("PORT", "0")
+        .env("FLASH_POLICY_PORT", "0")
         .env("HEARTBEAT_INTERVAL", "1")
         .env("HEARTBEAT_TIMEOUT", "5")
         .stdout(Stdio::piped())

@@ -132,6 +132,7 @@ impl Other {
 async fn start() -> String {
     let io = SocketIo::builder(Fixture::default)
         .endpoint_resolver(|name: &str| (name == "/late").then(|| socketio::Endpoint::new(Other::default)))
+        .flash_policy_port(None)
         .build();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));

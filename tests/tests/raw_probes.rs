@@ -31,7 +31,10 @@ async fn handshake_answers_sid_timeouts_and_transports() {
     assert_eq!(fields.len(), 4, "{body}");
     assert_eq!(fields[0].len(), 32);
     assert!(fields[0].bytes().all(|b| b.is_ascii_hexdigit()));
-    assert_eq!(&fields[1..], &["60", "60", "websocket,xhr-polling"]);
+    assert_eq!(
+        &fields[1..],
+        &["60", "60", "websocket,flashsocket,htmlfile,xhr-polling,jsonp-polling"]
+    );
     let other = handshake(server.addr).await;
     assert_ne!(other, fields[0], "session ids are unique");
     // Without the trailing slash too.

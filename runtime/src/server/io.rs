@@ -211,6 +211,10 @@ impl SocketIoBuilder {
         max_pending_acks: usize;
         /// Graceful shutdown deadline.
         shutdown_timeout: Duration;
+        /// The Flash policy server's port (`None`: off).
+        flash_policy_port: Option<u16>;
+        /// How long the policy server waits for a request.
+        flash_policy_timeout: Duration;
     }
 
     /// Builds the server handle.

@@ -1,6 +1,7 @@
 //! Serving: the settings, the server handle and its builder, the tower
 //! service, and the embedded standalone server.
 
+mod flash_policy;
 mod io;
 mod serve;
 mod service;

@@ -8,7 +8,9 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-use crate::server::{PeerAddr, SocketIo};
+use tokio_util::sync::CancellationToken;
+
+use crate::server::{PeerAddr, SocketIo, flash_policy};
 
 type ShutdownSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -20,6 +22,7 @@ pub struct Server {
     io: SocketIo,
     addr: SocketAddr,
     signal: Option<ShutdownSignal>,
+    policy_listener: Option<TcpListener>,
 }
 
 impl std::fmt::Debug for Server {
@@ -38,6 +41,7 @@ impl Server {
             io,
             addr: SocketAddr::from(([127, 0, 0, 1], 8001)),
             signal: None,
+            policy_listener: None,
         }
     }
 
@@ -53,6 +57,13 @@ impl Server {
         self
     }
 
+    /// Serves Flash policy requests on this listener instead of binding
+    /// `settings.flash_policy_port`.
+    pub fn flash_policy_listener(mut self, listener: TcpListener) -> Self {
+        self.policy_listener = Some(listener);
+        self
+    }
+
     /// Binds and serves until shutdown.
     pub async fn run(self) -> std::io::Result<()> {
         let listener = TcpListener::bind(self.addr).await?;
@@ -60,9 +71,11 @@ impl Server {
     }
 
     /// Serves on an already bound listener until shutdown.
-    pub async fn run_on(self, listener: TcpListener) -> std::io::Result<()> {
+    pub async fn run_on(mut self, listener: TcpListener) -> std::io::Result<()> {
         let local = listener.local_addr()?;
         tracing::info!(address = %local, resource = %self.io.settings().resource, "socket.io server listening");
+        let stop_policy = CancellationToken::new();
+        let policy_server = self.start_flash_policy(local, stop_policy.clone()).await?;
         let signal = self.signal.unwrap_or_else(|| Box::pin(os_signal()));
         tokio::pin!(signal);
         let graceful = GracefulShutdown::new();
@@ -94,6 +107,10 @@ impl Server {
             });
         }
         drop(listener);
+        stop_policy.cancel();
+        if let Some(policy_server) = policy_server {
+            let _ = policy_server.await;
+        }
         tracing::info!("shutting down: disconnecting clients");
         self.io.shutdown().await;
         if tokio::time::timeout(self.io.settings().shutdown_timeout, graceful.shutdown())
@@ -104,6 +121,28 @@ impl Server {
         }
         tracing::info!("shut down");
         Ok(())
+    }
+}
+
+impl Server {
+    /// Binds and starts the Flash policy server when flashsocket is on.
+    async fn start_flash_policy(
+        &mut self,
+        http: SocketAddr,
+        stop: CancellationToken,
+    ) -> std::io::Result<Option<tokio::task::JoinHandle<()>>> {
+        let settings = self.io.settings().clone();
+        if !settings.transports.contains(&crate::Transport::FlashSocket) {
+            return Ok(None);
+        }
+        let listener = match (self.policy_listener.take(), settings.flash_policy_port) {
+            (Some(listener), _) => listener,
+            (None, Some(port)) => TcpListener::bind(SocketAddr::new(http.ip(), port)).await?,
+            (None, None) => return Ok(None),
+        };
+        let policy = flash_policy::policy(&settings.allowed_origins).into();
+        let timeout = settings.flash_policy_timeout;
+        Ok(Some(tokio::spawn(flash_policy::serve(listener, policy, timeout, stop))))
     }
 }
 

@@ -16,7 +16,8 @@ use crate::handler::ConnectionInfo;
 use crate::handler::SessionInfo;
 use crate::server::io::Shared;
 use crate::session::{CloseReason, HubError};
-use crate::transport::{Body, Transport, empty, polling, text, websocket};
+use crate::transport::escape::js_string;
+use crate::transport::{Body, Transport, empty, htmlfile, jsonp, polling, text, websocket};
 
 /// The client's TCP address, put in the request extensions by whoever
 /// accepts the connection ([`crate::Server`] does; in another app, add it
@@ -195,12 +196,34 @@ async fn handshake<B>(shared: &Arc<Shared>, request: Request<B>) -> Response<Bod
         headers: request.headers().clone(),
     };
     let info = ConnectionInfo::new(Arc::new(info), Vec::new());
-    match shared.hub.handshake(info).await {
+    // Cross-domain pages without CORS handshake through a <script> tag.
+    let jsonp = query_pairs(request.uri().query())
+        .into_iter()
+        .find(|(k, _)| k == "jsonp")
+        .map(|(_, v)| v);
+    let jsonp = match jsonp.as_deref().map(|index| jsonp::callback_index(Some(index))) {
+        None => None,
+        Some(Ok(index)) => Some(index),
+        Some(Err(refusal)) => return refusal,
+    };
+    let answer = shared.hub.handshake(info).await;
+    if let Some(index) = jsonp {
+        return match answer {
+            Ok(session) => jsonp::script(index, &js_string(&format!("{}{}", session.id(), shared.handshake_tail))),
+            Err(error) => jsonp::script(index, &format!("new Error({})", js_string(&handshake_refusal(error)))),
+        };
+    }
+    match answer {
         Ok(session) => text(StatusCode::OK, format!("{}{}", session.id(), shared.handshake_tail)),
-        Err(HubError::Refused) => text(StatusCode::UNAUTHORIZED, "handshake unauthorized"),
-        Err(error @ (HubError::TooManySessions | HubError::ShuttingDown)) => {
-            text(StatusCode::SERVICE_UNAVAILABLE, error.to_string())
-        }
+        Err(HubError::Refused) => text(StatusCode::UNAUTHORIZED, handshake_refusal(HubError::Refused)),
+        Err(error) => text(StatusCode::SERVICE_UNAVAILABLE, handshake_refusal(error)),
+    }
+}
+
+fn handshake_refusal(error: HubError) -> String {
+    match error {
+        HubError::Refused => "handshake unauthorized".to_owned(),
+        other => other.to_string(),
     }
 }
 
@@ -232,20 +255,43 @@ where
     if sid.is_empty() {
         return text(StatusCode::BAD_REQUEST, "missing session id");
     }
-    match transport {
-        Transport::WebSocket => websocket::upgrade(request, session, settings.max_websocket_message),
-        Transport::XhrPolling => match *request.method() {
-            Method::GET if request.headers().contains_key(header::UPGRADE) => {
-                text(StatusCode::BAD_REQUEST, "xhr-polling does not upgrade")
+    let method = request.method().clone();
+    match (transport, method) {
+        (Transport::WebSocket | Transport::FlashSocket, _) => {
+            websocket::upgrade(request, session, settings.max_websocket_message)
+        }
+        (_, Method::OPTIONS) => preflight(request.headers()),
+        (_, Method::GET) if request.headers().contains_key(header::UPGRADE) => {
+            text(StatusCode::BAD_REQUEST, "this transport does not upgrade")
+        }
+        (Transport::XhrPolling, Method::GET) => polling::xhr_get(session, settings.polling_duration).await,
+        (Transport::HtmlFile, Method::GET) => htmlfile::stream(session),
+        (Transport::JsonpPolling, Method::GET) => {
+            let index = query_pairs(request.uri().query())
+                .into_iter()
+                .find(|(k, _)| k == "i")
+                .map(|(_, v)| v);
+            match jsonp::callback_index(index.as_deref()) {
+                Ok(index) => jsonp::get(session, settings.polling_duration, index).await,
+                Err(refusal) => refusal,
             }
-            Method::GET => polling::xhr_get(session, settings.polling_duration).await,
-            Method::POST => match read_body(request, settings.max_http_body).await {
+        }
+        (Transport::XhrPolling | Transport::HtmlFile, Method::POST) => {
+            match read_body(request, settings.max_http_body).await {
                 Ok(body) => polling::xhr_post(session, &body).await,
                 Err(response) => response,
-            },
-            Method::OPTIONS => preflight(request.headers()),
-            _ => text(StatusCode::METHOD_NOT_ALLOWED, "xhr-polling takes GET and POST"),
-        },
+            }
+        }
+        (Transport::JsonpPolling, Method::POST) => {
+            let payload = read_body(request, settings.max_http_body)
+                .await
+                .and_then(|body| jsonp::form_payload(&body));
+            match payload {
+                Ok(payload) => polling::xhr_post(session, &payload).await,
+                Err(response) => response,
+            }
+        }
+        _ => text(StatusCode::METHOD_NOT_ALLOWED, "polling transports take GET and POST"),
     }
 }
 

@@ -72,6 +72,12 @@ pub struct Settings {
     pub max_pending_acks: usize,
     /// How long graceful shutdown lets clients drain and close hooks run. Default 10 s.
     pub shutdown_timeout: Duration,
+    /// The Flash policy server's port, started by [`crate::Server`] when
+    /// `flashsocket` is enabled; `None` disables it. Default 10843 (843,
+    /// Flash's first choice, needs root).
+    pub flash_policy_port: Option<u16>,
+    /// How long the policy server waits for a request. Default 5 s.
+    pub flash_policy_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -96,6 +102,8 @@ impl Default for Settings {
             ack_timeout: Duration::from_secs(30),
             max_pending_acks: 1024,
             shutdown_timeout: Duration::from_secs(10),
+            flash_policy_port: Some(10843),
+            flash_policy_timeout: Duration::from_secs(5),
         }
     }
 }

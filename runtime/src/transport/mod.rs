@@ -4,6 +4,10 @@
 
 mod bind;
 mod body;
+pub(crate) mod escape;
+pub(crate) mod hixie76;
+pub(crate) mod htmlfile;
+pub(crate) mod jsonp;
 pub(crate) mod polling;
 pub(crate) mod websocket;
 
@@ -17,10 +21,17 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Transport {
-    /// `websocket`: RFC 6455.
+    /// `websocket`: RFC 6455, or the hixie-76 draft of 2010-era browsers.
     WebSocket,
+    /// `flashsocket`: the websocket transport as the 0.9 client's Flash
+    /// fallback speaks it (hixie-76), with the Flash policy server.
+    FlashSocket,
+    /// `htmlfile`: one long streamed HTML response (old Internet Explorer).
+    HtmlFile,
     /// `xhr-polling`: long-polling GET plus POST.
     XhrPolling,
+    /// `jsonp-polling`: long-polling through `<script>` tags and form posts.
+    JsonpPolling,
 }
 
 impl Transport {
@@ -28,13 +39,22 @@ impl Transport {
     pub fn name(self) -> &'static str {
         match self {
             Transport::WebSocket => "websocket",
+            Transport::FlashSocket => "flashsocket",
+            Transport::HtmlFile => "htmlfile",
             Transport::XhrPolling => "xhr-polling",
+            Transport::JsonpPolling => "jsonp-polling",
         }
     }
 
-    /// Every transport this server implements, in the order clients should try them.
+    /// Every transport, in the order the 0.9 client tries them.
     pub fn all() -> Vec<Transport> {
-        vec![Transport::WebSocket, Transport::XhrPolling]
+        vec![
+            Transport::WebSocket,
+            Transport::FlashSocket,
+            Transport::HtmlFile,
+            Transport::XhrPolling,
+            Transport::JsonpPolling,
+        ]
     }
 }
 

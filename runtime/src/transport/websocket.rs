@@ -12,8 +12,12 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_util::codec::Framed;
+
 use crate::session::{Session, Take};
 use crate::transport::bind::Binding;
+use crate::transport::hixie76::{Hixie76Codec, challenge_answer, key_number};
 use crate::transport::{Body, NOT_HANDSHAKEN, empty, text};
 
 fn header_has_token(request: &Request<impl Sized>, name: header::HeaderName, token: &str) -> bool {
@@ -35,6 +39,22 @@ pub(crate) fn upgrade<B>(mut request: Request<B>, session: Option<Arc<Session>>,
         || !header_has_token(&request, header::CONNECTION, "upgrade")
     {
         return text(StatusCode::BAD_REQUEST, "expected a websocket upgrade");
+    }
+    let hixie_keys = (
+        request.headers().get("sec-websocket-key1"),
+        request.headers().get("sec-websocket-key2"),
+    );
+    if let (Some(key1), Some(key2)) = hixie_keys
+        && !request.headers().contains_key(header::SEC_WEBSOCKET_VERSION)
+    {
+        let keys = (
+            key1.to_str().ok().and_then(key_number),
+            key2.to_str().ok().and_then(key_number),
+        );
+        let (Some(key1), Some(key2)) = keys else {
+            return text(StatusCode::BAD_REQUEST, "malformed Sec-WebSocket-Key1/Key2");
+        };
+        return upgrade_hixie76(request, session, max_message, key1, key2);
     }
     if request
         .headers()
@@ -76,6 +96,58 @@ pub(crate) fn upgrade<B>(mut request: Request<B>, session: Option<Arc<Session>>,
     }
     response
 }
+
+/// The hixie-76 handshake: hyper sends the 101 head; the 8-byte challenge
+/// follows the request head on the wire, so it is read from the upgraded
+/// connection and the 16-byte answer written before the first frame.
+fn upgrade_hixie76<B>(
+    mut request: Request<B>,
+    session: Option<Arc<Session>>,
+    max_message: usize,
+    key1: u32,
+    key2: u32,
+) -> Response<Body> {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_owned();
+    let target = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let location = HeaderValue::from_str(&format!("ws://{host}{target}"));
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .cloned()
+        .unwrap_or(HeaderValue::from_static("null"));
+    let on_upgrade = hyper::upgrade::on(&mut request);
+    tokio::spawn(async move {
+        let Ok(upgraded) = on_upgrade.await else { return };
+        let mut io = TokioIo::new(upgraded);
+        let mut key3 = [0u8; 8];
+        let read = tokio::time::timeout(CHALLENGE_TIMEOUT, io.read_exact(&mut key3)).await;
+        if !matches!(read, Ok(Ok(_))) {
+            tracing::debug!("hixie-76 client sent no challenge; dropped");
+            return;
+        }
+        if io.write_all(&challenge_answer(key1, key2, key3)).await.is_err() {
+            return;
+        }
+        serve(Framed::new(io, Hixie76Codec::new(max_message)), session).await;
+    });
+    let mut response = empty(StatusCode::SWITCHING_PROTOCOLS);
+    let headers = response.headers_mut();
+    headers.insert(header::UPGRADE, HeaderValue::from_static("WebSocket"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    headers.insert("sec-websocket-origin", origin);
+    if let Ok(location) = location {
+        headers.insert("sec-websocket-location", location);
+    }
+    response
+}
+
+/// How long a hixie-76 client may take to send its 8 challenge bytes.
+const CHALLENGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Moves frames both ways until either side ends. Generic over the socket
 /// so that other websocket framings can share it.

@@ -278,7 +278,8 @@ pub async fn start(configure: impl FnOnce(SocketIoBuilder) -> SocketIoBuilder) -
             })
         })
     });
-    let io = configure(builder).build();
+    // Tests run in parallel: no fixed policy port (the policy tests pass a listener).
+    let io = configure(builder.flash_policy_port(None)).build();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();

@@ -1,0 +1,88 @@
+//! htmlfile: one long chunked HTML response per connection; every flush is
+//! a `<script>_("payload");</script>` chunk. Posts go the xhr-polling way.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use http_body_util::{BodyExt, StreamBody};
+use tokio::sync::mpsc;
+
+use crate::codec::legacy::encode_payload;
+use crate::session::{Frame, Session, Take};
+use crate::transport::bind::Binding;
+use crate::transport::escape::js_string;
+use crate::transport::{Body, NOT_HANDSHAKEN};
+
+/// The page the client's iframe loads first; the padding makes old
+/// Internet Explorer start running scripts before the response ends.
+fn prologue() -> Bytes {
+    let mut page = String::from("<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>");
+    page.push_str(&" ".repeat(256usize.saturating_sub(page.len())));
+    Bytes::from(page)
+}
+
+fn script(payload: &str) -> Bytes {
+    Bytes::from(format!("<script>_({});</script>", js_string(payload)))
+}
+
+pub(crate) fn stream(session: Option<Arc<Session>>) -> Response<Body> {
+    let (chunks, receiver) = mpsc::channel::<Bytes>(8);
+    tokio::spawn(pump(session, chunks));
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let chunk = receiver.recv().await?;
+        Some((Ok::<_, Infallible>(http_body::Frame::data(chunk)), receiver))
+    });
+    let mut response = Response::new(StreamBody::new(stream).boxed_unsync());
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=UTF-8"),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+async fn pump(session: Option<Arc<Session>>, chunks: mpsc::Sender<Bytes>) {
+    if chunks.send(prologue()).await.is_err() {
+        return;
+    }
+    let Some(binding) = session.and_then(Binding::new) else {
+        let _ = chunks.send(script(NOT_HANDSHAKEN)).await;
+        return;
+    };
+    let session = binding.session().clone();
+    loop {
+        let woken = session.wake().notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        match session.take(binding.token()) {
+            Take::Frames(frames) => {
+                let payload = encode_payload(&frames.iter().map(Frame::as_str).collect::<Vec<_>>());
+                if chunks.send(script(&payload)).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+            Take::Superseded | Take::Gone => return,
+            Take::Empty => {}
+        }
+        tokio::select! {
+            () = &mut woken => {}
+            // The client went away: hyper dropped the body.
+            () = chunks.closed() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_prologue_is_padded_past_256_bytes() {
+        let page = super::prologue();
+        assert!(page.len() >= 256);
+        assert!(page.starts_with(b"<html><body><script>"));
+    }
+}
