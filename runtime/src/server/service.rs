@@ -17,7 +17,7 @@ use crate::handler::SessionInfo;
 use crate::server::io::Shared;
 use crate::session::{CloseReason, HubError};
 use crate::transport::escape::js_string;
-use crate::transport::{Body, Transport, empty, htmlfile, jsonp, polling, text, websocket};
+use crate::transport::{Body, Refusal, Transport, empty, htmlfile, jsonp, polling, text, websocket};
 
 /// The client's TCP address, put in the request extensions by whoever
 /// accepts the connection ([`crate::Server`] does; in another app, add it
@@ -204,7 +204,7 @@ async fn handshake<B>(shared: &Arc<Shared>, request: Request<B>) -> Response<Bod
     let jsonp = match jsonp.as_deref().map(|index| jsonp::callback_index(Some(index))) {
         None => None,
         Some(Ok(index)) => Some(index),
-        Some(Err(refusal)) => return refusal,
+        Some(Err(refusal)) => return refusal.into_response(),
     };
     let answer = shared.hub.handshake(info).await;
     if let Some(index) = jsonp {
@@ -273,13 +273,13 @@ where
                 .map(|(_, v)| v);
             match jsonp::callback_index(index.as_deref()) {
                 Ok(index) => jsonp::get(session, settings.polling_duration, index).await,
-                Err(refusal) => refusal,
+                Err(refusal) => refusal.into_response(),
             }
         }
         (Transport::XhrPolling | Transport::HtmlFile, Method::POST) => {
             match read_body(request, settings.max_http_body).await {
                 Ok(body) => polling::xhr_post(session, &body).await,
-                Err(response) => response,
+                Err(refusal) => refusal.into_response(),
             }
         }
         (Transport::JsonpPolling, Method::POST) => {
@@ -288,7 +288,7 @@ where
                 .and_then(|body| jsonp::form_payload(&body));
             match payload {
                 Ok(payload) => polling::xhr_post(session, &payload).await,
-                Err(response) => response,
+                Err(refusal) => refusal.into_response(),
             }
         }
         _ => text(StatusCode::METHOD_NOT_ALLOWED, "polling transports take GET and POST"),
@@ -296,7 +296,7 @@ where
 }
 
 /// Reads a request body as UTF-8 text within `limit` bytes.
-async fn read_body<B>(request: Request<B>, limit: usize) -> Result<String, Response<Body>>
+async fn read_body<B>(request: Request<B>, limit: usize) -> Result<String, Refusal>
 where
     B: http_body::Body + Send + 'static,
     B::Data: Send,
@@ -305,11 +305,12 @@ where
     let collected = match Limited::new(request.into_body(), limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-            return Err(text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"));
+            return Err(Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"));
         }
-        Err(_) => return Err(text(StatusCode::BAD_REQUEST, "could not read the request body")),
+        Err(_) => return Err(Refusal::new(StatusCode::BAD_REQUEST, "could not read the request body")),
     };
-    String::from_utf8(Bytes::into(collected)).map_err(|_| text(StatusCode::BAD_REQUEST, "request body is not UTF-8"))
+    String::from_utf8(Bytes::into(collected))
+        .map_err(|_| Refusal::new(StatusCode::BAD_REQUEST, "request body is not UTF-8"))
 }
 
 #[cfg(test)]

@@ -22,3 +22,20 @@ pub(crate) fn empty(status: StatusCode) -> Response<Body> {
     *response.status_mut() = status;
     response
 }
+
+/// A request refused with a 4xx status and a short reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) status: StatusCode,
+    pub(crate) reason: &'static str,
+}
+
+impl Refusal {
+    pub(crate) const fn new(status: StatusCode, reason: &'static str) -> Self {
+        Self { status, reason }
+    }
+
+    pub(crate) fn into_response(self) -> Response<Body> {
+        text(self.status, self.reason)
+    }
+}

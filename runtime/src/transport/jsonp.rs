@@ -9,7 +9,9 @@ use http::{HeaderValue, Response, StatusCode, header};
 use crate::session::Session;
 use crate::transport::escape::js_string;
 use crate::transport::polling::poll;
-use crate::transport::{Body, text};
+use crate::transport::{Body, Refusal, text};
+
+const BAD_INDEX: Refusal = Refusal::new(StatusCode::BAD_REQUEST, "the jsonp index must be a small number");
 
 /// The most digits a callback index may have: the client counts its
 /// pending requests, so a handful is plenty.
@@ -17,13 +19,12 @@ const MAX_INDEX_DIGITS: usize = 6;
 
 /// Validates the client's callback index: digits only, bounded. Anything
 /// else could inject script into the response.
-pub(crate) fn callback_index(raw: Option<&str>) -> Result<u32, Response<Body>> {
+pub(crate) fn callback_index(raw: Option<&str>) -> Result<u32, Refusal> {
     let raw = raw.unwrap_or("0");
     if raw.is_empty() || raw.len() > MAX_INDEX_DIGITS || !raw.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(text(StatusCode::BAD_REQUEST, "the jsonp index must be a small number"));
+        return Err(BAD_INDEX);
     }
-    raw.parse()
-        .map_err(|_| text(StatusCode::BAD_REQUEST, "the jsonp index must be a small number"))
+    raw.parse().map_err(|_| BAD_INDEX)
 }
 
 /// `io.j[index](<argument>);` as a script response.
@@ -46,16 +47,16 @@ pub(crate) async fn get(session: Option<Arc<Session>>, hold: Duration, index: u3
 
 /// The packets of a form post: the `d` field, a JSON string literal (the
 /// client encodes it so newlines survive), or raw text from older clients.
-pub(crate) fn form_payload(body: &str) -> Result<String, Response<Body>> {
+pub(crate) fn form_payload(body: &str) -> Result<String, Refusal> {
     let field = form_urlencoded::parse(body.as_bytes())
         .find(|(key, _)| key == "d")
         .map(|(_, value)| value);
     let Some(value) = field else {
-        return Err(text(StatusCode::BAD_REQUEST, "expected a form field `d`"));
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, "expected a form field `d`"));
     };
     if value.starts_with('"') {
         serde_json::from_str::<String>(&value)
-            .map_err(|_| text(StatusCode::BAD_REQUEST, "field `d` is not a JSON string"))
+            .map_err(|_| Refusal::new(StatusCode::BAD_REQUEST, "field `d` is not a JSON string"))
     } else {
         Ok(value.into_owned())
     }

@@ -12,7 +12,7 @@ pub(crate) mod polling;
 pub(crate) mod websocket;
 
 pub use body::Body;
-pub(crate) use body::{empty, text};
+pub(crate) use body::{Refusal, empty, text};
 
 use std::fmt;
 use std::str::FromStr;
