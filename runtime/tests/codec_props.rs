@@ -69,6 +69,24 @@ fn packet() -> impl Strategy<Value = Packet> {
     ]
 }
 
+/// Ack data is written with U+2028/U+2029 escaped (the 0.9 client cannot
+/// read them raw there); the decoded values are the same.
+fn ack_escaped(packet: Packet) -> Packet {
+    match packet {
+        Packet::Ack { endpoint, ack_id, args: Some(args) } => {
+            let args = args
+                .into_iter()
+                .map(|raw| {
+                    let text = raw.get().replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029");
+                    RawJson::from_string(text).expect("still valid JSON")
+                })
+                .collect();
+            Packet::Ack { endpoint, ack_id, args: Some(args) }
+        }
+        other => other,
+    }
+}
+
 fn grammar_noise() -> impl Strategy<Value = String> {
     prop::collection::vec(
         prop_oneof![
@@ -96,7 +114,7 @@ proptest! {
     #[test]
     fn packets_round_trip(packet in packet()) {
         let wire = packet.encode();
-        prop_assert_eq!(Packet::decode(&wire), Ok(packet));
+        prop_assert_eq!(Packet::decode(&wire), Ok(ack_escaped(packet)));
     }
 
     #[test]

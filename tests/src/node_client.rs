@@ -38,28 +38,39 @@ fn js_dir() -> PathBuf {
 impl NodeClient {
     /// Starts a client and connects it to `base_url` over `transport`.
     pub async fn connect(base_url: &str, transport: &str, query: Option<&str>) -> NodeClient {
-        Self::start(json!({"op": "connect", "url": base_url, "transport": transport, "query": query})).await
+        Self::start("driver.js", json!({"op": "connect", "url": base_url, "transport": transport, "query": query}))
+            .await
+    }
+
+    /// Like [`NodeClient::connect`], with the client's *browser* build in a
+    /// headless Chromium page served from another origin (`browser.js`).
+    pub async fn connect_in_browser(base_url: &str, transport: &str, query: Option<&str>) -> NodeClient {
+        Self::start("browser.js", json!({"op": "connect", "url": base_url, "transport": transport, "query": query}))
+            .await
     }
 
     /// Like [`NodeClient::connect`], with the client's `resource` option
     /// (the URL prefix, e.g. `app/socket.io`).
     pub async fn connect_with_resource(base_url: &str, transport: &str, resource: &str) -> NodeClient {
-        Self::start(json!({"op": "connect", "url": base_url, "transport": transport, "resource": resource})).await
+        Self::start("driver.js", json!({"op": "connect", "url": base_url, "transport": transport, "resource": resource}))
+            .await
     }
 
-    async fn start(connect: Value) -> NodeClient {
+    async fn start(script: &str, connect: Value) -> NodeClient {
         let dir = js_dir();
         assert!(
             dir.join("node_modules/socket.io-client").is_dir(),
             "socket.io-client is not installed: run `npm ci --prefix tests/js` (./scripts/test does it)"
         );
         let mut child = Command::new("node")
-            .arg(dir.join("driver.js"))
+            .arg(dir.join(script))
             .current_dir(&dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
-            .kill_on_drop(true)
+            // Dropping the client closes the driver's stdin; it then closes
+            // its browser and exits (a kill would orphan Chromium).
+            .kill_on_drop(false)
             .spawn()
             .expect("node must be installed to run the client tests");
         let stdin = child.stdin.take().expect("piped stdin");
@@ -205,6 +216,12 @@ impl NodeClient {
     /// Answers every server event `name` that asks for an ack with `args`.
     pub async fn reply_to(&mut self, name: &str, args: Vec<Value>) {
         self.command(json!({"op": "reply", "name": name, "args": args})).await;
+    }
+
+    /// Saves a screenshot of the browser page (browser clients only).
+    pub async fn screenshot(&mut self, path: &std::path::Path) {
+        self.command(json!({"op": "screenshot", "path": path})).await;
+        self.expect("the screenshot", |r| r["ev"] == "screenshot").await;
     }
 
     pub async fn disconnect(&mut self, ns: &str) {

@@ -246,7 +246,7 @@ impl Packet {
                         if i > 0 {
                             out.push(',');
                         }
-                        out.push_str(arg.get());
+                        push_ack_json(out, arg.get());
                     }
                     out.push(']');
                 }
@@ -325,9 +325,22 @@ pub fn encode_ack(endpoint: &str, ack_id: u64, args_array: Option<&str>) -> Stri
     out.push_str(&ack_id.to_string());
     if let Some(args) = args_array {
         out.push('+');
-        out.push_str(args);
+        push_ack_json(&mut out, args);
     }
     out
+}
+
+/// The 0.9 client reads ack data with a JavaScript `(.*)`, which stops at
+/// U+2028/U+2029 (line terminators to a regex): written as JSON escapes
+/// they decode to the same value. Raw, they can only sit inside strings.
+fn push_ack_json(out: &mut String, json: &str) {
+    for c in json.chars() {
+        match c {
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -551,5 +564,6 @@ mod tests {
         );
         assert_eq!(encode_ack("", 5, None), "6:::5");
         assert_eq!(encode_ack("/c", 5, Some("[]")), "6::/c:5+[]");
+        assert_eq!(encode_ack("", 1, Some("[\"a\u{2028}b\u{2029}\"]")), "6:::1+[\"a\\u2028b\\u2029\"]");
     }
 }
