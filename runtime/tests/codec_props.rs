@@ -73,7 +73,11 @@ fn packet() -> impl Strategy<Value = Packet> {
 /// read them raw there); the decoded values are the same.
 fn ack_escaped(packet: Packet) -> Packet {
     match packet {
-        Packet::Ack { endpoint, ack_id, args: Some(args) } => {
+        Packet::Ack {
+            endpoint,
+            ack_id,
+            args: Some(args),
+        } => {
             let args = args
                 .into_iter()
                 .map(|raw| {
@@ -81,7 +85,11 @@ fn ack_escaped(packet: Packet) -> Packet {
                     RawJson::from_string(text).expect("still valid JSON")
                 })
                 .collect();
-            Packet::Ack { endpoint, ack_id, args: Some(args) }
+            Packet::Ack {
+                endpoint,
+                ack_id,
+                args: Some(args),
+            }
         }
         other => other,
     }

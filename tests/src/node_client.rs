@@ -38,22 +38,31 @@ fn js_dir() -> PathBuf {
 impl NodeClient {
     /// Starts a client and connects it to `base_url` over `transport`.
     pub async fn connect(base_url: &str, transport: &str, query: Option<&str>) -> NodeClient {
-        Self::start("driver.js", json!({"op": "connect", "url": base_url, "transport": transport, "query": query}))
-            .await
+        Self::start(
+            "driver.js",
+            json!({"op": "connect", "url": base_url, "transport": transport, "query": query}),
+        )
+        .await
     }
 
     /// Like [`NodeClient::connect`], with the client's *browser* build in a
     /// headless Chromium page served from another origin (`browser.js`).
     pub async fn connect_in_browser(base_url: &str, transport: &str, query: Option<&str>) -> NodeClient {
-        Self::start("browser.js", json!({"op": "connect", "url": base_url, "transport": transport, "query": query}))
-            .await
+        Self::start(
+            "browser.js",
+            json!({"op": "connect", "url": base_url, "transport": transport, "query": query}),
+        )
+        .await
     }
 
     /// Like [`NodeClient::connect`], with the client's `resource` option
     /// (the URL prefix, e.g. `app/socket.io`).
     pub async fn connect_with_resource(base_url: &str, transport: &str, resource: &str) -> NodeClient {
-        Self::start("driver.js", json!({"op": "connect", "url": base_url, "transport": transport, "resource": resource}))
-            .await
+        Self::start(
+            "driver.js",
+            json!({"op": "connect", "url": base_url, "transport": transport, "resource": resource}),
+        )
+        .await
     }
 
     async fn start(script: &str, connect: Value) -> NodeClient {

@@ -4,57 +4,10 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Stdio;
-
+use common::example::start;
 use serde_json::{Value, json};
 use socketio_tests::NodeClient;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
-
-struct Example {
-    child: Child,
-    url: String,
-}
-
-fn example_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("debug/examples/conformance")
-}
-
-async fn start() -> Example {
-    let binary = example_binary();
-    if !binary.exists() {
-        // `cargo test --all-targets` builds it; a filtered run may not have.
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "socketio-examples", "--example", "conformance"])
-            .status()
-            .await
-            .expect("cargo");
-        assert!(status.success(), "building the conformance example failed");
-    }
-    let mut child = Command::new(&binary)
-        .env("PORT", "0")
-        .env("FLASH_POLICY_PORT", "0")
-        .env("HEARTBEAT_INTERVAL", "1")
-        .env("HEARTBEAT_TIMEOUT", "5")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start the conformance example");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let line = lines.next_line().await.expect("read").expect("a first line");
-    let addr = line
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    Example {
-        child,
-        url: format!("http://{addr}"),
-    }
-}
+use tokio::process::Command;
 
 const TRANSPORTS: [&str; 2] = ["websocket", "xhr-polling"];
 

@@ -4,7 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod example;
 pub mod http;
+pub mod raw_client;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};

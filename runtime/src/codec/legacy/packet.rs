@@ -564,6 +564,9 @@ mod tests {
         );
         assert_eq!(encode_ack("", 5, None), "6:::5");
         assert_eq!(encode_ack("/c", 5, Some("[]")), "6::/c:5+[]");
-        assert_eq!(encode_ack("", 1, Some("[\"a\u{2028}b\u{2029}\"]")), "6:::1+[\"a\\u2028b\\u2029\"]");
+        assert_eq!(
+            encode_ack("", 1, Some("[\"a\u{2028}b\u{2029}\"]")),
+            "6:::1+[\"a\\u2028b\\u2029\"]"
+        );
     }
 }

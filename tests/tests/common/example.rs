@@ -1,0 +1,60 @@
+//! The `conformance` example as a child process, for tests that check the
+//! program users actually run.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+pub struct Example {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Example {
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.url.trim_start_matches("http://").parse().expect("address")
+    }
+}
+
+fn example_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("debug/examples/conformance")
+}
+
+pub async fn start() -> Example {
+    let binary = example_binary();
+    if !binary.exists() {
+        // `cargo test --all-targets` builds it; a filtered run may not have.
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "socketio-examples", "--example", "conformance"])
+            .status()
+            .await
+            .expect("cargo");
+        assert!(status.success(), "building the conformance example failed");
+    }
+    let mut child = Command::new(&binary)
+        .env("PORT", "0")
+        .env("FLASH_POLICY_PORT", "0")
+        .env("HEARTBEAT_INTERVAL", "1")
+        .env("HEARTBEAT_TIMEOUT", "5")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the conformance example");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let line = lines.next_line().await.expect("read").expect("a first line");
+    let addr = line
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    Example {
+        child,
+        url: format!("http://{addr}"),
+    }
+}
