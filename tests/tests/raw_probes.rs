@@ -510,3 +510,36 @@ async fn an_unanswered_server_ack_times_out_with_a_clear_error() {
         ["5:::{\"name\":\"answer\",\"args\":[\"in time\"]}"]
     );
 }
+
+#[tokio::test]
+async fn room_membership_ends_with_the_connection() {
+    let server = start_default().await;
+    let sid = handshake(server.addr).await;
+    post(
+        server.addr,
+        &xhr(&sid),
+        &frame(&[
+            "1::/chat",
+            "5:1+::{\"name\":\"join\",\"args\":[\"r\"]}",
+            "5:2+:/chat:{\"name\":\"join\",\"args\":[\"r\"]}",
+        ]),
+    )
+    .await;
+    let mut got = poll_packets(server.addr, &sid, 5).await;
+    got.sort();
+    assert_eq!(
+        got,
+        ["1::", "1::/chat", "3::/chat:welcome /chat", "6:::1+[]", "6::/chat:2+[]"]
+    );
+    assert_eq!(server.io.to("r").count(), 1);
+    assert_eq!(server.io.of("/chat").to("r").count(), 1);
+    // Leaving /chat drops its membership only; closing the session drops the rest.
+    post(server.addr, &xhr(&sid), "0::/chat").await;
+    server.observed.wait_close(&sid, "/chat").await;
+    assert_eq!(server.io.of("/chat").to("r").count(), 0);
+    assert_eq!(server.io.to("r").count(), 1);
+    post(server.addr, &xhr(&sid), "0::").await;
+    server.observed.wait_close(&sid, "").await;
+    assert_eq!(server.io.to("r").count(), 0);
+    assert_eq!(server.io.of("").count(), 0);
+}
