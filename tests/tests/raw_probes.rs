@@ -529,7 +529,7 @@ async fn room_membership_ends_with_the_connection() {
     got.sort();
     assert_eq!(
         got,
-        ["1::", "1::/chat", "3::/chat:welcome /chat", "6:::1+[]", "6::/chat:2+[]"]
+        ["1::", "1::/chat", "3::/chat:welcome /chat", "6::/chat:2+[]", "6:::1+[]"]
     );
     assert_eq!(server.io.to("r").count(), 1);
     assert_eq!(server.io.of("/chat").to("r").count(), 1);
