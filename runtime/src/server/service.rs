@@ -12,11 +12,11 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
 
+use crate::codec::legacy::js_string;
 use crate::handler::ConnectionInfo;
 use crate::handler::SessionInfo;
 use crate::server::io::Shared;
 use crate::session::{CloseReason, HubError};
-use crate::transport::escape::js_string;
 use crate::transport::{Body, Refusal, Transport, empty, htmlfile, jsonp, polling, text, websocket};
 
 /// The client's TCP address, put in the request extensions by whoever

@@ -10,9 +10,9 @@ use http_body_util::{BodyExt, StreamBody};
 use tokio::sync::mpsc;
 
 use crate::codec::legacy::encode_payload;
+use crate::codec::legacy::js_string;
 use crate::session::{Frame, Session, Take};
 use crate::transport::bind::Binding;
-use crate::transport::escape::js_string;
 use crate::transport::{Body, NOT_HANDSHAKEN};
 
 /// The page the client's iframe loads first; the padding makes old

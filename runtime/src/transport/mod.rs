@@ -4,7 +4,6 @@
 
 mod bind;
 mod body;
-pub(crate) mod escape;
 pub(crate) mod hixie76;
 pub(crate) mod htmlfile;
 pub(crate) mod jsonp;

@@ -1,0 +1,22 @@
+//! The argument binder the macros generate calls: any event name and any
+//! JSON arguments bind or fail with an error, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use socketio::__private::Binder;
+use socketio::{Event, RawJson};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let (flags, json) = text.split_at(text.len().min(1));
+    let Ok(args) = serde_json::from_str::<Vec<Box<serde_json::value::RawValue>>>(json) else { return };
+    let event = Event::new("fuzz", args.into_iter().map(RawJson::from).collect());
+    let positional = flags == "p";
+    let binder = Binder::new(&event, &["a", "b", "c", "rest"], positional);
+    let _ = binder.required::<i64>(0, "a");
+    let _ = binder.optional::<String>(1, "b");
+    let _ = binder.required::<Vec<Option<f64>>>(2, "c");
+    let _ = binder.rest::<serde_json::Value>(3, "rest");
+    let _ = binder.finish(3);
+    let _ = binder.is_keyword();
+});
