@@ -23,6 +23,7 @@ pub use handler::{
     Endpoint, EndpointResolver, Event, Handler, Message, Reply,
 };
 pub use server::{AllowedOrigins, PeerAddr, Server, Settings, SocketIo, SocketIoBuilder, SocketIoService};
+pub use session::{ConnectionsByTransport, StatsSnapshot};
 pub use transport::{Body, Transport, UnknownTransport};
 
 pub use codec::legacy::RawJson;

@@ -77,9 +77,10 @@ impl NodeClient {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
-            // Dropping the client closes the driver's stdin; it then closes
-            // its browser and exits (a kill would orphan Chromium).
-            .kill_on_drop(false)
+            // Dropping the client kills the node driver. The browser driver
+            // is not killed (that would orphan Chromium): dropping closes its
+            // stdin, and it then closes its browser and exits.
+            .kill_on_drop(script == "driver.js")
             .spawn()
             .expect("node must be installed to run the client tests");
         let stdin = child.stdin.take().expect("piped stdin");

@@ -81,9 +81,29 @@ impl SocketIo {
         self.of("").to(room)
     }
 
+    /// The server's counters: live sessions and transports, packets and
+    /// bytes per second (TornadIO2's `stats.dump()` and more).
+    pub fn stats(&self) -> crate::StatsSnapshot {
+        self.shared.hub.stats.snapshot()
+    }
+
     /// Live sessions right now.
     pub fn session_count(&self) -> usize {
         self.shared.hub.session_count()
+    }
+
+    /// Resolves once no session is left (all closed and drained).
+    pub async fn idle(&self) {
+        let hub = &self.shared.hub;
+        loop {
+            let removed = hub.removed.notified();
+            tokio::pin!(removed);
+            removed.as_mut().enable();
+            if hub.session_count() == 0 {
+                return;
+            }
+            removed.await;
+        }
     }
 
     /// Closes one session as if its main handler had called `close()`.
@@ -215,6 +235,14 @@ impl SocketIoBuilder {
         flash_policy_port: Option<u16>;
         /// How long the policy server waits for a request.
         flash_policy_timeout: Duration;
+        /// Handshaken sessions without a transport yet, at most.
+        max_pending_handshakes: usize;
+        /// How long a handshake waits for its first transport.
+        handshake_expiry: Duration;
+        /// How long the embedded server waits for request headers.
+        header_read_timeout: Duration;
+        /// Where to serve Prometheus metrics (`None`: nowhere).
+        metrics_path: Option<String>;
     }
 
     /// Builds the server handle.

@@ -116,6 +116,14 @@ where
         return text(StatusCode::FORBIDDEN, "origin not allowed");
     }
     let path = request.uri().path().to_owned();
+    if settings.metrics_path.as_deref() == Some(path.as_str()) && request.method() == Method::GET {
+        let mut response = text(StatusCode::OK, shared.hub.stats.snapshot().to_prometheus());
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        );
+        return response;
+    }
     let mut response = match parse_route(&settings.resource, &path) {
         Route::NotFound => text(StatusCode::NOT_FOUND, "not found"),
         Route::BadVersion => text(StatusCode::BAD_REQUEST, "protocol version not supported"),
@@ -258,7 +266,7 @@ where
     let method = request.method().clone();
     match (transport, method) {
         (Transport::WebSocket | Transport::FlashSocket, _) => {
-            websocket::upgrade(request, session, settings.max_websocket_message)
+            websocket::upgrade(request, session, settings.max_websocket_message, transport)
         }
         (_, Method::OPTIONS) => preflight(request.headers()),
         (_, Method::GET) if request.headers().contains_key(header::UPGRADE) => {

@@ -78,6 +78,19 @@ pub struct Settings {
     pub flash_policy_port: Option<u16>,
     /// How long the policy server waits for a request. Default 5 s.
     pub flash_policy_timeout: Duration,
+    /// Handshaken sessions that no transport has bound yet, at most; more
+    /// handshakes get 503. Default 10 000.
+    pub max_pending_handshakes: usize,
+    /// How long a handshake waits for its first transport before the
+    /// session is dropped. Default 30 s (socket.io 0.9).
+    pub handshake_expiry: Duration,
+    /// How long [`crate::Server`] waits for a request's headers before it
+    /// drops the connection (slowloris). Default 10 s. A mounted service
+    /// leaves this to the host server.
+    pub header_read_timeout: Duration,
+    /// Serve the counters in Prometheus' text format at this exact path
+    /// (e.g. `/metrics`). Default: off.
+    pub metrics_path: Option<String>,
 }
 
 impl Default for Settings {
@@ -104,6 +117,10 @@ impl Default for Settings {
             shutdown_timeout: Duration::from_secs(10),
             flash_policy_port: Some(10843),
             flash_policy_timeout: Duration::from_secs(5),
+            max_pending_handshakes: 10_000,
+            handshake_expiry: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            metrics_path: None,
         }
     }
 }
@@ -121,6 +138,8 @@ impl Settings {
             max_packets_per_payload: self.max_packets_per_payload.max(1),
             ack_timeout: self.ack_timeout,
             max_pending_acks: self.max_pending_acks,
+            max_pending_handshakes: self.max_pending_handshakes,
+            handshake_expiry: self.handshake_expiry,
         }
     }
 

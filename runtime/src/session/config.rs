@@ -14,4 +14,6 @@ pub(crate) struct SessionConfig {
     pub(crate) max_packets_per_payload: usize,
     pub(crate) ack_timeout: Duration,
     pub(crate) max_pending_acks: usize,
+    pub(crate) max_pending_handshakes: usize,
+    pub(crate) handshake_expiry: Duration,
 }

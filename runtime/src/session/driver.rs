@@ -18,7 +18,7 @@ pub(crate) async fn run(session: Arc<Session>) {
         let view = session.timer_view();
         let deadline = if let Some(closed_at) = view.closed_at {
             let linger_end = closed_at + config.close_timeout;
-            if view.queue_empty || now >= linger_end {
+            if view.queue_empty || view.abandoned || now >= linger_end {
                 break;
             }
             linger_end
@@ -33,6 +33,13 @@ pub(crate) async fn run(session: Arc<Session>) {
                 continue;
             }
             let mut deadline = next_heartbeat.min(dead_at);
+            if let Some(expires) = view.expires_unbound {
+                if now >= expires {
+                    session.close(CloseReason::HandshakeExpired);
+                    continue;
+                }
+                deadline = deadline.min(expires);
+            }
             if let Some(since) = view.unbound_since {
                 let expires = since + config.close_timeout;
                 if now >= expires {
@@ -56,4 +63,7 @@ pub(crate) struct TimerView {
     pub(crate) queue_empty: bool,
     pub(crate) last_seen: Instant,
     pub(crate) unbound_since: Option<Instant>,
+    /// When a session no transport ever bound is dropped.
+    pub(crate) expires_unbound: Option<Instant>,
+    pub(crate) abandoned: bool,
 }

@@ -6,6 +6,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::handler::ConnectionInfo;
 use crate::session::rooms::Rooms;
+use crate::session::stats::Stats;
 use crate::session::{CloseReason, Session, SessionConfig, Spawner, driver};
 
 /// Resolves an endpoint name the static table does not know.
@@ -18,6 +19,8 @@ pub(crate) enum HubError {
     Refused,
     #[error("too many sessions")]
     TooManySessions,
+    #[error("too many handshakes waiting for a transport")]
+    TooManyPending,
     #[error("the server is shutting down")]
     ShuttingDown,
 }
@@ -35,6 +38,13 @@ pub(crate) struct Hub {
     /// Session timers and connection teardowns, awaited by graceful shutdown.
     pub(crate) tasks: TaskTracker,
     shutting_down: AtomicBool,
+    pub(crate) stats: Stats,
+    /// Sessions handshaken but never bound by a transport.
+    pub(crate) pending: std::sync::atomic::AtomicUsize,
+    /// Woken whenever a session leaves the registry.
+    pub(crate) removed: tokio::sync::Notify,
+    ticking: std::sync::Once,
+    stop: tokio_util::sync::CancellationToken,
 }
 
 impl std::fmt::Debug for Hub {
@@ -63,6 +73,11 @@ impl Hub {
             sessions: Mutex::new(HashMap::new()),
             tasks: TaskTracker::new(),
             shutting_down: AtomicBool::new(false),
+            stats: Stats::default(),
+            pending: std::sync::atomic::AtomicUsize::new(0),
+            removed: tokio::sync::Notify::new(),
+            ticking: std::sync::Once::new(),
+            stop: tokio_util::sync::CancellationToken::new(),
         })
     }
 
@@ -86,12 +101,18 @@ impl Hub {
         if self.session_count() >= self.max_sessions {
             return Err(HubError::TooManySessions);
         }
+        if self.pending.load(Ordering::Acquire) >= self.config.max_pending_handshakes {
+            return Err(HubError::TooManyPending);
+        }
+        self.start_stats();
         let session = Session::new(new_sid(), self.clone(), info);
         if !session.open_main().await {
             self.rooms.remove_session(session.id());
             return Err(HubError::Refused);
         }
         self.lock().insert(session.id().clone(), session.clone());
+        self.pending.fetch_add(1, Ordering::AcqRel);
+        self.stats.session_opened();
         self.tasks.spawn(driver::run(session.clone()));
         Ok(session)
     }
@@ -101,7 +122,29 @@ impl Hub {
     }
 
     pub(crate) fn remove(&self, sid: &str) {
-        self.lock().remove(sid);
+        if self.lock().remove(sid).is_some() {
+            self.stats.session_closed();
+            self.removed.notify_waiters();
+        }
+    }
+
+    /// Samples the counters once a second, from the first handshake on.
+    fn start_stats(self: &Arc<Self>) {
+        self.ticking.call_once(|| {
+            let hub = Arc::downgrade(self);
+            let stop = self.stop.clone();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
+                loop {
+                    tokio::select! {
+                        _ = ticks.tick() => {}
+                        () = stop.cancelled() => return,
+                    }
+                    let Some(hub) = hub.upgrade() else { return };
+                    hub.stats.tick();
+                }
+            });
+        });
     }
 
     pub(crate) fn session_count(&self) -> usize {
@@ -115,6 +158,7 @@ impl Hub {
     /// Stops new handshakes and closes every session (clients get `0::`).
     pub(crate) fn shut_down(&self) {
         self.shutting_down.store(true, Ordering::Release);
+        self.stop.cancel();
         for session in self.sessions() {
             session.close(CloseReason::Shutdown);
         }

@@ -7,11 +7,13 @@ mod driver;
 mod frame;
 mod hub;
 mod rooms;
+mod stats;
 
 pub(crate) use config::SessionConfig;
 pub(crate) use connection::{Connection, Inbound, Spawner};
 pub(crate) use frame::Frame;
 pub(crate) use hub::{DynamicEndpointsFn, Hub, HubError};
+pub use stats::{ConnectionsByTransport, StatsSnapshot};
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -36,6 +38,8 @@ pub(crate) enum CloseReason {
     HeartbeatTimeout,
     /// No transport was bound for the close timeout.
     CloseTimeout,
+    /// No transport ever bound within the handshake expiry.
+    HandshakeExpired,
     /// The outbound queue reached its bound: the client is not reading.
     QueueFull,
     /// The server is shutting down.
@@ -70,6 +74,10 @@ struct State {
     bound: bool,
     last_seen: Instant,
     unbound_since: Option<Instant>,
+    /// Until a transport binds, the session counts as a pending handshake.
+    ever_bound: bool,
+    created: Instant,
+    close_reason: Option<CloseReason>,
     connections: HashMap<String, ConnectionHandle>,
 }
 
@@ -107,6 +115,9 @@ impl Session {
                 bound: false,
                 last_seen: now,
                 unbound_since: Some(now),
+                ever_bound: false,
+                created: now,
+                close_reason: None,
                 connections: HashMap::new(),
             }),
             wake: Notify::new(),
@@ -176,6 +187,10 @@ impl Session {
             if state.closed && state.queue.is_empty() {
                 return None;
             }
+            if !state.ever_bound {
+                state.ever_bound = true;
+                self.hub.pending.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+            }
             state.binding += 1;
             state.bound = true;
             state.unbound_since = None;
@@ -209,6 +224,7 @@ impl Session {
             if state.queue.is_empty() {
                 return if state.closed { Take::Gone } else { Take::Empty };
             }
+            self.hub.stats.sent(state.queue.len(), state.queue_bytes);
             state.queue_bytes = 0;
             Take::Frames(state.queue.drain(..).collect())
         };
@@ -225,6 +241,7 @@ impl Session {
     pub(crate) async fn receive_payload(self: &Arc<Self>, payload: &str) -> Result<(), PayloadError> {
         self.touch();
         let packets = legacy::decode_payload(payload, self.hub.config.max_packets_per_payload)?;
+        self.hub.stats.received(packets.len(), payload.len());
         for packet in packets {
             self.receive_packet(packet).await;
         }
@@ -405,6 +422,12 @@ impl Session {
             }
             state.closed = true;
             state.closed_at = Some(Instant::now());
+            if !state.ever_bound {
+                // A never-bound session stops counting as pending when it closes.
+                state.ever_bound = true;
+                self.hub.pending.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+            }
+            state.close_reason = Some(reason);
             let frame = Frame::from("0::");
             state.queue_bytes += frame.len();
             state.queue.push_back(frame);
@@ -457,6 +480,9 @@ impl Session {
             queue_empty: state.queue.is_empty(),
             last_seen: state.last_seen,
             unbound_since: if state.bound { None } else { state.unbound_since },
+            expires_unbound: (!state.ever_bound).then(|| state.created + self.hub.config.handshake_expiry),
+            // An expired handshake never had a client to deliver to.
+            abandoned: state.close_reason == Some(CloseReason::HandshakeExpired),
         }
     }
 }

@@ -23,6 +23,8 @@ fn config() -> SessionConfig {
         max_packets_per_payload: 10,
         ack_timeout: Duration::from_secs(1),
         max_pending_acks: 4,
+        max_pending_handshakes: 100,
+        handshake_expiry: Duration::from_secs(45),
     }
 }
 

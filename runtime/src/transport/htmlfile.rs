@@ -13,7 +13,7 @@ use crate::codec::legacy::encode_payload;
 use crate::codec::legacy::js_string;
 use crate::session::{Frame, Session, Take};
 use crate::transport::bind::Binding;
-use crate::transport::{Body, NOT_HANDSHAKEN};
+use crate::transport::{Body, NOT_HANDSHAKEN, Transport};
 
 /// The page the client's iframe loads first; the padding makes old
 /// Internet Explorer start running scripts before the response ends.
@@ -49,7 +49,7 @@ async fn pump(session: Option<Arc<Session>>, chunks: mpsc::Sender<Bytes>) {
     if chunks.send(prologue()).await.is_err() {
         return;
     }
-    let Some(binding) = session.and_then(Binding::new) else {
+    let Some(binding) = session.and_then(|s| Binding::new(s, Transport::HtmlFile)) else {
         let _ = chunks.send(script(NOT_HANDSHAKEN)).await;
         return;
     };

@@ -9,7 +9,7 @@ use http::{HeaderValue, Response, StatusCode, header};
 use crate::codec::legacy::{ScriptError, js_string};
 use crate::session::Session;
 use crate::transport::polling::poll;
-use crate::transport::{Body, Refusal, text};
+use crate::transport::{Body, Refusal, Transport, text};
 
 fn refusal(error: ScriptError) -> Refusal {
     let reason = match error {
@@ -44,6 +44,6 @@ pub(crate) fn script(index: u32, argument: &str) -> Response<Body> {
 }
 
 pub(crate) async fn get(session: Option<Arc<Session>>, hold: Duration, index: u32) -> Response<Body> {
-    let payload = poll(session, hold).await.into_text();
+    let payload = poll(session, hold, Transport::JsonpPolling).await.into_text();
     script(index, &js_string(&payload))
 }

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use crate::codec::legacy::encode_payload;
 use crate::session::{Frame, Session, Take};
 use crate::transport::bind::Binding;
-use crate::transport::{Body, NOT_HANDSHAKEN, text};
+use crate::transport::{Body, NOT_HANDSHAKEN, Transport, text};
 
 /// What one poll answers with, before the transport wraps it for HTTP.
 #[derive(Debug)]
@@ -35,8 +35,8 @@ impl PollOutcome {
 
 /// Holds until there is something to say; every transport that polls
 /// (xhr-polling, jsonp-polling) shares this.
-pub(crate) async fn poll(session: Option<Arc<Session>>, hold: Duration) -> PollOutcome {
-    let Some(binding) = session.and_then(Binding::new) else {
+pub(crate) async fn poll(session: Option<Arc<Session>>, hold: Duration, transport: Transport) -> PollOutcome {
+    let Some(binding) = session.and_then(|s| Binding::new(s, transport)) else {
         return PollOutcome::NotHandshaken;
     };
     let deadline = Instant::now() + hold;
@@ -66,7 +66,10 @@ pub(crate) async fn poll(session: Option<Arc<Session>>, hold: Duration) -> PollO
 
 /// xhr-polling GET.
 pub(crate) async fn xhr_get(session: Option<Arc<Session>>, hold: Duration) -> Response<Body> {
-    text(StatusCode::OK, poll(session, hold).await.into_text())
+    text(
+        StatusCode::OK,
+        poll(session, hold, Transport::XhrPolling).await.into_text(),
+    )
 }
 
 /// xhr-polling POST with an already-read UTF-8 body.

@@ -18,7 +18,7 @@ use tokio_util::codec::Framed;
 use crate::session::{Session, Take};
 use crate::transport::bind::Binding;
 use crate::transport::hixie76::{Hixie76Codec, challenge_answer, key_number};
-use crate::transport::{Body, NOT_HANDSHAKEN, empty, text};
+use crate::transport::{Body, NOT_HANDSHAKEN, Transport, empty, text};
 
 fn header_has_token(request: &Request<impl Sized>, name: header::HeaderName, token: &str) -> bool {
     request.headers().get_all(name).iter().any(|value| {
@@ -31,7 +31,12 @@ fn header_has_token(request: &Request<impl Sized>, name: header::HeaderName, tok
 /// Validates the upgrade request, answers 101, and serves the socket once
 /// hyper hands it over. `session` is `None` for an unknown session id: the
 /// client is then told so over the socket (what the 0.9 client handles).
-pub(crate) fn upgrade<B>(mut request: Request<B>, session: Option<Arc<Session>>, max_message: usize) -> Response<Body> {
+pub(crate) fn upgrade<B>(
+    mut request: Request<B>,
+    session: Option<Arc<Session>>,
+    max_message: usize,
+    transport: Transport,
+) -> Response<Body> {
     if request.method() != http::Method::GET {
         return text(StatusCode::METHOD_NOT_ALLOWED, "websocket needs GET");
     }
@@ -54,7 +59,7 @@ pub(crate) fn upgrade<B>(mut request: Request<B>, session: Option<Arc<Session>>,
         let (Some(key1), Some(key2)) = keys else {
             return text(StatusCode::BAD_REQUEST, "malformed Sec-WebSocket-Key1/Key2");
         };
-        return upgrade_hixie76(request, session, max_message, key1, key2);
+        return upgrade_hixie76(request, session, max_message, key1, key2, transport);
     }
     if request
         .headers()
@@ -85,7 +90,7 @@ pub(crate) fn upgrade<B>(mut request: Request<B>, session: Option<Arc<Session>>,
             .max_message_size(Some(max_message))
             .max_frame_size(Some(max_message));
         let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-        serve(socket, session).await;
+        serve(socket, session, transport).await;
     });
     let mut response = empty(StatusCode::SWITCHING_PROTOCOLS);
     let headers = response.headers_mut();
@@ -106,6 +111,7 @@ fn upgrade_hixie76<B>(
     max_message: usize,
     key1: u32,
     key2: u32,
+    transport: Transport,
 ) -> Response<Body> {
     let host = request
         .headers()
@@ -133,7 +139,7 @@ fn upgrade_hixie76<B>(
         if io.write_all(&challenge_answer(key1, key2, key3)).await.is_err() {
             return;
         }
-        serve(Framed::new(io, Hixie76Codec::new(max_message)), session).await;
+        serve(Framed::new(io, Hixie76Codec::new(max_message)), session, transport).await;
     });
     let mut response = empty(StatusCode::SWITCHING_PROTOCOLS);
     let headers = response.headers_mut();
@@ -151,11 +157,11 @@ const CHALLENGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10
 
 /// Moves frames both ways until either side ends. Generic over the socket
 /// so that other websocket framings can share it.
-pub(crate) async fn serve<S>(mut socket: S, session: Option<Arc<Session>>)
+pub(crate) async fn serve<S>(mut socket: S, session: Option<Arc<Session>>, transport: Transport)
 where
     S: futures_util::Sink<Message, Error = WsError> + futures_util::Stream<Item = Result<Message, WsError>> + Unpin,
 {
-    let Some(binding) = session.and_then(Binding::new) else {
+    let Some(binding) = session.and_then(|s| Binding::new(s, transport)) else {
         let _ = socket.send(Message::Text(Utf8Bytes::from_static(NOT_HANDSHAKEN))).await;
         let _ = socket.close().await;
         return;

@@ -24,6 +24,8 @@ use tokio::sync::oneshot;
 #[derive(Debug, Default)]
 pub struct Observed {
     pub opens: AtomicUsize,
+    pub slow_started: AtomicUsize,
+    pub slow_finished: AtomicUsize,
     pub closes: Mutex<Vec<(String, String)>>,
     closed: tokio::sync::Notify,
 }
@@ -164,6 +166,16 @@ impl App {
                     .map_err(|e| bad(&event, e))?;
                 Ok(Reply::empty())
             }
+            "ask_twice" => {
+                // Two acked emits at once: with `max_pending_acks(1)` the second is refused.
+                let (first, second) = tokio::join!(cx.emit_with_ack("q1", ()), cx.emit_with_ack("q2", ()));
+                let describe = |r: Result<socketio::AckResponse, socketio::AckError>| match r {
+                    Ok(_) => "answered".to_owned(),
+                    Err(e) => e.to_string(),
+                };
+                cx.emit("asked", (describe(first), describe(second)));
+                Ok(Reply::empty())
+            }
             "count_to" => {
                 let n: u64 = arg(&event, 0)?;
                 for i in 0..n {
@@ -179,7 +191,9 @@ impl App {
             "slow" => {
                 // Ordered dispatch: a later event waits for this one.
                 let ms: u64 = arg(&event, 0)?;
+                self.observed.slow_started.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(ms)).await;
+                self.observed.slow_finished.fetch_add(1, Ordering::SeqCst);
                 cx.emit("slow_done", (ms,));
                 Ok(Reply::empty())
             }

@@ -36,6 +36,9 @@ pub enum PayloadError {
     /// A length that ends inside a surrogate pair.
     #[error("frame length splits a character")]
     SplitCharacter,
+    /// Text after a complete frame that does not start with `\u{fffd}`.
+    #[error("text after a frame that does not start a new frame")]
+    TrailingData,
     /// More packets than allowed in one payload.
     #[error("more than {0} packets in one payload")]
     TooManyPackets(usize),

@@ -77,6 +77,9 @@ struct EventData<'a> {
     args: Option<&'a RawValue>,
 }
 
+/// The four characters JSON allows between tokens.
+const JSON_WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+
 fn invalid(error: serde_json::Error) -> DecodeError {
     DecodeError::InvalidJson(error.to_string())
 }
@@ -119,6 +122,9 @@ impl Packet {
         let (Some(id), Some(endpoint)) = (parts.next(), parts.next()) else {
             return Err(DecodeError::MissingSeparator);
         };
+        if !matches!(kind.as_bytes(), [b'0'..=b'8']) {
+            return Err(DecodeError::BadType(kind.to_owned()));
+        }
         let data = parts.next();
         let endpoint = endpoint.to_owned();
         let id = parse_id(id)?;
@@ -143,7 +149,13 @@ impl Packet {
                 data: raw(data.unwrap_or_default())?,
             },
             "5" => {
-                let event: EventData<'_> = serde_json::from_str(data.unwrap_or_default()).map_err(invalid)?;
+                let data = data.unwrap_or_default();
+                // A derived struct would also accept `["name", [args]]`;
+                // the protocol only has objects.
+                if !data.trim_start_matches(JSON_WHITESPACE).starts_with('{') {
+                    return Err(DecodeError::InvalidJson("event data is not a JSON object".to_owned()));
+                }
+                let event: EventData<'_> = serde_json::from_str(data).map_err(invalid)?;
                 let name = event.name.ok_or(DecodeError::EventWithoutName)?;
                 let name: String = serde_json::from_str(name.get()).map_err(|_| DecodeError::EventWithoutName)?;
                 let args = match event.args.map(RawValue::get) {
@@ -161,10 +173,11 @@ impl Packet {
             "6" => {
                 let data = data.unwrap_or_default();
                 let (ack_id, args) = match data.split_once('+') {
-                    Some((ack_id, args)) => (ack_id, Some(raw_elements(args)?)),
+                    Some((ack_id, args)) => (ack_id, Some(args)),
                     None => (data, None),
                 };
                 let ack_id = parse_number(ack_id).ok_or_else(|| DecodeError::BadAckId(ack_id.to_owned()))?;
+                let args = args.map(raw_elements).transpose()?;
                 Packet::Ack { endpoint, ack_id, args }
             }
             "7" => {
@@ -226,15 +239,15 @@ impl Packet {
             } => {
                 head(out, '5', *id, endpoint);
                 out.push(':');
-                let mut array = String::from("[");
+                write_event_name(out, name);
+                out.push('[');
                 for (i, arg) in args.iter().enumerate() {
                     if i > 0 {
-                        array.push(',');
+                        out.push(',');
                     }
-                    array.push_str(arg.get());
+                    out.push_str(arg.get());
                 }
-                array.push(']');
-                write_event_data(out, name, &array);
+                out.push_str("]}");
             }
             Packet::Ack { endpoint, ack_id, args } => {
                 head(out, '6', None, endpoint);
@@ -300,12 +313,17 @@ fn head(out: &mut String, kind: char, id: Option<MessageId>, endpoint: &str) {
 /// `args_array` is JSON array text already serialized (so a broadcast
 /// serializes its arguments once).
 pub fn write_event_data(out: &mut String, name: &str, args_array: &str) {
+    write_event_name(out, name);
+    out.push_str(args_array);
+    out.push('}');
+}
+
+/// `{"name":<name>,"args":` — everything before the arguments.
+fn write_event_name(out: &mut String, name: &str) {
     out.push_str("{\"name\":");
     // Serializing a str cannot fail.
     out.push_str(&serde_json::to_string(name).unwrap_or_else(|_| "\"\"".to_owned()));
     out.push_str(",\"args\":");
-    out.push_str(args_array);
-    out.push('}');
 }
 
 /// A whole event packet from pre-serialized arguments.

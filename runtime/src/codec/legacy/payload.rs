@@ -37,18 +37,22 @@ pub fn encode_payload_into<S: AsRef<str>>(packets: &[S], out: &mut String) {
 /// the input length whatever the declared lengths say.
 pub fn decode_payload(input: &str, max_packets: usize) -> Result<Vec<&str>, PayloadError> {
     if !input.starts_with(MARK) {
-        return Ok(if input.is_empty() { Vec::new() } else { vec![input] });
+        if input.is_empty() {
+            return Ok(Vec::new());
+        }
+        if max_packets == 0 {
+            return Err(PayloadError::TooManyPackets(max_packets));
+        }
+        return Ok(vec![input]);
     }
     let mut packets = Vec::new();
     let mut rest = input;
     while let Some(after_mark) = rest.strip_prefix(MARK) {
-        let end = after_mark.find(MARK).ok_or(PayloadError::UnterminatedLength)?;
-        let digits = &after_mark[..end];
+        let (digits, body) = after_mark.split_once(MARK).ok_or(PayloadError::UnterminatedLength)?;
         if digits.is_empty() || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(PayloadError::BadLength);
         }
         let units: usize = digits.parse().map_err(|_| PayloadError::BadLength)?;
-        let body = &after_mark[end + MARK.len_utf8()..];
         let mut taken = 0;
         let mut byte_end = 0;
         for c in body.chars() {
@@ -67,12 +71,13 @@ pub fn decode_payload(input: &str, max_packets: usize) -> Result<Vec<&str>, Payl
         if packets.len() >= max_packets {
             return Err(PayloadError::TooManyPackets(max_packets));
         }
-        packets.push(&body[..byte_end]);
-        rest = &body[byte_end..];
+        // `byte_end` sums whole characters, so it is a char boundary.
+        let (packet, after) = body.split_at_checked(byte_end).ok_or(PayloadError::Truncated)?;
+        packets.push(packet);
+        rest = after;
     }
     if !rest.is_empty() {
-        // Trailing bytes after the last frame that do not start a new one.
-        return Err(PayloadError::UnterminatedLength);
+        return Err(PayloadError::TrailingData);
     }
     Ok(packets)
 }
@@ -126,8 +131,10 @@ mod tests {
         );
         assert_eq!(
             decode_payload("\u{fffd}3\u{fffd}2::junk", 10),
-            Err(PayloadError::UnterminatedLength)
+            Err(PayloadError::TrailingData)
         );
+        assert_eq!(decode_payload("2::", 0), Err(PayloadError::TooManyPackets(0)));
+        assert_eq!(decode_payload("", 0), Ok(vec![]));
         assert_eq!(
             decode_payload("\u{fffd}3\u{fffd}2::\u{fffd}3\u{fffd}2::", 1),
             Err(PayloadError::TooManyPackets(1))

@@ -1,0 +1,254 @@
+//! Counters of what the server does, like TornadIO2's stats: live sessions
+//! and bound transports (with their peaks), and packets, bytes and new
+//! connections per second averaged over a moving window.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+use crate::transport::Transport;
+
+const TRANSPORTS: usize = 5;
+/// Seconds in the moving averages (TornadIO2 used 10 one-second samples).
+pub(crate) const WINDOW: usize = 10;
+
+fn slot(transport: Transport) -> usize {
+    match transport {
+        Transport::WebSocket => 0,
+        Transport::FlashSocket => 1,
+        Transport::HtmlFile => 2,
+        Transport::XhrPolling => 3,
+        Transport::JsonpPolling => 4,
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Stats {
+    active_sessions: AtomicUsize,
+    max_sessions: AtomicUsize,
+    sessions_total: AtomicU64,
+    bound: [AtomicUsize; TRANSPORTS],
+    max_connections: AtomicUsize,
+    connections_total: AtomicU64,
+    packets_in: AtomicU64,
+    packets_out: AtomicU64,
+    bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
+    samples: Mutex<Samples>,
+}
+
+#[derive(Default)]
+struct Samples {
+    /// Counter totals at each of the last `WINDOW + 1` seconds.
+    history: VecDeque<[u64; 5]>,
+}
+
+fn raise_max(max: &AtomicUsize, value: usize) {
+    max.fetch_max(value, Ordering::Relaxed);
+}
+
+impl Stats {
+    pub(crate) fn session_opened(&self) {
+        let now = self.active_sessions.fetch_add(1, Ordering::Relaxed) + 1;
+        raise_max(&self.max_sessions, now);
+        self.sessions_total.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn session_closed(&self) {
+        self.active_sessions.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn transport_bound(&self, transport: Transport) {
+        self.bound[slot(transport)].fetch_add(1, Ordering::Relaxed);
+        let total: usize = self.bound.iter().map(|b| b.load(Ordering::Relaxed)).sum();
+        raise_max(&self.max_connections, total);
+        self.connections_total.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn transport_unbound(&self, transport: Transport) {
+        self.bound[slot(transport)].fetch_sub(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn received(&self, packets: usize, bytes: usize) {
+        self.packets_in.fetch_add(packets as u64, Ordering::Relaxed);
+        self.bytes_in.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn sent(&self, packets: usize, bytes: usize) {
+        self.packets_out.fetch_add(packets as u64, Ordering::Relaxed);
+        self.bytes_out.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    fn totals(&self) -> [u64; 5] {
+        [
+            self.connections_total.load(Ordering::Relaxed),
+            self.packets_out.load(Ordering::Relaxed),
+            self.packets_in.load(Ordering::Relaxed),
+            self.bytes_out.load(Ordering::Relaxed),
+            self.bytes_in.load(Ordering::Relaxed),
+        ]
+    }
+
+    /// Takes this second's sample (called once a second by the stats ticker).
+    pub(crate) fn tick(&self) {
+        let totals = self.totals();
+        let mut samples = self.samples.lock().unwrap_or_else(|p| p.into_inner());
+        samples.history.push_back(totals);
+        while samples.history.len() > WINDOW + 1 {
+            samples.history.pop_front();
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> StatsSnapshot {
+        let samples = self.samples.lock().unwrap_or_else(|p| p.into_inner());
+        let rate = |index: usize| -> f64 {
+            match (samples.history.front(), samples.history.back()) {
+                (Some(first), Some(last)) if samples.history.len() > 1 => {
+                    (last[index] - first[index]) as f64 / (samples.history.len() - 1) as f64
+                }
+                _ => 0.0,
+            }
+        };
+        let by_transport = |transport: Transport| self.bound[slot(transport)].load(Ordering::Relaxed);
+        StatsSnapshot {
+            active_sessions: self.active_sessions.load(Ordering::Relaxed),
+            max_sessions: self.max_sessions.load(Ordering::Relaxed),
+            active_connections: self.bound.iter().map(|b| b.load(Ordering::Relaxed)).sum(),
+            max_connections: self.max_connections.load(Ordering::Relaxed),
+            connections_ps: rate(0),
+            packets_sent_ps: rate(1),
+            packets_recv_ps: rate(2),
+            bytes_sent_ps: rate(3),
+            bytes_recv_ps: rate(4),
+            connections_by_transport: ConnectionsByTransport {
+                websocket: by_transport(Transport::WebSocket),
+                flashsocket: by_transport(Transport::FlashSocket),
+                htmlfile: by_transport(Transport::HtmlFile),
+                xhr_polling: by_transport(Transport::XhrPolling),
+                jsonp_polling: by_transport(Transport::JsonpPolling),
+            },
+            sessions_total: self.sessions_total.load(Ordering::Relaxed),
+            connections_total: self.connections_total.load(Ordering::Relaxed),
+            packets_sent_total: self.packets_out.load(Ordering::Relaxed),
+            packets_recv_total: self.packets_in.load(Ordering::Relaxed),
+            bytes_sent_total: self.bytes_out.load(Ordering::Relaxed),
+            bytes_recv_total: self.bytes_in.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Transports bound right now, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ConnectionsByTransport {
+    pub websocket: usize,
+    pub flashsocket: usize,
+    pub htmlfile: usize,
+    pub xhr_polling: usize,
+    pub jsonp_polling: usize,
+}
+
+/// A reading of the server's counters. The first seven fields are
+/// TornadIO2's `stats.dump()`; rates are per second over the last 10 s.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StatsSnapshot {
+    pub active_sessions: usize,
+    pub max_sessions: usize,
+    /// Transports bound to sessions right now (a held poll, an open socket).
+    pub active_connections: usize,
+    pub max_connections: usize,
+    pub connections_ps: f64,
+    pub packets_sent_ps: f64,
+    pub packets_recv_ps: f64,
+    pub bytes_sent_ps: f64,
+    pub bytes_recv_ps: f64,
+    pub connections_by_transport: ConnectionsByTransport,
+    pub sessions_total: u64,
+    pub connections_total: u64,
+    pub packets_sent_total: u64,
+    pub packets_recv_total: u64,
+    pub bytes_sent_total: u64,
+    pub bytes_recv_total: u64,
+}
+
+impl StatsSnapshot {
+    /// The snapshot in Prometheus' text exposition format.
+    pub fn to_prometheus(&self) -> String {
+        let mut out = String::new();
+        let mut metric = |name: &str, kind: &str, help: &str, value: String| {
+            out.push_str(&format!(
+                "# HELP socketio_{name} {help}\n# TYPE socketio_{name} {kind}\n"
+            ));
+            out.push_str(&format!("socketio_{name} {value}\n"));
+        };
+        metric(
+            "active_sessions",
+            "gauge",
+            "Live Socket.IO sessions.",
+            self.active_sessions.to_string(),
+        );
+        metric(
+            "max_sessions",
+            "gauge",
+            "Most live sessions seen.",
+            self.max_sessions.to_string(),
+        );
+        metric(
+            "max_connections",
+            "gauge",
+            "Most bound transports seen.",
+            self.max_connections.to_string(),
+        );
+        metric(
+            "sessions_total",
+            "counter",
+            "Sessions opened.",
+            self.sessions_total.to_string(),
+        );
+        metric(
+            "connections_total",
+            "counter",
+            "Transport bindings made.",
+            self.connections_total.to_string(),
+        );
+        metric(
+            "packets_sent_total",
+            "counter",
+            "Packets delivered to clients.",
+            self.packets_sent_total.to_string(),
+        );
+        metric(
+            "packets_received_total",
+            "counter",
+            "Packets received from clients.",
+            self.packets_recv_total.to_string(),
+        );
+        metric(
+            "bytes_sent_total",
+            "counter",
+            "Packet bytes delivered to clients.",
+            self.bytes_sent_total.to_string(),
+        );
+        metric(
+            "bytes_received_total",
+            "counter",
+            "Payload bytes received from clients.",
+            self.bytes_recv_total.to_string(),
+        );
+        out.push_str("# HELP socketio_active_connections Transports bound right now.\n# TYPE socketio_active_connections gauge\n");
+        let c = &self.connections_by_transport;
+        for (name, value) in [
+            ("websocket", c.websocket),
+            ("flashsocket", c.flashsocket),
+            ("htmlfile", c.htmlfile),
+            ("xhr-polling", c.xhr_polling),
+            ("jsonp-polling", c.jsonp_polling),
+        ] {
+            out.push_str(&format!(
+                "socketio_active_connections{{transport=\"{name}\"}} {value}\n"
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,119 @@
+//! Limits with their refusals, and the counters (stats and Prometheus).
+
+mod common;
+
+use std::time::Duration;
+
+use common::http::{self, get, handshake, poll_packets, post, xhr};
+use common::raw_client::{RawClient, Wire};
+use common::start;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[tokio::test]
+async fn stats_count_sessions_transports_and_packets_and_export_prometheus_text() {
+    let server = start(|b| b.metrics_path(Some("/metrics".into()))).await;
+    let mut ws = RawClient::connect(server.addr, Wire::WebSocket).await;
+    let mut poll = RawClient::connect(server.addr, Wire::XhrPolling).await;
+    for client in [&mut ws, &mut poll] {
+        client.expect_packet("1::").await;
+        client.send("5:1+::{\"name\":\"sum\",\"args\":[1,2]}");
+        client.expect_packet("6:::1+[3]").await;
+    }
+    let stats = server.io.stats();
+    println!("stats: {stats:#?}");
+    assert_eq!(stats.active_sessions, 2);
+    assert!(stats.max_sessions >= 2);
+    assert_eq!(stats.connections_by_transport.websocket, 1);
+    assert!(
+        stats.packets_recv_total >= 2 && stats.packets_sent_total >= 4,
+        "{stats:?}"
+    );
+    assert!(stats.bytes_recv_total > 0 && stats.bytes_sent_total > 0);
+    let metrics = get(server.addr, "/metrics").await;
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/plain; version=0.0.4"))
+    );
+    let text = metrics.text();
+    assert!(
+        text.contains("# TYPE socketio_active_sessions gauge\nsocketio_active_sessions 2\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("socketio_active_connections{transport=\"websocket\"} 1\n"),
+        "{text}"
+    );
+    // Off unless configured.
+    let quiet = start(|b| b).await;
+    assert_eq!(get(quiet.addr, "/metrics").await.status, 404);
+}
+
+#[tokio::test]
+async fn pending_handshakes_are_bounded_and_expire() {
+    let server = start(|b| b.max_pending_handshakes(2)).await;
+    let first = handshake(server.addr).await;
+    let _second = handshake(server.addr).await;
+    assert_eq!(
+        get(server.addr, "/socket.io/1/").await.status,
+        503,
+        "a third waiting handshake"
+    );
+    // Binding a transport makes room.
+    assert_eq!(get(server.addr, &xhr(&first)).await.text(), "1::");
+    let _third = handshake(server.addr).await;
+
+    let expiring = start(|b| b.handshake_expiry(Duration::from_millis(100))).await;
+    let sid = handshake(expiring.addr).await;
+    expiring.observed.wait_close(&sid, "").await;
+    expiring.io.idle().await;
+    assert_eq!(expiring.io.session_count(), 0);
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_dropped() {
+    let server = start(|b| b.header_read_timeout(Duration::from_millis(200))).await;
+    let mut slow = TcpStream::connect(server.addr).await.expect("connect");
+    slow.write_all(b"GET /socket.io/1/ HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .expect("write");
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(20), slow.read_to_end(&mut rest))
+        .await
+        .expect("closed in time");
+    assert!(closed.is_ok() || closed.is_err(), "either an EOF or a reset ends it");
+    assert!(!String::from_utf8_lossy(&rest).contains("200 OK"));
+    assert_eq!(server.io.session_count(), 0);
+    let sid = handshake(server.addr).await;
+    assert_eq!(get(server.addr, &xhr(&sid)).await.text(), "1::");
+}
+
+#[tokio::test]
+async fn too_many_packets_in_one_payload_are_refused() {
+    let server = start(|b| b.max_packets_per_payload(3)).await;
+    let sid = handshake(server.addr).await;
+    let four = http::frame(&["2::", "2::", "2::", "2::"]);
+    assert_eq!(post(server.addr, &xhr(&sid), &four).await.status, 400);
+    post(server.addr, &xhr(&sid), &http::frame(&["3:::a", "3:::b", "3:::c"])).await;
+    assert_eq!(
+        poll_packets(server.addr, &sid, 4).await,
+        ["1::", "3:::a", "3:::b", "3:::c"]
+    );
+}
+
+#[tokio::test]
+async fn too_many_pending_acks_fail_clearly() {
+    let server = start(|b| b.max_pending_acks(1)).await;
+    let sid = handshake(server.addr).await;
+    post(server.addr, &xhr(&sid), "5:::{\"name\":\"ask_twice\",\"args\":[]}").await;
+    let got = poll_packets(server.addr, &sid, 2).await;
+    assert_eq!(got[1], "5:1+::{\"name\":\"q1\",\"args\":[]}", "only the first went out");
+    post(server.addr, &xhr(&sid), "6:::1+[]").await;
+    let asked = poll_packets(server.addr, &sid, 1).await;
+    assert_eq!(
+        asked,
+        ["5:::{\"name\":\"asked\",\"args\":[\"answered\",\"too many pending acknowledgements on this connection\"]}"]
+    );
+}
