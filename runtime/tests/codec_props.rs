@@ -3,7 +3,9 @@
 
 use proptest::prelude::*;
 use serde_json::Value;
-use socketio::codec::legacy::{MessageId, Packet, RawJson, decode_payload, encode_payload, utf16_len};
+use socketio::codec::legacy::{
+    MessageId, Packet, PayloadError, RawJson, decode_payload, encode_payload, encode_payload_into, utf16_len,
+};
 
 fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -28,8 +30,10 @@ fn raw() -> impl Strategy<Value = RawJson> {
     json_value().prop_map(|v| RawJson::from_string(v.to_string()).expect("serde_json writes valid JSON"))
 }
 
+/// Endpoints never contain `:` (it ends them) nor `?` (a connect packet's
+/// query starts there), so these encode canonically.
 fn endpoint() -> impl Strategy<Value = String> {
-    prop_oneof![Just(String::new()), "/[a-zA-Z0-9_.~-]{1,12}"]
+    prop_oneof![Just(String::new()), "/[a-zA-Z0-9_.~-]{1,12}", "/[^:?]{0,8}"]
 }
 
 fn id() -> impl Strategy<Value = Option<MessageId>> {
@@ -58,13 +62,18 @@ fn packet() -> impl Strategy<Value = Packet> {
             prop::option::of(prop::collection::vec(raw(), 0..4))
         )
             .prop_map(|(endpoint, ack_id, args)| Packet::Ack { endpoint, ack_id, args }),
-        (endpoint(), "[0-9]{0,3}", prop::option::of("[0-9]{1,3}")).prop_map(|(endpoint, reason, advice)| {
-            Packet::Error {
-                endpoint,
-                reason,
-                advice,
-            }
-        }),
+        (
+            endpoint(),
+            prop_oneof!["[0-9]{0,3}", "[^+]{0,6}"],
+            prop::option::of(any::<String>())
+        )
+            .prop_map(|(endpoint, reason, advice)| {
+                Packet::Error {
+                    endpoint,
+                    reason,
+                    advice,
+                }
+            }),
         Just(Packet::Noop),
     ]
 }
@@ -95,6 +104,35 @@ fn ack_escaped(packet: Packet) -> Packet {
     }
 }
 
+const MARK: char = '\u{fffd}';
+
+/// Characters that stress the framing: the mark itself, astral characters
+/// (two UTF-16 units), two- and three-byte UTF-8, separators, line breaks.
+fn tricky_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        any::<char>(),
+        Just(MARK),
+        Just('😀'),
+        Just('\u{10ffff}'),
+        Just('é'),
+        Just('\u{2028}'),
+        Just(':'),
+        Just('+'),
+        Just('\n'),
+        "[0-9]".prop_map(|d| d.chars().next().unwrap_or('0')),
+    ]
+}
+
+fn tricky_string() -> impl Strategy<Value = String> {
+    prop::collection::vec(tricky_char(), 0..24).prop_map(|chars| chars.into_iter().collect())
+}
+
+/// A packet as a payload carries it: it starts with its type digit. (A lone
+/// packet starting with U+FFFD would be read as framed: ambiguous by design.)
+fn payload_packet() -> impl Strategy<Value = String> {
+    ("[0-9]", tricky_string()).prop_map(|(digit, rest)| digit + &rest)
+}
+
 fn grammar_noise() -> impl Strategy<Value = String> {
     prop::collection::vec(
         prop_oneof![
@@ -119,6 +157,8 @@ fn grammar_noise() -> impl Strategy<Value = String> {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
     #[test]
     fn packets_round_trip(packet in packet()) {
         let wire = packet.encode();
@@ -126,10 +166,47 @@ proptest! {
     }
 
     #[test]
-    fn payloads_round_trip(packets in prop::collection::vec("[0-9][^\u{0}]{0,20}", 0..6)) {
+    fn payloads_round_trip(packets in prop::collection::vec(payload_packet(), 0..6)) {
         let encoded = encode_payload(&packets);
         let decoded = decode_payload(&encoded, usize::MAX).expect("own encoding decodes");
+        prop_assert_eq!(&decoded, &packets.iter().map(String::as_str).collect::<Vec<_>>());
+        prop_assert_eq!(decode_payload(&encoded, packets.len()), Ok(decoded));
+        if !packets.is_empty() {
+            prop_assert_eq!(
+                decode_payload(&encoded, packets.len() - 1),
+                Err(PayloadError::TooManyPackets(packets.len() - 1))
+            );
+        }
+        let mut appended = String::from("x");
+        encode_payload_into(&packets, &mut appended);
+        prop_assert_eq!(appended, format!("x{encoded}"));
+    }
+
+    /// Two or more packets are always framed, so anything goes inside them,
+    /// even empty packets and packets that start with the mark.
+    #[test]
+    fn framed_payloads_carry_any_text(packets in prop::collection::vec(tricky_string(), 2..6)) {
+        let encoded = encode_payload(&packets);
+        prop_assert!(encoded.starts_with(MARK));
+        let decoded = decode_payload(&encoded, usize::MAX).expect("own encoding decodes");
         prop_assert_eq!(decoded, packets.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn truncated_payloads_never_decode_to_more_than_was_sent(
+        packets in prop::collection::vec(payload_packet(), 2..5),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let encoded = encode_payload(&packets);
+        let boundaries: Vec<usize> = encoded.char_indices().map(|(i, _)| i).collect();
+        let cut = boundaries[cut.index(boundaries.len())];
+        let prefix = &encoded[..cut];
+        if let Ok(decoded) = decode_payload(prefix, usize::MAX) {
+            // Only a cut exactly between frames decodes, to a prefix of the packets.
+            prop_assert!(decoded.len() <= packets.len());
+            let sent = decoded.len();
+            prop_assert_eq!(decoded, packets[..sent].iter().map(String::as_str).collect::<Vec<_>>());
+        }
     }
 
     #[test]
@@ -144,6 +221,19 @@ proptest! {
     fn decoding_arbitrary_text_never_panics(text in any::<String>()) {
         let _ = Packet::decode(&text);
         let _ = decode_payload(&text, 100);
+    }
+
+    #[test]
+    fn decoding_cut_or_spliced_packets_never_panics(
+        packet in packet(),
+        cut in any::<prop::sample::Index>(),
+        noise in grammar_noise(),
+    ) {
+        let wire = packet.encode();
+        let boundaries: Vec<usize> = wire.char_indices().map(|(i, _)| i).chain([wire.len()]).collect();
+        let cut = boundaries[cut.index(boundaries.len())];
+        let _ = Packet::decode(&wire[..cut]);
+        let _ = Packet::decode(&format!("{}{noise}{}", &wire[..cut], &wire[cut..]));
     }
 
     #[test]

@@ -481,8 +481,12 @@ impl Session {
             last_seen: state.last_seen,
             unbound_since: if state.bound { None } else { state.unbound_since },
             expires_unbound: (!state.ever_bound).then(|| state.created + self.hub.config.handshake_expiry),
-            // An expired handshake never had a client to deliver to.
-            abandoned: state.close_reason == Some(CloseReason::HandshakeExpired),
+            // Nobody will come back for the queue: an expired handshake never
+            // had a client, and a 0.9 client that said goodbye never reuses its id.
+            abandoned: matches!(
+                state.close_reason,
+                Some(CloseReason::HandshakeExpired | CloseReason::ClientDisconnect)
+            ),
         }
     }
 }

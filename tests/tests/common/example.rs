@@ -15,6 +15,18 @@ pub struct Example {
 }
 
 impl Example {
+    /// The server process's resident memory, in MiB.
+    pub fn rss_mib(&self) -> f64 {
+        let pid = self.child.id().unwrap_or_default();
+        let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).unwrap_or_default();
+        let pages: f64 = statm
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0.0);
+        pages * 4096.0 / (1024.0 * 1024.0)
+    }
+
     pub fn addr(&self) -> std::net::SocketAddr {
         self.url.trim_start_matches("http://").parse().expect("address")
     }
@@ -28,6 +40,11 @@ fn example_binary() -> PathBuf {
 }
 
 pub async fn start() -> Example {
+    start_with(&[]).await
+}
+
+/// Starts the example with extra environment variables.
+pub async fn start_with(env: &[(&str, &str)]) -> Example {
     let binary = example_binary();
     if !binary.exists() {
         // `cargo test --all-targets` builds it; a filtered run may not have.
@@ -43,6 +60,7 @@ pub async fn start() -> Example {
         .env("FLASH_POLICY_PORT", "0")
         .env("HEARTBEAT_INTERVAL", "1")
         .env("HEARTBEAT_TIMEOUT", "5")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()

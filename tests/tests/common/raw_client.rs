@@ -93,6 +93,12 @@ async fn read_head<R: tokio::io::AsyncRead + Unpin>(reader: &mut BufReader<R>) -
 
 impl RawClient {
     pub async fn connect(addr: SocketAddr, wire: Wire) -> RawClient {
+        Self::connect_with(addr, wire, false).await
+    }
+
+    /// `abort_polls`: now and then a held poll is abandoned mid-way (the
+    /// connection dropped), as a browser does when a page navigates.
+    pub async fn connect_with(addr: SocketAddr, wire: Wire, abort_polls: bool) -> RawClient {
         let sid = http::handshake(addr).await;
         let (in_tx, incoming) = mpsc::unbounded_channel();
         let (outgoing, out_rx) = mpsc::unbounded_channel();
@@ -100,7 +106,9 @@ impl RawClient {
             Wire::WebSocket => tokio::spawn(websocket(addr, sid.clone(), in_tx, out_rx)),
             Wire::FlashSocket => tokio::spawn(hixie76(addr, sid.clone(), in_tx, out_rx)),
             Wire::HtmlFile => tokio::spawn(htmlfile(addr, sid.clone(), in_tx, out_rx)),
-            Wire::XhrPolling | Wire::JsonpPolling => tokio::spawn(polling(addr, sid.clone(), wire, in_tx, out_rx)),
+            Wire::XhrPolling | Wire::JsonpPolling => {
+                tokio::spawn(polling(addr, sid.clone(), wire, in_tx, out_rx, abort_polls))
+            }
         };
         RawClient {
             sid,
@@ -288,9 +296,49 @@ fn poster(addr: SocketAddr, sid: String, wire: Wire, mut outgoing: Out) -> mpsc:
     echo_tx
 }
 
-async fn polling(addr: SocketAddr, sid: String, wire: Wire, incoming: In, outgoing: Out) {
+async fn polling(addr: SocketAddr, sid: String, wire: Wire, incoming: In, outgoing: Out, abort_polls: bool) {
     let echo = poster(addr, sid.clone(), wire, outgoing);
+    let mut polls: u64 = 0;
     loop {
+        polls += 1;
+        if abort_polls && polls % 3 == 0 {
+            // Start a poll and hang up on it after a few milliseconds.
+            let path = match wire {
+                Wire::JsonpPolling => format!("/socket.io/1/jsonp-polling/{sid}?t=1&i=3"),
+                _ => format!("/socket.io/1/xhr-polling/{sid}"),
+            };
+            let mut stream = TcpStream::connect(addr).await.expect("connect");
+            let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+            stream.write_all(head.as_bytes()).await.expect("write");
+            let mut first = [0u8; 1];
+            let mut raw = Vec::new();
+            match tokio::time::timeout(Duration::from_millis(polls % 7 + 1), stream.read(&mut first)).await {
+                Ok(Ok(n)) => raw.extend_from_slice(&first[..n]),
+                Ok(Err(_)) => continue,
+                Err(_) => {
+                    // Hang up (FIN). Whatever the server already sent is
+                    // still read, as a browser's network stack would; the
+                    // server must take nothing for a poll it saw abandoned.
+                    let _ = stream.shutdown().await;
+                }
+            }
+            let _ = stream.read_to_end(&mut raw).await;
+            let reply = String::from_utf8_lossy(&raw).into_owned();
+            let Some((_, body)) = reply.split_once("\r\n\r\n") else {
+                continue;
+            };
+            let body = if wire == Wire::JsonpPolling {
+                js_argument(body, "io.j[3](", ");")
+            } else {
+                body.to_owned()
+            };
+            for packet in packets(&body) {
+                if packet != "8::" && !deliver(&incoming, &echo, packet) {
+                    return;
+                }
+            }
+            continue;
+        }
         let body = match wire {
             Wire::JsonpPolling => {
                 let reply = http::get(addr, &format!("/socket.io/1/jsonp-polling/{sid}?t=1&i=3")).await;

@@ -572,6 +572,103 @@ mod tests {
         assert_eq!(Packet::decode("5:::{\"args\":[]}"), Err(DecodeError::EventWithoutName));
         assert_eq!(Packet::decode("5:::{\"name\":3}"), Err(DecodeError::EventWithoutName));
         assert!(Packet::decode("5:::[1]").is_err());
+        // A JSON array in the shape of the struct is still not an event.
+        assert!(matches!(
+            Packet::decode("5:::[\"n\",[1]]"),
+            Err(DecodeError::InvalidJson(_))
+        ));
+        assert!(matches!(Packet::decode("5:::\"n\""), Err(DecodeError::InvalidJson(_))));
+        assert!(matches!(Packet::decode("5::"), Err(DecodeError::InvalidJson(_))));
+        // The type is checked first, the ack id before the ack's JSON.
+        assert_eq!(Packet::decode("9:x::"), Err(DecodeError::BadType("9".into())));
+        assert_eq!(Packet::decode(":::"), Err(DecodeError::BadType(String::new())));
+        assert_eq!(Packet::decode("é::"), Err(DecodeError::BadType("é".into())));
+        assert_eq!(Packet::decode("6:::abc+{}"), Err(DecodeError::BadAckId("abc".into())));
+        assert_eq!(Packet::decode("6:::-1"), Err(DecodeError::BadAckId("-1".into())));
+        assert_eq!(Packet::decode("3:+::a"), Err(DecodeError::BadId("+".into())));
+        assert_eq!(Packet::decode("3:1++::a"), Err(DecodeError::BadId("1++".into())));
+    }
+
+    #[test]
+    fn decodes_ids_queries_and_ignored_data() {
+        assert_eq!(
+            Packet::decode("5:7:/c: {\"name\":\"n\" , \"x\":1}"),
+            Ok(Packet::Event {
+                id: id(7, false),
+                endpoint: "/c".into(),
+                name: "n".into(),
+                args: vec![],
+            })
+        );
+        assert_eq!(
+            Packet::decode("5:::{\"name\":\"\\u00e9\\n\",\"args\":[ {\"b\" : 1} ,\"\\u2028\"]}"),
+            Ok(Packet::Event {
+                id: None,
+                endpoint: String::new(),
+                name: "é\n".into(),
+                args: vec![json("{\"b\" : 1}"), json("\"\\u2028\"")],
+            })
+        );
+        assert_eq!(
+            Packet::decode("0::/chat:junk"),
+            Ok(Packet::Disconnect {
+                endpoint: "/chat".into()
+            })
+        );
+        assert_eq!(Packet::decode("8:::x"), Ok(Packet::Noop));
+        assert_eq!(
+            Packet::decode("1::/chat?a=1?b=2:ignored"),
+            Ok(Packet::Connect {
+                endpoint: "/chat".into(),
+                query: Some("a=1?b=2".into())
+            })
+        );
+        assert_eq!(
+            Packet::decode("6:::18446744073709551615+[]"),
+            Ok(Packet::Ack {
+                endpoint: String::new(),
+                ack_id: u64::MAX,
+                args: Some(vec![]),
+            })
+        );
+        assert_eq!(
+            Packet::decode("7:::1+0+x"),
+            Ok(Packet::Error {
+                endpoint: String::new(),
+                reason: "1".into(),
+                advice: Some("0+x".into()),
+            })
+        );
+        for data in ["é", "😀", "\u{fffd}", "\u{2028}", "a:b", "x\ny", "::"] {
+            let wire = format!("3:::{data}");
+            assert_eq!(
+                Packet::decode(&wire),
+                Ok(Packet::Message {
+                    id: None,
+                    endpoint: String::new(),
+                    data: data.into()
+                })
+            );
+            assert_eq!(
+                Packet::Message {
+                    id: None,
+                    endpoint: String::new(),
+                    data: data.into()
+                }
+                .encode(),
+                wire
+            );
+        }
+        assert_eq!(Packet::Heartbeat.endpoint(), "");
+        assert_eq!(
+            Packet::Ack {
+                endpoint: "/e".into(),
+                ack_id: 1,
+                args: None
+            }
+            .endpoint(),
+            "/e"
+        );
     }
 
     #[test]

@@ -72,3 +72,43 @@ impl<'de> Deserialize<'de> for RawJson {
         Box::<RawValue>::deserialize(deserializer).map(Self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_exact_text() {
+        let text = "{\"b\":1,\"a\":123456789012345678901234567890,\"s\":\"\\u00e9\"}";
+        let raw = RawJson::from_string(text.to_owned()).expect("valid");
+        assert_eq!(raw.get(), text);
+        assert_eq!(raw.to_string(), text);
+        assert_eq!(format!("{raw:?}"), text);
+        assert_eq!(raw.clone().into_raw().get(), text);
+        assert!(RawJson::from_string("{".to_owned()).is_err());
+        assert!(RawJson::from_string(String::new()).is_err());
+    }
+
+    #[test]
+    fn compares_serializes_and_binds() {
+        let a = RawJson::from_serialize(&vec![1, 2]).expect("serializes");
+        assert_eq!(a.get(), "[1,2]");
+        assert_eq!(
+            a,
+            RawJson::from(serde_json::value::to_raw_value(&[1, 2]).expect("serializes"))
+        );
+        assert_ne!(a, RawJson::from_string("[1, 2]".to_owned()).expect("valid"));
+        assert_eq!(a.deserialize::<Vec<u8>>().expect("binds"), vec![1, 2]);
+        assert!(a.deserialize::<String>().is_err());
+
+        let nested: Vec<RawJson> = serde_json::from_str("[ {\"z\":1,\"a\":2} , 1.0 ]").expect("valid");
+        assert_eq!(
+            nested.iter().map(RawJson::get).collect::<Vec<_>>(),
+            ["{\"z\":1,\"a\":2}", "1.0"]
+        );
+        assert_eq!(
+            serde_json::to_string(&nested).expect("serializes"),
+            "[{\"z\":1,\"a\":2},1.0]"
+        );
+    }
+}
