@@ -13,16 +13,6 @@ use common::start;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-fn rss_mib() -> f64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: f64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0.0);
-    pages * 4096.0 / (1024.0 * 1024.0)
-}
-
 /// A small deterministic generator for pauses (no dependency needed).
 struct XorShift(u64);
 impl XorShift {
