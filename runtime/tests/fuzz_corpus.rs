@@ -1,0 +1,68 @@
+//! Every input in `fuzz/corpus/` (the seeds, and any input a fuzzer ever
+//! found a problem with) replayed through the same checks as the fuzz
+//! targets, in the ordinary test suite.
+
+use std::path::PathBuf;
+
+use socketio::codec::legacy::{Packet, callback_index, decode_form_payload, decode_payload, encode_payload, js_string};
+
+fn corpus(target: &str) -> Vec<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
+    let mut inputs: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|entry| std::fs::read(entry.ok()?.path()).ok())
+        .filter_map(|bytes| String::from_utf8(bytes).ok())
+        .collect();
+    inputs.sort();
+    assert!(!inputs.is_empty(), "no corpus for {target}");
+    inputs
+}
+
+#[test]
+fn packet_corpus() {
+    for text in corpus("packet") {
+        if let Ok(packet) = Packet::decode(&text) {
+            let wire = packet.encode();
+            let again = Packet::decode(&wire).expect("a canonical encoding decodes");
+            assert_eq!(again.encode(), wire, "{text:?}");
+        }
+    }
+}
+
+#[test]
+fn payload_corpus() {
+    for text in corpus("payload") {
+        if let Ok(packets) = decode_payload(&text, 1000) {
+            if packets.len() >= 2 {
+                assert_eq!(decode_payload(&encode_payload(&packets), 1000).expect("decodes"), packets);
+            }
+        }
+    }
+}
+
+#[test]
+fn script_corpus() {
+    for text in corpus("script") {
+        let literal = js_string(&text);
+        assert_eq!(serde_json::from_str::<String>(&literal).expect("a literal"), text);
+        assert!(!literal.contains('<') && !literal.contains('\u{2028}'));
+        if callback_index(Some(&text)).is_ok() {
+            assert!(text.bytes().all(|b| b.is_ascii_digit()));
+        }
+        let _ = decode_form_payload(&text);
+    }
+}
+
+#[test]
+fn binder_corpus() {
+    for text in corpus("binder") {
+        let (flags, json) = text.split_at(text.len().min(1));
+        let Ok(args) = serde_json::from_str::<Vec<Box<serde_json::value::RawValue>>>(json) else { continue };
+        let event = socketio::Event::new("fuzz", args.into_iter().map(socketio::RawJson::from).collect());
+        let binder = socketio::__private::Binder::new(&event, &["a", "b", "c", "rest"], flags == "p");
+        let _ = binder.required::<i64>(0, "a");
+        let _ = binder.optional::<String>(1, "b");
+        let _ = binder.rest::<serde_json::Value>(3, "rest");
+        let _ = binder.finish(3);
+    }
+}
