@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use socketio::codec::legacy::{Packet, callback_index, decode_form_payload, decode_payload, encode_payload, js_string};
 
 fn corpus(target: &str) -> Vec<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
     let mut inputs: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|entry| std::fs::read(entry.ok()?.path()).ok())
@@ -34,7 +36,10 @@ fn payload_corpus() {
     for text in corpus("payload") {
         if let Ok(packets) = decode_payload(&text, 1000) {
             if packets.len() >= 2 {
-                assert_eq!(decode_payload(&encode_payload(&packets), 1000).expect("decodes"), packets);
+                assert_eq!(
+                    decode_payload(&encode_payload(&packets), 1000).expect("decodes"),
+                    packets
+                );
             }
         }
     }
@@ -57,7 +62,9 @@ fn script_corpus() {
 fn binder_corpus() {
     for text in corpus("binder") {
         let (flags, json) = text.split_at(text.len().min(1));
-        let Ok(args) = serde_json::from_str::<Vec<Box<serde_json::value::RawValue>>>(json) else { continue };
+        let Ok(args) = serde_json::from_str::<Vec<Box<serde_json::value::RawValue>>>(json) else {
+            continue;
+        };
         let event = socketio::Event::new("fuzz", args.into_iter().map(socketio::RawJson::from).collect());
         let binder = socketio::__private::Binder::new(&event, &["a", "b", "c", "rest"], flags == "p");
         let _ = binder.required::<i64>(0, "a");

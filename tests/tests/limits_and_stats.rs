@@ -117,3 +117,19 @@ async fn too_many_pending_acks_fail_clearly() {
         ["5:::{\"name\":\"asked\",\"args\":[\"answered\",\"too many pending acknowledgements on this connection\"]}"]
     );
 }
+
+#[tokio::test]
+async fn a_full_handler_queue_makes_the_reader_wait_and_loses_nothing() {
+    let server = start(|b| b.handler_queue(1)).await;
+    let sid = handshake(server.addr).await;
+    let slow = "5:::{\"name\":\"slow\",\"args\":[20]}";
+    let payload = http::frame(&[slow, slow, slow, slow, "5:1+::{\"name\":\"sum\",\"args\":[1,2]}"]);
+    assert_eq!(post(server.addr, &xhr(&sid), &payload).await.status, 200);
+    let got = poll_packets(server.addr, &sid, 6).await;
+    assert_eq!(got.last().map(String::as_str), Some("6:::1+[3]"), "{got:?}");
+    assert_eq!(got.iter().filter(|p| p.contains("slow_done")).count(), 4, "{got:?}");
+    assert_eq!(
+        server.observed.slow_finished.load(std::sync::atomic::Ordering::SeqCst),
+        4
+    );
+}
