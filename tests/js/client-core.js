@@ -24,7 +24,7 @@
         if (rest.length && typeof rest[rest.length - 1] === 'function') callback = rest.pop();
         switch (event) {
           case 'connect':
-            report({ ev: 'connect', ns: name });
+            report({ ev: 'connect', ns: name, transport: ns.socket && ns.socket.transport ? ns.socket.transport.name : null });
             break;
           case 'disconnect':
             report({ ev: 'disconnect', ns: name, reason: rest[0] === undefined ? null : String(rest[0]) });
@@ -59,7 +59,10 @@
     const commands = {
       connect(cmd) {
         const options = {
-          transports: [cmd.transport],
+          // The client merges this option into its default list index by
+          // index, so a one-element list only replaces the first entry:
+          // repeat the transport to really restrict the choice to it.
+          transports: [cmd.transport, cmd.transport, cmd.transport, cmd.transport, cmd.transport],
           'force new connection': true,
           reconnect: false,
           'try multiple transports': false,

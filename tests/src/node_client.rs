@@ -21,6 +21,8 @@ pub struct NodeClient {
     backlog: VecDeque<Value>,
     history: VecDeque<Value>,
     next_tag: u64,
+    /// The transport asked for, checked on connect.
+    transport: Option<String>,
 }
 
 impl std::fmt::Debug for NodeClient {
@@ -99,6 +101,7 @@ impl NodeClient {
                 }
             }
         });
+        let transport = connect["transport"].as_str().map(str::to_owned);
         let mut client = NodeClient {
             _child: child,
             stdin,
@@ -106,6 +109,7 @@ impl NodeClient {
             backlog: VecDeque::new(),
             history: VecDeque::new(),
             next_tag: 0,
+            transport,
         };
         client.expect("the driver to start", |r| r["ev"] == "ready").await;
         client.command(connect).await;
@@ -165,8 +169,18 @@ impl NodeClient {
     }
 
     pub async fn expect_connect(&mut self, ns: &str) {
-        self.expect(&format!("connect on {ns:?}"), |r| r["ev"] == "connect" && r["ns"] == ns)
+        let report = self
+            .expect(&format!("connect on {ns:?}"), |r| r["ev"] == "connect" && r["ns"] == ns)
             .await;
+        if ns.is_empty()
+            && let Some(transport) = &self.transport
+        {
+            assert_eq!(
+                report["transport"],
+                transport.as_str(),
+                "the client connected over the transport asked for"
+            );
+        }
     }
 
     pub async fn expect_disconnect(&mut self, ns: &str) {

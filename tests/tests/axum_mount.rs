@@ -50,6 +50,7 @@ async fn mounted_in_axum_next_to_ordinary_routes() {
         "only under the mount point"
     );
 
+    let mut clients = Vec::new();
     for transport in ["websocket", "xhr-polling"] {
         let mut client =
             NodeClient::connect_with_resource(&format!("http://{addr}"), transport, "realtime/socket.io").await;
@@ -63,6 +64,7 @@ async fn mounted_in_axum_next_to_ordinary_routes() {
         assert_eq!(who[0]["ip"], "127.0.0.1", "{transport}");
         client.emit("", "broadcast", vec![json!("through axum")]).await;
         assert_eq!(client.expect_event("", "broadcast").await, vec![json!("through axum")]);
+        clients.push(client);
     }
     assert_eq!(io.session_count(), 2);
 }

@@ -40,6 +40,9 @@ pub(crate) enum CloseReason {
     CloseTimeout,
     /// No transport ever bound within the handshake expiry.
     HandshakeExpired,
+    /// The client's websocket closed: a 0.9 client never comes back to the
+    /// same session, so there is no point waiting the close timeout.
+    TransportClosed,
     /// The outbound queue reached its bound: the client is not reading.
     QueueFull,
     /// The server is shutting down.
@@ -485,7 +488,7 @@ impl Session {
             // had a client, and a 0.9 client that said goodbye never reuses its id.
             abandoned: matches!(
                 state.close_reason,
-                Some(CloseReason::HandshakeExpired | CloseReason::ClientDisconnect)
+                Some(CloseReason::HandshakeExpired | CloseReason::ClientDisconnect | CloseReason::TransportClosed)
             ),
         }
     }

@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::codec::Framed;
 
-use crate::session::{Session, Take};
+use crate::session::{CloseReason, Session, Take};
 use crate::transport::bind::Binding;
 use crate::transport::hixie76::{Hixie76Codec, challenge_answer, key_number};
 use crate::transport::{Body, NOT_HANDSHAKEN, Transport, empty, text};
@@ -204,7 +204,10 @@ where
                     return;
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => session.touch(),
-                Some(Ok(Message::Close(_))) | None => return,
+                Some(Ok(Message::Close(_))) | None => {
+                    session.close(CloseReason::TransportClosed);
+                    return;
+                }
                 Some(Err(error)) => {
                     tracing::debug!(sid = %session.id(), %error, "websocket closed on error");
                     let code = match error {
@@ -216,6 +219,7 @@ where
                         let frame = CloseFrame { code, reason: error.to_string().into() };
                         let _ = socket.send(Message::Close(Some(frame))).await;
                     }
+                    session.close(CloseReason::TransportClosed);
                     return;
                 }
             }

@@ -32,28 +32,33 @@ impl Example {
     }
 }
 
-fn example_binary() -> PathBuf {
+fn example_binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("debug/examples/conformance")
+    target.join("debug/examples").join(name)
 }
 
 pub async fn start() -> Example {
     start_with(&[]).await
 }
 
-/// Starts the example with extra environment variables.
+/// Starts the conformance example with extra environment variables.
 pub async fn start_with(env: &[(&str, &str)]) -> Example {
-    let binary = example_binary();
+    start_example("conformance", env).await
+}
+
+/// Starts example `name` on a free port; it prints `listening on ADDR` first.
+pub async fn start_example(name: &str, env: &[(&str, &str)]) -> Example {
+    let binary = example_binary(name);
     if !binary.exists() {
         // `cargo test --all-targets` builds it; a filtered run may not have.
         let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "socketio-examples", "--example", "conformance"])
+            .args(["build", "-p", "socketio-examples", "--example", name])
             .status()
             .await
             .expect("cargo");
-        assert!(status.success(), "building the conformance example failed");
+        assert!(status.success(), "building the {name} example failed");
     }
     let mut child = Command::new(&binary)
         .env("PORT", "0")
@@ -64,10 +69,12 @@ pub async fn start_with(env: &[(&str, &str)]) -> Example {
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .expect("start the conformance example");
+        .unwrap_or_else(|e| panic!("start the {name} example: {e}"));
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let line = lines.next_line().await.expect("read").expect("a first line");
+    // Keep reading what it prints, so it never writes to a closed pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let addr = line
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"));

@@ -1,0 +1,63 @@
+//! Each example, started as a user would, driven through the page it
+//! serves by the real 0.9.16 browser client in headless Chromium.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::example::start_example;
+use socketio_tests::Browser;
+
+fn screenshot_path(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir.join(name)
+}
+
+#[tokio::test]
+async fn chat_two_people_talk_over_every_transport_chromium_offers() {
+    let example = start_example("chat", &[]).await;
+    let mut browser = Browser::launch().await;
+    for transport in ["websocket", "xhr-polling", "jsonp-polling"] {
+        let url = format!("{}/?transport={transport}", example.url);
+        // Pages (and nicknames) per transport: earlier pages stay in the room.
+        let (ann, bob) = (format!("ann-{transport}"), format!("bob-{transport}"));
+        for (page, nick) in [(ann.as_str(), ann.as_str()), (bob.as_str(), bob.as_str())] {
+            browser.open(page, &url).await;
+            browser
+                .wait_text(page, "#status", &format!("connected over {transport}"))
+                .await;
+            browser.wait_text(page, "#log", "Welcome!").await;
+            browser.fill(page, "#nick", nick).await;
+            browser.click(page, "#join button").await;
+            browser.wait_text(page, "#people", nick).await;
+        }
+        browser.wait_text(&ann, "#log", &format!("{bob} joined")).await;
+        browser.wait_text(&ann, "#people", &bob).await;
+        browser.fill(&ann, "#text", "hello </b> bob 😀").await;
+        browser.click(&ann, "#say button").await;
+        browser
+            .wait_text(&bob, "#log", &format!("{ann} hello </b> bob 😀"))
+            .await;
+        browser.fill(&bob, "#text", "hi ann").await;
+        browser.click(&bob, "#say button").await;
+        browser.wait_text(&ann, "#log", &format!("{bob} hi ann")).await;
+        // A taken nickname is refused with a message.
+        let carl = format!("carl-{transport}");
+        browser.open(&carl, &url).await;
+        browser.wait_text(&carl, "#status", "connected").await;
+        browser.fill(&carl, "#nick", &ann).await;
+        browser.click(&carl, "#join button").await;
+        browser.wait_text(&carl, "#log", &format!("{ann} is taken.")).await;
+        if transport == "websocket" {
+            browser.screenshot(&ann, &screenshot_path("chat-two-users.png")).await;
+        }
+        // Leaving is announced to the others.
+        browser.click(&bob, "#leave").await;
+        browser.wait_text(&bob, "#status", "disconnected").await;
+        browser.wait_text(&ann, "#log", &format!("{bob} left")).await;
+        for page in [&carl, &bob, &ann] {
+            browser.close(page).await;
+        }
+    }
+}
