@@ -8,7 +8,9 @@ use socketio::{Event, RawJson};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let (flags, json) = text.split_at(text.len().min(1));
+    // The first character picks the mode; the rest is the arguments.
+    let split = text.char_indices().nth(1).map_or(text.len(), |(i, _)| i);
+    let (flags, json) = text.split_at(split);
     let Ok(args) = serde_json::from_str::<Vec<Box<serde_json::value::RawValue>>>(json) else { return };
     let event = Event::new("fuzz", args.into_iter().map(RawJson::from).collect());
     let positional = flags == "p";

@@ -61,7 +61,9 @@ fn script_corpus() {
 #[test]
 fn binder_corpus() {
     for text in corpus("binder") {
-        let (flags, json) = text.split_at(text.len().min(1));
+        // The first character picks the mode; the rest is the arguments.
+        let split = text.char_indices().nth(1).map_or(text.len(), |(i, _)| i);
+        let (flags, json) = text.split_at(split);
         let Ok(args) = serde_json::from_str::<Vec<Box<serde_json::value::RawValue>>>(json) else {
             continue;
         };
