@@ -61,3 +61,50 @@ async fn chat_two_people_talk_over_every_transport_chromium_offers() {
         }
     }
 }
+
+#[tokio::test]
+async fn rpcping_answers_positional_and_keyword_pings() {
+    let example = start_example("rpcping", &[]).await;
+    let mut browser = Browser::launch().await;
+    browser.open("p", &format!("{}/", example.url)).await;
+    browser.wait_text("p", "#status", "connected").await;
+    browser.click("p", "#positional").await;
+    browser.wait_text("p", "#log", "pong positional: round trip").await;
+    browser.click("p", "#keyword").await;
+    browser.wait_text("p", "#log", "pong keyword: round trip").await;
+}
+
+#[tokio::test]
+async fn ackping_acks_with_a_tuple_as_two_arguments() {
+    let example = start_example("ackping", &[]).await;
+    let mut browser = Browser::launch().await;
+    browser.open("p", &format!("{}/", example.url)).await;
+    browser.wait_text("p", "#status", "connected").await;
+    browser.click("p", "#ping").await;
+    browser
+        .wait_text("p", "#log", "acked with 2 arguments: round trip")
+        .await;
+}
+
+#[tokio::test]
+async fn stats_shows_the_servers_counters() {
+    let example = start_example("stats", &[]).await;
+    let mut browser = Browser::launch().await;
+    browser.open("a", &format!("{}/", example.url)).await;
+    browser.open("b", &format!("{}/", example.url)).await;
+    browser.wait_text("b", "#status", "connected").await;
+    browser.wait_text("b", "#active_sessions", "2").await;
+    browser.wait_text("b", "#max_sessions", "2").await;
+    let metrics = common::http::get(example.addr(), "/metrics").await.text();
+    assert!(metrics.contains("socketio_active_sessions 2"), "{metrics}");
+}
+
+#[tokio::test]
+async fn gen_answers_in_the_order_asked() {
+    let example = start_example("gen", &[]).await;
+    let mut browser = Browser::launch().await;
+    browser.open("p", &format!("{}/", example.url)).await;
+    browser.wait_text("p", "#status", "connected").await;
+    browser.click("p", "#go").await;
+    browser.wait_text("p", "#answers", "5 1 3").await;
+}
