@@ -108,3 +108,106 @@ async fn gen_answers_in_the_order_asked() {
     browser.click("p", "#go").await;
     browser.wait_text("p", "#answers", "5 1 3").await;
 }
+
+#[tokio::test]
+async fn multiplexed_chat_and_ping_share_one_connection() {
+    let example = start_example("multiplexed", &[]).await;
+    let mut browser = Browser::launch().await;
+    browser.open("a", &format!("{}/", example.url)).await;
+    browser.wait_text("a", "#chatlog", "you are user1").await;
+    browser.open("b", &format!("{}/", example.url)).await;
+    browser.wait_text("b", "#chatlog", "you are user2").await;
+    browser.wait_text("a", "#chatlog", "user2 joined").await;
+    browser.fill("a", "#text", "hi from one").await;
+    browser.click("a", "#say button").await;
+    browser.wait_text("b", "#chatlog", "user1: hi from one").await;
+    browser.click("b", "#ping").await;
+    browser.wait_text("b", "#pong", "pong after").await;
+    browser.wait_text("b", "#pong", "server clock").await;
+}
+
+#[tokio::test]
+async fn emit_from_outside_ticks_and_announces() {
+    let example = start_example("emit_from_outside", &[]).await;
+    let mut browser = Browser::launch().await;
+    browser.open("p", &format!("{}/", example.url)).await;
+    browser.wait_text("p", "#status", "connected").await;
+    browser.click("p", "#toggle").await;
+    browser.wait_text("p", "#tick", "tick").await;
+    let reply = common::http::post(example.addr(), "/announce?text=deploy%20at%20noon", "").await;
+    assert_eq!(reply.text(), "announced to 1 connection(s)\n");
+    browser.wait_text("p", "#announcements", "deploy at noon").await;
+}
+
+#[tokio::test]
+async fn crosssite_pages_reach_another_origin_over_cors_and_jsonp() {
+    let example = start_example("crosssite", &[("IO_PORT", "0")]).await;
+    let mut browser = Browser::launch().await;
+    for transport in ["websocket", "xhr-polling", "jsonp-polling"] {
+        browser
+            .open(transport, &format!("{}/?transport={transport}", example.url))
+            .await;
+        browser
+            .wait_text(transport, "#status", &format!("connected over {transport}"))
+            .await;
+        browser.click(transport, "#echo").await;
+        browser
+            .wait_text(
+                transport,
+                "#answer",
+                &format!("hello across origins (from a page at {})", example.url),
+            )
+            .await;
+        browser.close(transport).await;
+    }
+}
+
+#[tokio::test]
+async fn axum_app_serves_its_routes_and_socketio_under_a_path() {
+    let example = start_example("axum", &[]).await;
+    let mut browser = Browser::launch().await;
+    browser.open("p", &format!("{}/", example.url)).await;
+    browser.wait_text("p", "#status", "connected").await;
+    browser.click("p", "#greet").await;
+    browser.wait_text("p", "#greeting", "hello ann, from session").await;
+    browser.click("p", "#time").await;
+    browser.wait_text("p", "#clock", "unix time").await;
+}
+
+#[tokio::test]
+async fn every_example_says_where_to_connect_and_stops_cleanly_on_ctrl_c() {
+    for name in [
+        "chat",
+        "rpcping",
+        "ackping",
+        "stats",
+        "gen",
+        "multiplexed",
+        "emit_from_outside",
+        "axum",
+        "crosssite",
+    ] {
+        let env: &[(&str, &str)] = if name == "crosssite" { &[("IO_PORT", "0")] } else { &[] };
+        let mut example = start_example(name, env).await;
+        // A connected client must not keep it from stopping.
+        let sid = common::http::handshake(if name == "crosssite" {
+            example.io_addr().await
+        } else {
+            example.addr()
+        })
+        .await;
+        assert_eq!(sid.len(), 32, "{name}");
+        let pid = example.child.id().expect("running").to_string();
+        let sent = tokio::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .await
+            .expect("kill");
+        assert!(sent.success());
+        let status = tokio::time::timeout(std::time::Duration::from_secs(20), example.child.wait())
+            .await
+            .expect("stops within 20 s")
+            .expect("exit status");
+        assert!(status.success(), "{name} exits cleanly on Ctrl-C: {status:?}");
+    }
+}

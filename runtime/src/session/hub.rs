@@ -155,6 +155,10 @@ impl Hub {
         self.lock().values().cloned().collect()
     }
 
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+
     /// Stops new handshakes and closes every session (clients get `0::`).
     pub(crate) fn shut_down(&self) {
         self.shutting_down.store(true, Ordering::Release);

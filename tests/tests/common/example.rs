@@ -12,9 +12,21 @@ use tokio::process::{Child, Command};
 pub struct Example {
     pub child: Child,
     pub url: String,
+    /// Everything else the example printed after its first line.
+    pub lines: tokio::sync::mpsc::UnboundedReceiver<String>,
 }
 
 impl Example {
+    /// The crosssite example's Socket.IO address, from its second line.
+    pub async fn io_addr(&mut self) -> std::net::SocketAddr {
+        let line = self.lines.recv().await.expect("a second line");
+        let addr = line
+            .strip_prefix("socket.io on ")
+            .and_then(|l| l.split(';').next())
+            .expect("socket.io on ADDR");
+        addr.parse().expect("address")
+    }
+
     /// The server process's resident memory, in MiB.
     pub fn rss_mib(&self) -> f64 {
         let pid = self.child.id().unwrap_or_default();
@@ -74,12 +86,18 @@ pub async fn start_example(name: &str, env: &[(&str, &str)]) -> Example {
     let mut lines = BufReader::new(stdout).lines();
     let line = lines.next_line().await.expect("read").expect("a first line");
     // Keep reading what it prints, so it never writes to a closed pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let (tx, rest) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let _ = tx.send(line);
+        }
+    });
     let addr = line
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
     Example {
         child,
         url: format!("http://{addr}"),
+        lines: rest,
     }
 }
