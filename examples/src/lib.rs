@@ -80,7 +80,8 @@ pub async fn serve(io: SocketIo, site: Router, port: u16) -> std::io::Result<()>
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -211,3 +211,24 @@ async fn every_example_says_where_to_connect_and_stops_cleanly_on_ctrl_c() {
         assert!(status.success(), "{name} exits cleanly on Ctrl-C: {status:?}");
     }
 }
+
+#[tokio::test]
+async fn ssl_transports_chat_over_tls() {
+    let example = start_example("ssl_transports", &[]).await;
+    let url = example.url.replacen("http://", "https://", 1);
+    let mut browser = Browser::launch().await;
+    for transport in ["websocket", "xhr-polling", "jsonp-polling"] {
+        browser.open(transport, &format!("{url}/?transport={transport}")).await;
+        browser
+            .wait_text(transport, "#status", &format!("connected over {transport} (TLS)"))
+            .await;
+        browser
+            .fill(transport, "#text", &format!("secret over {transport}"))
+            .await;
+        browser.click(transport, "#say button").await;
+        browser
+            .wait_text(transport, "#log", &format!("secret over {transport}"))
+            .await;
+        browser.close(transport).await;
+    }
+}
