@@ -1,6 +1,8 @@
 //! Support for the code `#[socketio::handler]` and `#[socketio::emits]`
 //! generate. Not a public API: it may change in any release.
 
+#![allow(missing_docs)]
+
 use std::collections::HashMap;
 
 use serde::Serialize;

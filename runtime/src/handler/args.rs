@@ -6,6 +6,15 @@ use crate::codec::legacy::RawJson;
 /// Arguments of an emitted event or an ack: a tuple of `Serialize` values
 /// (`("a", 1)`, `(x,)`, `()`), a slice, `Vec` or array of them. Each element
 /// becomes one positional argument on the client.
+///
+/// ```
+/// use socketio::Reply;
+///
+/// let two = Reply::with_args(("a", 1)).unwrap();
+/// assert_eq!(two.args_json(), Some(r#"["a",1]"#));
+/// let many = Reply::with_args(vec![1, 2, 3]).unwrap();
+/// assert_eq!(many.args_json(), Some("[1,2,3]"));
+/// ```
 pub trait EmitArgs {
     /// Writes the arguments as one JSON array.
     fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error>;

@@ -12,6 +12,25 @@ use crate::session::{CloseReason, Connection, Frame, Hub};
 /// for the client's acks, join rooms, broadcast, close. Cheap to clone; a
 /// clone may be moved into a spawned task and used after the callback
 /// returns (sends after the connection closed are dropped).
+///
+/// ```
+/// use socketio::{AckError, Ctx};
+///
+/// #[derive(Default)]
+/// struct Game;
+///
+/// #[socketio::handler]
+/// impl Game {
+///     #[event]
+///     async fn play(&self, cx: &Ctx, table: String) -> Result<String, AckError> {
+///         cx.join(&table);
+///         cx.to(table.as_str()).emit("seated", (cx.sid(),));
+///         let answer = cx.emit_with_ack("ready?", ()).await?;
+///         let (ready,): (bool,) = answer.parse().map_err(|e| AckError::BadAnswer(e.to_string()))?;
+///         Ok(if ready { "go".into() } else { "wait".into() })
+///     }
+/// }
+/// ```
 #[derive(Clone)]
 pub struct Ctx {
     pub(crate) connection: Arc<Connection>,

@@ -6,6 +6,20 @@ use http::HeaderMap;
 /// What the server knows about the client of a connection, like TornadIO2's
 /// `ConnectionInfo`: its address, the handshake's query and cookies, its
 /// headers, and the query the client put on the endpoint's connect packet.
+///
+/// ```
+/// use socketio::ConnectionInfo;
+///
+/// #[derive(Default)]
+/// struct Members;
+///
+/// #[socketio::handler]
+/// impl Members {
+///     fn on_open(&mut self, info: &ConnectionInfo) -> bool {
+///         info.get_cookie("session").is_some() || info.get_argument("token") == Some("letmein")
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct ConnectionInfo {
     session: Arc<SessionInfo>,

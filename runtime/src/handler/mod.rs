@@ -25,7 +25,21 @@ use std::future::Future;
 /// at a time, in arrival order, so `&mut self` needs no locking.
 ///
 /// `#[socketio::handler]` implements this trait from an ordinary impl block;
-/// it can also be implemented by hand.
+/// it can also be implemented by hand:
+///
+/// ```
+/// use socketio::{Ctx, DispatchError, Event, Handler, Reply};
+///
+/// struct Echo;
+///
+/// impl Handler for Echo {
+///     async fn on_event(&mut self, cx: &Ctx, event: Event) -> Result<Reply, DispatchError> {
+///         cx.emit(&event.name, &event.args[..]);
+///         Reply::with_args(&event.args[..])
+///             .map_err(|e| DispatchError::Failed { event: event.name.clone(), message: e.to_string() })
+///     }
+/// }
+/// ```
 pub trait Handler: Send + 'static {
     /// Runs when the connection opens. Returning `false` refuses it: on the
     /// main endpoint the handshake is answered 401 and no session is kept; on

@@ -18,6 +18,23 @@ pub(crate) struct Shared {
 /// The server's handle: build it once, mount its [`SocketIo::service`] (or
 /// run it with [`crate::Server`]), and keep clones to reach clients from
 /// anywhere (a timer, an HTTP route).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// #[derive(Default)]
+/// struct Main;
+/// impl socketio::Handler for Main {}
+///
+/// let io = socketio::SocketIo::builder(Main::default)
+///     .heartbeat_interval(Duration::from_secs(10))
+///     .endpoint("/chat", Main::default)
+///     .build();
+/// assert_eq!(io.settings().heartbeat_interval, Duration::from_secs(10));
+/// // From anywhere: every connection of /chat in room "news".
+/// assert_eq!(io.of("/chat").to("news").emit("headline", ("hello",)).unwrap(), 0);
+/// let _service = io.service(); // mount it in axum, hyper, tower...
+/// ```
 #[derive(Clone)]
 pub struct SocketIo {
     pub(crate) shared: Arc<Shared>,

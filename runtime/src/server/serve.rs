@@ -18,6 +18,15 @@ type ShutdownSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// serves HTTP/1.1 with websocket upgrades, and shuts down gracefully on
 /// SIGINT/SIGTERM (or the signal you give it): no new connections, every
 /// client gets a disconnect, close hooks run, then it returns.
+///
+/// ```no_run
+/// # #[derive(Default)] struct Main;
+/// # impl socketio::Handler for Main {}
+/// # async fn run() -> std::io::Result<()> {
+/// let io = socketio::SocketIo::new(Main::default);
+/// socketio::Server::new(io).bind(([0, 0, 0, 0], 8001).into()).run().await
+/// # }
+/// ```
 pub struct Server {
     io: SocketIo,
     addr: SocketAddr,

@@ -27,6 +27,18 @@ impl AllowedOrigins {
 /// Every setting of a server, with its default next to it. Build one with
 /// `Settings::default()` and change fields, or use the builder methods of
 /// [`crate::SocketIoBuilder`].
+///
+/// ```
+/// use socketio::{AllowedOrigins, Settings};
+///
+/// let mut settings = Settings::default();
+/// settings.allowed_origins = AllowedOrigins::List(vec!["https://app.example".into()]);
+/// settings.max_http_body = 64 * 1024;
+/// # #[derive(Default)] struct Main;
+/// # impl socketio::Handler for Main {}
+/// let io = socketio::SocketIo::builder(Main::default).settings(settings).build();
+/// assert_eq!(io.settings().max_http_body, 65536);
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Settings {

@@ -142,10 +142,15 @@ impl Stats {
 /// Transports bound right now, by kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ConnectionsByTransport {
+    /// Open RFC 6455 or hixie-76 sockets on the websocket path.
     pub websocket: usize,
+    /// Open sockets on the flashsocket path.
     pub flashsocket: usize,
+    /// Open htmlfile streams.
     pub htmlfile: usize,
+    /// Held xhr-polling requests.
     pub xhr_polling: usize,
+    /// Held jsonp-polling requests.
     pub jsonp_polling: usize,
 }
 
@@ -153,22 +158,37 @@ pub struct ConnectionsByTransport {
 /// TornadIO2's `stats.dump()`; rates are per second over the last 10 s.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StatsSnapshot {
+    /// Live sessions.
     pub active_sessions: usize,
+    /// The most live sessions seen at once.
     pub max_sessions: usize,
     /// Transports bound to sessions right now (a held poll, an open socket).
     pub active_connections: usize,
+    /// The most transports bound at once.
     pub max_connections: usize,
+    /// New transport bindings per second.
     pub connections_ps: f64,
+    /// Packets delivered to clients per second.
     pub packets_sent_ps: f64,
+    /// Packets received from clients per second.
     pub packets_recv_ps: f64,
+    /// Packet bytes delivered per second.
     pub bytes_sent_ps: f64,
+    /// Payload bytes received per second.
     pub bytes_recv_ps: f64,
+    /// Bound transports by kind.
     pub connections_by_transport: ConnectionsByTransport,
+    /// Sessions opened since start.
     pub sessions_total: u64,
+    /// Transport bindings made since start.
     pub connections_total: u64,
+    /// Packets delivered since start.
     pub packets_sent_total: u64,
+    /// Packets received since start.
     pub packets_recv_total: u64,
+    /// Packet bytes delivered since start.
     pub bytes_sent_total: u64,
+    /// Payload bytes received since start.
     pub bytes_recv_total: u64,
 }
 

@@ -13,41 +13,59 @@ pub struct MessageId {
     pub wants_data: bool,
 }
 
-/// One Socket.IO 0.9 packet: `type:id:endpoint:data`.
+/// One Socket.IO 0.9 packet: `type:id:endpoint:data`. `endpoint` is the
+/// namespace (`""` for the main one); `id` asks the receiver for an ack.
+///
+/// ```
+/// use socketio::codec::legacy::Packet;
+///
+/// let packet = Packet::decode(r#"5:1+::{"name":"sum","args":[1,2]}"#).unwrap();
+/// let Packet::Event { name, args, .. } = &packet else { panic!() };
+/// assert_eq!((name.as_str(), args.len()), ("sum", 2));
+/// assert_eq!(packet.encode(), r#"5:1+::{"name":"sum","args":[1,2]}"#);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Packet {
     /// `0`: close one endpoint, or the whole socket when the endpoint is empty.
+    #[allow(missing_docs)]
     Disconnect { endpoint: String },
     /// `1`: connect an endpoint; `1::/chat?x=1` carries its own query.
+    #[allow(missing_docs)]
     Connect { endpoint: String, query: Option<String> },
     /// `2`: heartbeat.
     Heartbeat,
     /// `3`: a text message.
+    #[allow(missing_docs)]
     Message {
         id: Option<MessageId>,
         endpoint: String,
         data: String,
     },
     /// `4`: a JSON message.
+    #[allow(missing_docs)]
     Json {
         id: Option<MessageId>,
         endpoint: String,
         data: RawJson,
     },
     /// `5`: an event with positional arguments.
+    #[allow(missing_docs)]
     Event {
         id: Option<MessageId>,
         endpoint: String,
         name: String,
         args: Vec<RawJson>,
     },
-    /// `6`: an acknowledgement, with the answer's arguments when data was asked for.
+    /// `6`: an acknowledgement of message `ack_id`, with the answer's
+    /// arguments when data was asked for.
+    #[allow(missing_docs)]
     Ack {
         endpoint: String,
         ack_id: u64,
         args: Option<Vec<RawJson>>,
     },
-    /// `7`: an error, `reason[+advice]`.
+    /// `7`: an error, `reason[+advice]` (see [`error_code`]).
+    #[allow(missing_docs)]
     Error {
         endpoint: String,
         reason: String,
