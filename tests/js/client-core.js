@@ -100,7 +100,16 @@
         replies[cmd.name] = cmd.args || [];
       },
       disconnect(cmd) {
-        nsObject(cmd.ns).disconnect();
+        // While a POST is in flight the 0.9 client buffers packets, and a
+        // disconnect then drops the buffered `0::`. A person never clicks
+        // that fast: wait for the POST to finish first.
+        const ns = nsObject(cmd.ns);
+        const socket = main.socket;
+        const started = Date.now();
+        (function go() {
+          if (socket.doBuffer && Date.now() - started < 5000) return setTimeout(go, 5);
+          ns.disconnect();
+        })();
       },
       exit() {
         report({ ev: 'exit' });
