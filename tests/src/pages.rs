@@ -61,9 +61,9 @@ impl Browser {
     }
 
     async fn next_report(&mut self) -> Value {
-        let report = tokio::time::timeout(Duration::from_secs(30), self.reports.recv())
+        let report = tokio::time::timeout(Duration::from_secs(60), self.reports.recv())
             .await
-            .expect("the browser answers within 30 s")
+            .expect("the browser answers within 60 s")
             .expect("the browser driver is running");
         assert_ne!(report["ev"], "exception", "browser: {}", report["message"]);
         report

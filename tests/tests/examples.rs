@@ -8,6 +8,10 @@ use std::path::PathBuf;
 use common::example::start_example;
 use socketio_tests::Browser;
 
+/// One Chromium at a time: a dozen of them at once on a 2-core machine
+/// turn page loads into timeouts.
+static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn screenshot_path(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot folder");
@@ -17,6 +21,7 @@ fn screenshot_path(name: &str) -> PathBuf {
 #[tokio::test]
 async fn chat_two_people_talk_over_every_transport_chromium_offers() {
     let example = start_example("chat", &[]).await;
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let mut browser = Browser::launch().await;
     for transport in ["websocket", "xhr-polling", "jsonp-polling"] {
         let url = format!("{}/?transport={transport}", example.url);
@@ -65,6 +70,7 @@ async fn chat_two_people_talk_over_every_transport_chromium_offers() {
 #[tokio::test]
 async fn rpcping_answers_positional_and_keyword_pings() {
     let example = start_example("rpcping", &[]).await;
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let mut browser = Browser::launch().await;
     browser.open("p", &format!("{}/", example.url)).await;
     browser.wait_text("p", "#status", "connected").await;
@@ -77,6 +83,7 @@ async fn rpcping_answers_positional_and_keyword_pings() {
 #[tokio::test]
 async fn ackping_acks_with_a_tuple_as_two_arguments() {
     let example = start_example("ackping", &[]).await;
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let mut browser = Browser::launch().await;
     browser.open("p", &format!("{}/", example.url)).await;
     browser.wait_text("p", "#status", "connected").await;
@@ -89,6 +96,7 @@ async fn ackping_acks_with_a_tuple_as_two_arguments() {
 #[tokio::test]
 async fn stats_shows_the_servers_counters() {
     let example = start_example("stats", &[]).await;
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let mut browser = Browser::launch().await;
     browser.open("a", &format!("{}/", example.url)).await;
     browser.open("b", &format!("{}/", example.url)).await;
@@ -102,6 +110,7 @@ async fn stats_shows_the_servers_counters() {
 #[tokio::test]
 async fn gen_answers_in_the_order_asked() {
     let example = start_example("gen", &[]).await;
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let mut browser = Browser::launch().await;
     browser.open("p", &format!("{}/", example.url)).await;
     browser.wait_text("p", "#status", "connected").await;
@@ -112,6 +121,7 @@ async fn gen_answers_in_the_order_asked() {
 #[tokio::test]
 async fn multiplexed_chat_and_ping_share_one_connection() {
     let example = start_example("multiplexed", &[]).await;
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let mut browser = Browser::launch().await;
     browser.open("a", &format!("{}/", example.url)).await;
     browser.wait_text("a", "#chatlog", "you are user1").await;
@@ -129,6 +139,7 @@ async fn multiplexed_chat_and_ping_share_one_connection() {
 #[tokio::test]
 async fn emit_from_outside_ticks_and_announces() {
     let example = start_example("emit_from_outside", &[]).await;
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let mut browser = Browser::launch().await;
     browser.open("p", &format!("{}/", example.url)).await;
     browser.wait_text("p", "#status", "connected").await;
@@ -142,6 +153,7 @@ async fn emit_from_outside_ticks_and_announces() {
 #[tokio::test]
 async fn crosssite_pages_reach_another_origin_over_cors_and_jsonp() {
     let example = start_example("crosssite", &[("IO_PORT", "0")]).await;
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let mut browser = Browser::launch().await;
     for transport in ["websocket", "xhr-polling", "jsonp-polling"] {
         browser
@@ -165,6 +177,7 @@ async fn crosssite_pages_reach_another_origin_over_cors_and_jsonp() {
 #[tokio::test]
 async fn axum_app_serves_its_routes_and_socketio_under_a_path() {
     let example = start_example("axum", &[]).await;
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let mut browser = Browser::launch().await;
     browser.open("p", &format!("{}/", example.url)).await;
     browser.wait_text("p", "#status", "connected").await;
@@ -216,6 +229,7 @@ async fn every_example_says_where_to_connect_and_stops_cleanly_on_ctrl_c() {
 async fn ssl_transports_chat_over_tls() {
     let example = start_example("ssl_transports", &[]).await;
     let url = example.url.replacen("http://", "https://", 1);
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let mut browser = Browser::launch().await;
     for transport in ["websocket", "xhr-polling", "jsonp-polling"] {
         browser.open(transport, &format!("{url}/?transport={transport}")).await;
