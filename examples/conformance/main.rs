@@ -151,7 +151,8 @@ async fn main() -> std::io::Result<()> {
             },
         )
         .build();
+    let signal = socketio::shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("listening on {}", listener.local_addr()?);
-    Server::new(io).run_on(listener).await
+    Server::new(io).with_graceful_shutdown(signal).run_on(listener).await
 }

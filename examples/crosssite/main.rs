@@ -35,6 +35,7 @@ async fn main() -> std::io::Result<()> {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(8002);
+    let signal = socketio::shutdown_signal()?;
     let io_listener = tokio::net::TcpListener::bind(("127.0.0.1", io_port)).await?;
     let io_addr = io_listener.local_addr()?;
     let page_listener = tokio::net::TcpListener::bind(("127.0.0.1", page_port)).await?;
@@ -55,7 +56,10 @@ async fn main() -> std::io::Result<()> {
     println!("listening on {page_addr}");
     println!("socket.io on {io_addr}; open http://{page_addr}/ in a browser");
     let pages = tokio::spawn(async move { axum::serve(page_listener, site).await });
-    Server::new(io).run_on(io_listener).await?;
+    Server::new(io)
+        .with_graceful_shutdown(signal)
+        .run_on(io_listener)
+        .await?;
     pages.abort();
     Ok(())
 }

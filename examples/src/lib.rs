@@ -55,6 +55,8 @@ pub fn init_logging() {
 /// to connect, until Ctrl-C or SIGTERM; then every client is disconnected
 /// and every close hook runs before it returns.
 pub async fn serve(io: SocketIo, site: Router, port: u16) -> std::io::Result<()> {
+    // Listen for Ctrl-C before saying we are up, so no early signal is missed.
+    let signal = socketio::shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let address = listener.local_addr()?;
     // Not println!: a closed stdout must not stop the server.
@@ -68,7 +70,7 @@ pub async fn serve(io: SocketIo, site: Router, port: u16) -> std::io::Result<()>
     let shutdown = {
         let io = io.clone();
         async move {
-            shutdown_signal().await;
+            signal.await;
             tracing::info!("shutting down: disconnecting clients");
             io.shutdown().await;
         }
@@ -78,23 +80,4 @@ pub async fn serve(io: SocketIo, site: Router, port: u16) -> std::io::Result<()>
         .await?;
     tracing::info!("shut down");
     Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
 }

@@ -54,11 +54,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let io = SocketIo::builder(SecureChat::default).flash_policy_port(None).build();
     let app = socketio_examples::page(include_str!("index.html")).fallback_service(io.service());
     let acceptor = TlsAcceptor::from(Arc::new(certificate()?));
+    let shutdown = socketio::shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", socketio_examples::port(8443))).await?;
     let address = listener.local_addr()?;
     println!("listening on {address}");
     println!("open https://{address}/ in a browser (the certificate is self-signed)");
-    let shutdown = socketio_examples::shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {

@@ -17,7 +17,9 @@ pub use handler::{
     AckError, AckResponse, AckSender, BroadcastOperator, ConnectionInfo, Ctx, DispatchError, EmitArgs, EmitTarget,
     Endpoint, EndpointResolver, Event, Handler, Message, Reply,
 };
-pub use server::{AllowedOrigins, PeerAddr, Server, Settings, SocketIo, SocketIoBuilder, SocketIoService};
+pub use server::{
+    AllowedOrigins, PeerAddr, Server, Settings, SocketIo, SocketIoBuilder, SocketIoService, shutdown_signal,
+};
 pub use session::{ConnectionsByTransport, StatsSnapshot};
 pub use transport::{Body, Transport, UnknownTransport};
 

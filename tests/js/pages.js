@@ -27,7 +27,8 @@ async function main() {
       const page = await browser.newPage({ viewport: { width: c.width || 900, height: c.height || 560 }, ignoreHTTPSErrors: true });
       page.on('pageerror', (err) => report({ ev: 'exception', message: 'page: ' + String(err) }));
       pages[c.page] = page;
-      await page.goto(c.url);
+      // Not 'load': a jsonp long-poll is a pending <script> that can hold it for the whole poll.
+      await page.goto(c.url, { waitUntil: 'domcontentloaded' });
     },
     async close(c) { await pages[c.page].close({ runBeforeUnload: true }); delete pages[c.page]; },
     async fill(c) { await pages[c.page].fill(c.selector, c.text); },

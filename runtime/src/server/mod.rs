@@ -8,6 +8,6 @@ mod service;
 mod settings;
 
 pub use io::{SocketIo, SocketIoBuilder};
-pub use serve::Server;
+pub use serve::{Server, shutdown_signal};
 pub use service::{PeerAddr, SocketIoService};
 pub use settings::{AllowedOrigins, Settings};

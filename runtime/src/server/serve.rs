@@ -81,11 +81,15 @@ impl Server {
 
     /// Serves on an already bound listener until shutdown.
     pub async fn run_on(mut self, listener: TcpListener) -> std::io::Result<()> {
+        // Installed first, so that no signal slips through while starting.
+        let signal: ShutdownSignal = match self.signal.take() {
+            Some(signal) => signal,
+            None => Box::pin(shutdown_signal()?),
+        };
         let local = listener.local_addr()?;
         tracing::info!(address = %local, resource = %self.io.settings().resource, "socket.io server listening");
         let stop_policy = CancellationToken::new();
         let policy_server = self.start_flash_policy(local, stop_policy.clone()).await?;
-        let signal = self.signal.unwrap_or_else(|| Box::pin(os_signal()));
         tokio::pin!(signal);
         let graceful = GracefulShutdown::new();
         let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -184,29 +188,26 @@ where
     }
 }
 
-async fn os_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
+/// Listens for SIGINT (Ctrl-C) and SIGTERM from the moment it is called,
+/// so a signal that arrives before the returned future is first awaited
+/// still counts. Fails only if the signal handlers cannot be installed.
+#[cfg(unix)]
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
+    })
+}
+
+/// Listens for Ctrl-C.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
