@@ -123,13 +123,35 @@ impl Server {
                 }
             });
         }
+        // Keep accepting while sessions say goodbye: a polling client between
+        // two polls comes back for its `0::` (new handshakes get 503).
+        tracing::info!("shutting down: disconnecting clients");
+        let goodbye = self.io.shutdown();
+        tokio::pin!(goodbye);
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(_) => continue,
+                },
+                () = &mut goodbye => break,
+            };
+            let service = WithPeer {
+                inner: self.io.service(),
+                peer,
+            };
+            let connection =
+                builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
+            let connection = graceful.watch(connection.into_owned());
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+        }
         drop(listener);
         stop_policy.cancel();
         if let Some(policy_server) = policy_server {
             let _ = policy_server.await;
         }
-        tracing::info!("shutting down: disconnecting clients");
-        self.io.shutdown().await;
         if tokio::time::timeout(self.io.settings().shutdown_timeout, graceful.shutdown())
             .await
             .is_err()

@@ -17,7 +17,12 @@ pub(crate) async fn run(session: Arc<Session>) {
         let now = Instant::now();
         let view = session.timer_view();
         let deadline = if let Some(closed_at) = view.closed_at {
-            let linger_end = closed_at + config.close_timeout;
+            let linger = if view.shutting_down {
+                config.close_timeout.min(SHUTDOWN_GRACE)
+            } else {
+                config.close_timeout
+            };
+            let linger_end = closed_at + linger;
             if view.queue_empty || view.abandoned || now >= linger_end {
                 break;
             }
@@ -66,4 +71,10 @@ pub(crate) struct TimerView {
     /// When a session no transport ever bound is dropped.
     pub(crate) expires_unbound: Option<Instant>,
     pub(crate) abandoned: bool,
+    pub(crate) shutting_down: bool,
 }
+
+/// How long a closed session waits for its client during shutdown: long
+/// enough for a polling client, which polls again at once, to collect its
+/// `0::`; short enough that dead clients do not hold the shutdown up.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);

@@ -486,11 +486,11 @@ impl Session {
             expires_unbound: (!state.ever_bound).then(|| state.created + self.hub.config.handshake_expiry),
             // Nobody will come back for the queue: an expired handshake never
             // had a client, and a 0.9 client that said goodbye never reuses its id.
-            // During shutdown, only a transport bound right now still gets its frames.
             abandoned: matches!(
                 state.close_reason,
                 Some(CloseReason::HandshakeExpired | CloseReason::ClientDisconnect | CloseReason::TransportClosed)
-            ) || (self.hub.is_shutting_down() && !state.bound),
+            ),
+            shutting_down: self.hub.is_shutting_down(),
         }
     }
 }
