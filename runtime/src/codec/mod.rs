@@ -1,4 +1,5 @@
 //! Wire codecs: pure functions from text to packets and back, with no I/O,
 //! so protocol families can sit side by side and be fuzzed.
 
+pub mod engineio;
 pub mod legacy;
