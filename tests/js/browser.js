@@ -8,7 +8,7 @@ const fs = require('fs');
 const http = require('http');
 const path = require('path');
 const readline = require('readline');
-const { chromium } = require('playwright-core');
+const { launch } = require('./chromium');
 
 // The test that read us has finished: leave quietly.
 process.stdout.on('error', () => process.exit(0));
@@ -44,14 +44,7 @@ function serve() {
 
 async function main() {
   const server = await serve();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
+  const browser = await launch();
   const tab = await browser.newPage();
   tab.on('pageerror', (err) => report({ ev: 'exception', message: 'page: ' + String(err) }));
   await tab.exposeFunction('__report', (r) => report(r));

@@ -4,7 +4,7 @@
 'use strict';
 
 const readline = require('readline');
-const { chromium } = require('playwright-core');
+const { launch } = require('./chromium');
 
 process.stdout.on('error', () => process.exit(0));
 function report(obj) {
@@ -12,14 +12,7 @@ function report(obj) {
 }
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
+  const browser = await launch();
   const pages = {};
   const run = {
     async open(c) {

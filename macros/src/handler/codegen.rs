@@ -63,6 +63,17 @@ fn reply(ty: Option<&Type>, value: TokenStream, event: &str) -> TokenStream {
     quote_spanned!(ty.span()=> ::socketio::__private::reply_one::<#ty>(#event, &#value))
 }
 
+/// Binds `__socketio_ack` for a method that answers its ack itself (a
+/// detached sender when the client asked for no ack).
+fn take_ack() -> TokenStream {
+    quote! {
+        let __socketio_ack = match __socketio_event.take_ack() {
+            ::core::option::Option::Some(ack) => ack,
+            ::core::option::Option::None => ::socketio::AckSender::detached(__socketio_cx),
+        };
+    }
+}
+
 fn event_arm(method: &Method, name: &str, positional: bool) -> TokenStream {
     let bindings: Vec<&Binding> = method
         .params
@@ -97,14 +108,7 @@ fn event_arm(method: &Method, name: &str, positional: bool) -> TokenStream {
         quote!(__socketio_binder.finish(#count)?;)
     });
     let takes_ack = method.params.iter().any(|p| matches!(p, Param::Ack));
-    let take_ack = takes_ack.then(|| {
-        quote! {
-            let __socketio_ack = match __socketio_event.take_ack() {
-                ::core::option::Option::Some(ack) => ack,
-                ::core::option::Option::None => ::socketio::AckSender::detached(__socketio_cx),
-            };
-        }
-    });
+    let take_ack = takes_ack.then(take_ack);
     let value = call(method, &call_args(method, &bound));
     let reply = reply(method.output.as_ref(), value, name);
     quote! {{
@@ -166,14 +170,7 @@ pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> To
         let otherwise = match fallback {
             Some(method) => {
                 let takes_ack = method.params.iter().any(|p| matches!(p, Param::Ack));
-                let take_ack = takes_ack.then(|| {
-                    quote! {
-                        let __socketio_ack = match __socketio_event.take_ack() {
-                            ::core::option::Option::Some(ack) => ack,
-                            ::core::option::Option::None => ::socketio::AckSender::detached(__socketio_cx),
-                        };
-                    }
-                });
+                let take_ack = takes_ack.then(take_ack);
                 let value = call(method, &call_args(method, &[]));
                 let reply = reply(method.output.as_ref(), value, "");
                 quote!({ #take_ack #reply })

@@ -97,56 +97,19 @@ impl Server {
             .http1()
             .timer(TokioTimer::new())
             .header_read_timeout(self.io.settings().header_read_timeout);
-        loop {
-            let (stream, peer) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(accepted) => accepted,
-                    Err(error) => {
-                        // Running out of descriptors must not end the server.
-                        tracing::warn!(%error, "accept failed");
-                        continue;
-                    }
-                },
-                () = &mut signal => break,
-            };
-            let _ = stream.set_nodelay(true);
-            let service = WithPeer {
-                inner: self.io.service(),
-                peer,
-            };
-            let connection =
-                builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
-            let connection = graceful.watch(connection.into_owned());
-            tokio::spawn(async move {
-                if let Err(error) = connection.await {
-                    tracing::debug!(%error, %peer, "connection ended with an error");
-                }
-            });
-        }
+        let accept = Acceptor {
+            io: &self.io,
+            listener: &listener,
+            builder: &builder,
+            graceful: &graceful,
+        };
+        accept.until(&mut signal).await;
         // Keep accepting while sessions say goodbye: a polling client between
         // two polls comes back for its `0::` (new handshakes get 503).
         tracing::info!("shutting down: disconnecting clients");
         let goodbye = self.io.shutdown();
         tokio::pin!(goodbye);
-        loop {
-            let (stream, peer) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(accepted) => accepted,
-                    Err(_) => continue,
-                },
-                () = &mut goodbye => break,
-            };
-            let service = WithPeer {
-                inner: self.io.service(),
-                peer,
-            };
-            let connection =
-                builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
-            let connection = graceful.watch(connection.into_owned());
-            tokio::spawn(async move {
-                let _ = connection.await;
-            });
-        }
+        accept.until(&mut goodbye).await;
         drop(listener);
         stop_policy.cancel();
         if let Some(policy_server) = policy_server {
@@ -182,6 +145,47 @@ impl Server {
         let policy = flash_policy::policy(&settings.allowed_origins).into();
         let timeout = settings.flash_policy_timeout;
         Ok(Some(tokio::spawn(flash_policy::serve(listener, policy, timeout, stop))))
+    }
+}
+
+/// Accepts connections and serves each on its own task.
+struct Acceptor<'a> {
+    io: &'a SocketIo,
+    listener: &'a TcpListener,
+    builder: &'a auto::Builder<TokioExecutor>,
+    graceful: &'a GracefulShutdown,
+}
+
+impl Acceptor<'_> {
+    /// Serves new connections until `stop` completes.
+    async fn until(&self, stop: &mut Pin<&mut impl Future<Output = ()>>) {
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        // Running out of descriptors must not end the server.
+                        tracing::warn!(%error, "accept failed");
+                        continue;
+                    }
+                },
+                () = stop.as_mut() => return,
+            };
+            let _ = stream.set_nodelay(true);
+            let service = WithPeer {
+                inner: self.io.service(),
+                peer,
+            };
+            let connection = self
+                .builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
+            let connection = self.graceful.watch(connection.into_owned());
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, %peer, "connection ended with an error");
+                }
+            });
+        }
     }
 }
 

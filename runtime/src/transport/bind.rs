@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use crate::session::Session;
+use crate::session::{Session, Take};
 use crate::transport::Transport;
 
 /// A transport's hold on a session; unbinding on drop means a request that
@@ -26,8 +26,19 @@ impl Binding {
         &self.session
     }
 
-    pub(crate) fn token(&self) -> u64 {
-        self.token
+    /// Waits until there is something for this transport: frames, or news
+    /// that it was superseded or the session is gone. Never `Take::Empty`.
+    /// Cancel-safe: frames are taken and returned in the same poll.
+    pub(crate) async fn next_take(&self) -> Take {
+        loop {
+            let woken = self.session.wake().notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            match self.session.take(self.token) {
+                Take::Empty => woken.await,
+                taken => return taken,
+            }
+        }
     }
 }
 

@@ -53,24 +53,18 @@ async fn pump(session: Option<Arc<Session>>, chunks: mpsc::Sender<Bytes>) {
         let _ = chunks.send(script(NOT_HANDSHAKEN)).await;
         return;
     };
-    let session = binding.session().clone();
     loop {
-        let woken = session.wake().notified();
-        tokio::pin!(woken);
-        woken.as_mut().enable();
-        match session.take(binding.token()) {
-            Take::Frames(frames) => {
-                let payload = encode_payload(&frames.iter().map(Frame::as_str).collect::<Vec<_>>());
-                if chunks.send(script(&payload)).await.is_err() {
-                    return;
-                }
-                continue;
-            }
-            Take::Superseded | Take::Gone => return,
-            Take::Empty => {}
-        }
         tokio::select! {
-            () = &mut woken => {}
+            taken = binding.next_take() => match taken {
+                Take::Frames(frames) => {
+                    let payload = encode_payload(&frames.iter().map(Frame::as_str).collect::<Vec<_>>());
+                    if chunks.send(script(&payload)).await.is_err() {
+                        return;
+                    }
+                }
+                Take::Superseded | Take::Gone => return,
+                Take::Empty => {}
+            },
             // The client went away: hyper dropped the body.
             () = chunks.closed() => return,
         }

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Response, StatusCode};
-use tokio::time::Instant;
 
 use crate::codec::legacy::encode_payload;
 use crate::session::{Frame, Session, Take};
@@ -39,27 +38,19 @@ pub(crate) async fn poll(session: Option<Arc<Session>>, hold: Duration, transpor
     let Some(binding) = session.and_then(|s| Binding::new(s, transport)) else {
         return PollOutcome::NotHandshaken;
     };
-    let deadline = Instant::now() + hold;
     let session = binding.session();
-    loop {
-        let woken = session.wake().notified();
-        tokio::pin!(woken);
-        woken.as_mut().enable();
-        match session.take(binding.token()) {
+    tokio::select! {
+        taken = binding.next_take() => match taken {
             Take::Frames(frames) => {
                 session.touch();
-                return PollOutcome::Payload(encode_payload(&frames.iter().map(Frame::as_str).collect::<Vec<_>>()));
+                PollOutcome::Payload(encode_payload(&frames.iter().map(Frame::as_str).collect::<Vec<_>>()))
             }
-            Take::Superseded => return PollOutcome::Noop,
-            Take::Gone => return PollOutcome::NotHandshaken,
-            Take::Empty => {}
-        }
-        tokio::select! {
-            () = &mut woken => {}
-            () = tokio::time::sleep_until(deadline) => {
-                session.touch();
-                return PollOutcome::Noop;
-            }
+            Take::Superseded | Take::Empty => PollOutcome::Noop,
+            Take::Gone => PollOutcome::NotHandshaken,
+        },
+        () = tokio::time::sleep(hold) => {
+            session.touch();
+            PollOutcome::Noop
         }
     }
 }

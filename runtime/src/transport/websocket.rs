@@ -168,29 +168,24 @@ where
     };
     let session = binding.session().clone();
     loop {
-        let woken = session.wake().notified();
-        tokio::pin!(woken);
-        woken.as_mut().enable();
-        match session.take(binding.token()) {
-            Take::Frames(frames) => {
-                for frame in frames {
-                    if socket.feed(Message::Text(frame.into_utf8_bytes())).await.is_err() {
+        tokio::select! {
+            taken = binding.next_take() => match taken {
+                Take::Frames(frames) => {
+                    for frame in frames {
+                        if socket.feed(Message::Text(frame.into_utf8_bytes())).await.is_err() {
+                            return;
+                        }
+                    }
+                    if socket.flush().await.is_err() {
                         return;
                     }
                 }
-                if socket.flush().await.is_err() {
+                Take::Superseded | Take::Gone => {
+                    let _ = socket.close().await;
                     return;
                 }
-                continue;
-            }
-            Take::Superseded | Take::Gone => {
-                let _ = socket.close().await;
-                return;
-            }
-            Take::Empty => {}
-        }
-        tokio::select! {
-            () = &mut woken => {}
+                Take::Empty => {}
+            },
             message = socket.next() => match message {
                 Some(Ok(Message::Text(payload))) => {
                     if let Err(error) = session.receive_payload(payload.as_str()).await {
