@@ -1,5 +1,8 @@
 //! The conformance server: fixed behaviour that independent client suites
-//! run against (see `shared/conformance.md` in the project's notes).
+//! run against (see `shared/conformance.md` in the project's notes). Modern
+//! clients (socket.io-client 1.x to 4.x) get the same behaviour on the same
+//! port: endpoints are namespaces, and an endpoint's query is their auth
+//! payload.
 //!
 //! ```sh
 //! cargo run --release --example conformance   # PORT=8001 by default
@@ -74,6 +77,7 @@ impl Conformance {
         Ok(())
     }
 
+    /// The endpoint query of a legacy client is a modern client's auth payload.
     #[event]
     fn whoami(&self, cx: &Ctx, info: &ConnectionInfo) -> Value {
         let query = if cx.endpoint().is_empty() {
@@ -82,6 +86,11 @@ impl Conformance {
             info.endpoint_query()
         };
         let query: Map<String, Value> = query.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        let auth = info.auth().and_then(|auth| auth.deserialize::<Value>().ok());
+        let query = match auth {
+            Some(auth) if !cx.endpoint().is_empty() => auth,
+            _ => Value::Object(query),
+        };
         json!({ "sid": cx.sid(), "endpoint": cx.endpoint(), "query": query, "ip": info.ip().to_string() })
     }
 

@@ -1,8 +1,14 @@
 #![doc = include_str!("../../README.md")]
 #![warn(missing_docs)]
 
+// Used by the modern protocol integration.
+#[allow(dead_code, unused_imports)]
+mod binary;
 pub mod codec;
+pub mod engine;
 mod handler;
+mod modern;
+mod protocol;
 mod server;
 mod session;
 mod transport;
@@ -26,4 +32,5 @@ pub use transport::{Body, Transport, UnknownTransport};
 pub use codec::legacy::RawJson;
 /// The `http` crate, for header names and types in settings.
 pub use http;
+pub use protocol::Protocol;
 pub use socketio_macros::{emits, event, handler};

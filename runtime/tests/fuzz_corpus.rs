@@ -6,18 +6,24 @@ use std::path::PathBuf;
 
 use socketio::codec::legacy::{Packet, callback_index, decode_form_payload, decode_payload, encode_payload, js_string};
 
-fn corpus(target: &str) -> Vec<String> {
+fn corpus_bytes(target: &str) -> Vec<Vec<u8>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../fuzz/corpus")
         .join(target);
-    let mut inputs: Vec<String> = std::fs::read_dir(&dir)
+    let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|entry| std::fs::read(entry.ok()?.path()).ok())
-        .filter_map(|bytes| String::from_utf8(bytes).ok())
         .collect();
     inputs.sort();
     assert!(!inputs.is_empty(), "no corpus for {target}");
     inputs
+}
+
+fn corpus(target: &str) -> Vec<String> {
+    corpus_bytes(target)
+        .into_iter()
+        .filter_map(|bytes| String::from_utf8(bytes).ok())
+        .collect()
 }
 
 #[test]
@@ -74,4 +80,63 @@ fn binder_corpus() {
         let _ = binder.rest::<serde_json::Value>(3, "rest");
         let _ = binder.finish(3);
     }
+}
+
+#[test]
+fn engineio_corpus() {
+    use socketio::codec::engineio::{
+        Packet, decode_v3_binary_payload, decode_v3_payload, decode_v4_payload, encode_v3_binary_payload,
+        encode_v3_payload, encode_v4_payload,
+    };
+    for data in corpus_bytes("engineio") {
+        if let Ok(packets) = decode_v3_binary_payload(&data, 1000) {
+            assert_eq!(
+                decode_v3_binary_payload(&encode_v3_binary_payload(&packets), 1000),
+                Ok(packets)
+            );
+        }
+        let Ok(text) = std::str::from_utf8(&data) else { continue };
+        if let Ok(packet) = Packet::decode(text) {
+            assert_eq!(Packet::decode(&packet.encode()), Ok(packet), "{text:?}");
+        }
+        if let Ok(packets) = decode_v4_payload(text, 1000) {
+            assert_eq!(decode_v4_payload(&encode_v4_payload(&packets), 1000), Ok(packets));
+        }
+        if let Ok(packets) = decode_v3_payload(text, 1000) {
+            assert_eq!(decode_v3_payload(&encode_v3_payload(&packets), 1000), Ok(packets));
+        }
+    }
+}
+
+#[test]
+fn socketio_corpus() {
+    use socketio::codec::socketio::{Packet, encode_ack, encode_event};
+    let array = |args: &[socketio::RawJson]| {
+        let texts: Vec<&str> = args.iter().map(socketio::RawJson::get).collect();
+        format!("[{}]", texts.join(","))
+    };
+    let mut decoded = 0;
+    for text in corpus("socketio") {
+        let Ok(packet) = Packet::decode(&text) else { continue };
+        decoded += 1;
+        let wire = packet.encode();
+        assert_eq!(Packet::decode(&wire), Ok(packet.clone()), "{text:?}");
+        match &packet {
+            Packet::Event {
+                namespace,
+                id,
+                name,
+                args,
+                attachments,
+            } => assert_eq!(encode_event(namespace, *id, name, &array(args), *attachments), wire),
+            Packet::Ack {
+                namespace,
+                id,
+                args,
+                attachments,
+            } => assert_eq!(encode_ack(namespace, *id, &array(args), *attachments), wire),
+            _ => {}
+        }
+    }
+    assert!(decoded > 0, "the seeds include valid packets");
 }

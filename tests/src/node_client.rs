@@ -57,6 +57,23 @@ impl NodeClient {
         .await
     }
 
+    /// A modern client: `socket.io-client@4` (`version` 4) or `@2` (2) in
+    /// node, through `tests/js/modern-driver.js`. `transport` is `polling`,
+    /// `websocket`, or `upgrade` (polling, then upgraded to websocket).
+    pub async fn connect_modern(base_url: &str, version: u8, transport: &str, options: Value) -> NodeClient {
+        let mut connect = json!({"op": "connect", "url": base_url, "transport": transport, "version": version});
+        if let (Some(connect), Some(options)) = (connect.as_object_mut(), options.as_object()) {
+            connect.extend(options.clone());
+        }
+        let mut client = Self::start("modern-driver.js", connect).await;
+        // An upgrading client may connect before or after its upgrade; the
+        // test waits for the upgrade itself.
+        if transport == "upgrade" {
+            client.transport = None;
+        }
+        client
+    }
+
     /// Like [`NodeClient::connect`], with the client's `resource` option
     /// (the URL prefix, e.g. `app/socket.io`).
     pub async fn connect_with_resource(base_url: &str, transport: &str, resource: &str) -> NodeClient {
@@ -82,7 +99,7 @@ impl NodeClient {
             // Dropping the client kills the node driver. The browser driver
             // is not killed (that would orphan Chromium): dropping closes its
             // stdin, and it then closes its browser and exits.
-            .kill_on_drop(script == "driver.js")
+            .kill_on_drop(script != "browser.js")
             .spawn()
             .expect("node must be installed to run the client tests");
         let stdin = child.stdin.take().expect("piped stdin");
@@ -250,5 +267,46 @@ impl NodeClient {
 
     pub async fn disconnect(&mut self, ns: &str) {
         self.command(json!({"op": "disconnect", "ns": ns})).await;
+    }
+
+    /// Opens namespace `ns` with a modern client's `auth` payload.
+    pub async fn of_with_auth(&mut self, ns: &str, auth: Value) {
+        self.command(json!({"op": "of", "ns": ns, "auth": auth})).await;
+    }
+
+    /// A modern client's acked emit with a client-side timeout: `Ok(args)`,
+    /// or `Err(())` when the client's timer fired first.
+    pub async fn emit_ack_timeout(
+        &mut self,
+        ns: &str,
+        name: &str,
+        args: Vec<Value>,
+        timeout_ms: u64,
+    ) -> Result<Vec<Value>, ()> {
+        self.next_tag += 1;
+        let tag = self.next_tag;
+        self.command(json!({"op": "emit", "ns": ns, "name": name, "args": args, "ack": tag, "timeout": timeout_ms}))
+            .await;
+        let report = self
+            .expect(&format!("ack or timeout #{tag}"), |r| {
+                (r["ev"] == "ack" || r["ev"] == "ack_timeout") && r["tag"] == tag
+            })
+            .await;
+        if report["ev"] == "ack_timeout" {
+            return Err(());
+        }
+        Ok(report["args"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// A modern client's `emitWithAck` (a promise of the first ack argument).
+    pub async fn emit_with_ack_promise(&mut self, ns: &str, name: &str, args: Vec<Value>) -> Value {
+        self.next_tag += 1;
+        let tag = self.next_tag;
+        self.command(json!({"op": "emit_with_ack", "ns": ns, "name": name, "args": args, "ack": tag}))
+            .await;
+        let report = self
+            .expect(&format!("emitWithAck #{tag}"), |r| r["ev"] == "ack" && r["tag"] == tag)
+            .await;
+        report["args"][0].clone()
     }
 }

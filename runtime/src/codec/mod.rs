@@ -3,3 +3,4 @@
 
 pub mod engineio;
 pub mod legacy;
+pub mod socketio;

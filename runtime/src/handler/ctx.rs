@@ -3,10 +3,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::codec::legacy::{MessageId, Packet, RawJson, encode_event};
+use crate::Protocol;
+use crate::codec::legacy::RawJson;
 use crate::handler::args::write_args;
 use crate::handler::{AckError, AckResponse, ConnectionInfo, EmitArgs};
-use crate::session::{CloseReason, Connection, Frame, Hub};
+use crate::session::{CloseReason, Connection, Encoded, Hub, Outgoing};
 
 /// A connection's handle to the world: send and emit to its client, wait
 /// for the client's acks, join rooms, broadcast, close. Cheap to clone; a
@@ -52,7 +53,12 @@ impl Ctx {
 
     /// The session id.
     pub fn sid(&self) -> &str {
-        self.connection.session().id()
+        self.connection.sid()
+    }
+
+    /// The protocol revision the client speaks.
+    pub fn protocol(&self) -> Protocol {
+        self.connection.protocol()
     }
 
     /// The endpoint (namespace) of this connection; `""` for the main one.
@@ -70,17 +76,14 @@ impl Ctx {
         self.connection.is_closed()
     }
 
-    /// Sends a text message (packet type 3).
+    /// Sends a text message (legacy packet type 3; a modern client gets a
+    /// `message` event, as socket.io's `send` does).
     pub fn send(&self, text: impl Into<String>) {
-        let packet = Packet::Message {
-            id: None,
-            endpoint: self.endpoint().to_owned(),
-            data: text.into(),
-        };
-        self.connection.push(Frame::from(packet.encode()));
+        self.connection.send(Outgoing::Message(&text.into()));
     }
 
-    /// Sends a JSON message (packet type 4).
+    /// Sends a JSON message (legacy packet type 4; a `message` event for a
+    /// modern client).
     pub fn send_json<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), serde_json::Error> {
         self.send_raw_json(RawJson::from_serialize(value)?);
         Ok(())
@@ -88,12 +91,7 @@ impl Ctx {
 
     /// Sends JSON text that is already encoded (TornadIO2's `force_json`).
     pub fn send_raw_json(&self, json: RawJson) {
-        let packet = Packet::Json {
-            id: None,
-            endpoint: self.endpoint().to_owned(),
-            data: json,
-        };
-        self.connection.push(Frame::from(packet.encode()));
+        self.connection.send(Outgoing::Json(&json));
     }
 
     /// Emits an event with positional arguments: a tuple (`("a", 1)`,
@@ -108,15 +106,18 @@ impl Ctx {
     /// [`Ctx::emit`], returning the serialization error instead of logging it.
     pub fn try_emit<A: EmitArgs>(&self, name: &str, args: A) -> Result<(), serde_json::Error> {
         let args = write_args(&args)?;
-        self.connection
-            .push(Frame::from(encode_event(None, self.endpoint(), name, &args)));
+        self.connection.send(Outgoing::Event {
+            ack: None,
+            name,
+            args: &args,
+        });
         Ok(())
     }
 
     /// Emits an event and waits for the client's acknowledgement, within the
     /// server's `ack_timeout`.
     pub async fn emit_with_ack<A: EmitArgs>(&self, name: &str, args: A) -> Result<AckResponse, AckError> {
-        let timeout = self.connection.session().hub().config.ack_timeout;
+        let timeout = self.connection.hub().config.ack_timeout;
         self.emit_with_ack_timeout(name, args, timeout).await
     }
 
@@ -132,7 +133,7 @@ impl Ctx {
     }
 
     pub(crate) async fn emit_json_with_ack(&self, name: &str, args: String) -> Result<AckResponse, AckError> {
-        let timeout = self.connection.session().hub().config.ack_timeout;
+        let timeout = self.connection.hub().config.ack_timeout;
         self.emit_json_with_ack_timeout(name, args, timeout).await
     }
 
@@ -143,9 +144,11 @@ impl Ctx {
         timeout: Duration,
     ) -> Result<AckResponse, AckError> {
         let (id, answer) = self.connection.register_ack()?;
-        let ack = Some(MessageId { id, wants_data: true });
-        self.connection
-            .push(Frame::from(encode_event(ack, self.endpoint(), name, &args)));
+        self.connection.send(Outgoing::Event {
+            ack: Some(id),
+            name,
+            args: &args,
+        });
         match tokio::time::timeout(timeout, answer).await {
             Ok(Ok(response)) => Ok(response),
             Ok(Err(_)) => Err(AckError::Closed),
@@ -159,32 +162,32 @@ impl Ctx {
     /// Closes this connection from the server side: the main connection
     /// ends the whole session; another endpoint ends only itself.
     pub fn close(&self) {
-        let session = self.connection.session();
+        let owner = self.connection.owner();
         if self.endpoint().is_empty() {
-            session.close(CloseReason::ServerClose);
+            owner.close(CloseReason::ServerClose);
         } else {
-            session.close_endpoint(self.endpoint(), true);
+            owner.close_endpoint(self.endpoint(), true);
         }
     }
 
     /// Adds this connection to `room` (rooms are per endpoint).
     pub fn join(&self, room: &str) {
-        let session = self.connection.session();
         if !self.is_closed() {
-            session.hub().rooms.join(self.endpoint(), room, session.id());
+            let connection = &self.connection;
+            connection.hub().rooms.join(self.endpoint(), room, connection.sid());
         }
     }
 
     /// Removes this connection from `room`.
     pub fn leave(&self, room: &str) {
-        let session = self.connection.session();
-        session.hub().rooms.leave(self.endpoint(), room, session.id());
+        let connection = &self.connection;
+        connection.hub().rooms.leave(self.endpoint(), room, connection.sid());
     }
 
     /// The rooms this connection is in, sorted.
     pub fn rooms(&self) -> Vec<String> {
-        let session = self.connection.session();
-        session.hub().rooms.rooms_of(self.endpoint(), session.id())
+        let connection = &self.connection;
+        connection.hub().rooms.rooms_of(self.endpoint(), connection.sid())
     }
 
     /// Every connection of this endpoint in `room`, this one included if it
@@ -200,12 +203,13 @@ impl Ctx {
 
     /// Every connection of `endpoint`, on any session.
     pub fn of(&self, endpoint: &str) -> BroadcastOperator {
-        BroadcastOperator::new(self.connection.session().hub().clone(), endpoint)
+        BroadcastOperator::new(self.connection.hub().clone(), endpoint)
     }
 }
 
 /// Targets a set of connections of one endpoint: all of them, or those in
-/// some rooms, less one session. Each packet is encoded once and shared.
+/// some rooms, less one session. Each packet is encoded once per protocol
+/// and shared, and legacy and modern clients in one room both get it.
 #[derive(Clone)]
 pub struct BroadcastOperator {
     hub: Arc<Hub>,
@@ -257,36 +261,44 @@ impl BroadcastOperator {
     /// Emits an event to every target. Returns how many were reached.
     pub fn emit<A: EmitArgs>(&self, name: &str, args: A) -> Result<usize, serde_json::Error> {
         let args = write_args(&args)?;
-        Ok(self.push(Frame::from(encode_event(None, &self.endpoint, name, &args))))
+        Ok(self.push(Outgoing::Event {
+            ack: None,
+            name,
+            args: &args,
+        }))
     }
 
     /// Sends a text message to every target.
     pub fn send(&self, text: impl Into<String>) -> usize {
-        let packet = Packet::Message {
-            id: None,
-            endpoint: self.endpoint.clone(),
-            data: text.into(),
-        };
-        self.push(Frame::from(packet.encode()))
+        self.push(Outgoing::Message(&text.into()))
     }
 
     /// Sends a JSON message to every target.
     pub fn send_json<T: Serialize + ?Sized>(&self, value: &T) -> Result<usize, serde_json::Error> {
-        let packet = Packet::Json {
-            id: None,
-            endpoint: self.endpoint.clone(),
-            data: RawJson::from_serialize(value)?,
-        };
-        Ok(self.push(Frame::from(packet.encode())))
+        Ok(self.push(Outgoing::Json(&RawJson::from_serialize(value)?)))
     }
 
-    fn push(&self, frame: Frame) -> usize {
+    fn push(&self, outgoing: Outgoing<'_>) -> usize {
         let targets = self
             .hub
             .rooms
             .targets(&self.endpoint, &self.rooms, self.except.as_deref());
-        for session in &targets {
-            session.push(frame.clone());
+        // At most one encoding per protocol; a modern connect packet carries
+        // the sid, but a broadcast never sends one.
+        let mut encoded: Vec<(Protocol, Option<Encoded>)> = Vec::with_capacity(3);
+        for connection in &targets {
+            let protocol = connection.protocol();
+            let frames = match encoded.iter().find(|(p, _)| *p == protocol) {
+                Some((_, frames)) => frames.clone(),
+                None => {
+                    let frames = outgoing.encode(protocol, &self.endpoint, "");
+                    encoded.push((protocol, frames.clone()));
+                    frames
+                }
+            };
+            if let Some(frames) = frames {
+                connection.push(frames);
+            }
         }
         targets.len()
     }

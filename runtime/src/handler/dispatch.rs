@@ -9,9 +9,8 @@ use std::sync::atomic::Ordering;
 use futures_util::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::codec::legacy::encode_ack;
 use crate::handler::{AckSender, Ctx, Handler};
-use crate::session::{CloseReason, Connection, Frame, Inbound, error_packet};
+use crate::session::{CloseReason, Connection, Inbound, Outgoing};
 
 pub(crate) async fn run<H: Handler>(
     mut handler: H,
@@ -25,7 +24,7 @@ pub(crate) async fn run<H: Handler>(
     connection.finish_open(accepted);
     let _ = opened.send(accepted);
     if !accepted {
-        connection.session().forget_connection(connection.endpoint());
+        connection.owner().forget_connection(connection.endpoint());
         return;
     }
     while let Some(inbound) = inbox.recv().await {
@@ -34,7 +33,7 @@ pub(crate) async fn run<H: Handler>(
             Inbound::Message { id, message } => {
                 let done = guarded(&cx, "on_message", handler.on_message(&cx, message)).await;
                 if let (Some(()), Some(id)) = (done, id) {
-                    connection.push(Frame::from(encode_ack(cx.endpoint(), id.id, None)));
+                    connection.send(Outgoing::Ack { id: id.id, args: None });
                 }
                 done.is_some()
             }
@@ -57,7 +56,7 @@ pub(crate) async fn run<H: Handler>(
                     }
                     Some(Err(error)) => {
                         tracing::debug!(sid = cx.sid(), endpoint = cx.endpoint(), event = name, %error, "event refused");
-                        connection.push(error_packet(cx.endpoint(), &error.to_string()));
+                        connection.send(Outgoing::Error(&error.to_string()));
                         true
                     }
                     None => false,
@@ -67,7 +66,7 @@ pub(crate) async fn run<H: Handler>(
         if !survived {
             // The handler panicked: its whole session goes, other sessions
             // are untouched. The close hook still runs below, once.
-            connection.session().close(CloseReason::HandlerPanic);
+            connection.owner().close(CloseReason::HandlerPanic);
             break;
         }
     }

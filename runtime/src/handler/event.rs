@@ -1,9 +1,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::codec::legacy::{MessageId, RawJson, encode_ack};
+use crate::codec::legacy::{MessageId, RawJson};
 use crate::handler::args::{EmitArgs, write_args};
-use crate::session::{Connection, Frame};
+use crate::session::{Connection, Outgoing};
 
 /// A message from the client: type 3 (text) or type 4 (JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,8 +95,7 @@ impl AckSender {
     pub fn send(self, reply: Reply) {
         let Some(id) = self.id else { return };
         let args = id.wants_data.then(|| reply.args_json().unwrap_or("[]"));
-        self.connection
-            .push(Frame::from(encode_ack(self.connection.endpoint(), id.id, args)));
+        self.connection.send(Outgoing::Ack { id: id.id, args });
     }
 
     /// Answers with `args` (a tuple of `Serialize` values, a `Vec`, ...).

@@ -24,6 +24,8 @@ use http::HeaderMap;
 pub struct ConnectionInfo {
     session: Arc<SessionInfo>,
     endpoint_query: Arc<[(String, String)]>,
+    auth: Option<crate::RawJson>,
+    protocol: crate::Protocol,
 }
 
 #[derive(Debug)]
@@ -39,11 +41,38 @@ impl ConnectionInfo {
         Self {
             session,
             endpoint_query: endpoint_query.into(),
+            auth: None,
+            protocol: crate::Protocol::Legacy,
+        }
+    }
+
+    pub(crate) fn modern(
+        session: Arc<SessionInfo>,
+        endpoint_query: Vec<(String, String)>,
+        auth: Option<crate::RawJson>,
+        protocol: crate::Protocol,
+    ) -> Self {
+        Self {
+            session,
+            endpoint_query: endpoint_query.into(),
+            auth,
+            protocol,
         }
     }
 
     pub(crate) fn for_endpoint(&self, endpoint_query: Vec<(String, String)>) -> Self {
         Self::new(self.session.clone(), endpoint_query)
+    }
+
+    /// The auth payload of a Socket.IO v5 client's CONNECT packet
+    /// (`io({ auth: {...} })`); `None` from older clients and when absent.
+    pub fn auth(&self) -> Option<&crate::RawJson> {
+        self.auth.as_ref()
+    }
+
+    /// Which protocol the client speaks.
+    pub fn protocol(&self) -> crate::Protocol {
+        self.protocol
     }
 
     /// The client's address: the TCP peer, or the first address of the

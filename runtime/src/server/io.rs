@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use http::HeaderName;
 
+use crate::engine::{AppFn, Engine, Incoming, Socket};
 use crate::handler::{BroadcastOperator, Endpoint, EndpointResolver, Handler};
 use crate::server::{AllowedOrigins, Settings, SocketIoService};
 use crate::session::{DynamicEndpointsFn, Hub};
@@ -13,6 +14,10 @@ pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) hub: Arc<Hub>,
     pub(crate) handshake_tail: String,
+    /// Socket.IO v4/v5 over Engine.IO at `/{resource}/`, when enabled.
+    pub(crate) modern: Option<Arc<Engine>>,
+    /// Bare Engine.IO endpoints by path (`/engine.io`), next to Socket.IO.
+    pub(crate) engines: Vec<(String, Arc<Engine>)>,
 }
 
 /// The server's handle: build it once, mount its [`SocketIo::service`] (or
@@ -75,6 +80,7 @@ impl SocketIo {
             endpoints,
             resolver: None,
             main_resolver: H::resolve_endpoint,
+            engines: Vec::new(),
         }
     }
 
@@ -142,7 +148,23 @@ impl SocketIo {
         let hub = &self.shared.hub;
         hub.shut_down();
         hub.tasks.close();
-        if tokio::time::timeout(self.shared.settings.shutdown_timeout, hub.tasks.wait())
+        let engines: Vec<&Arc<Engine>> = self
+            .shared
+            .modern
+            .iter()
+            .chain(self.shared.engines.iter().map(|(_, engine)| engine))
+            .collect();
+        for engine in &engines {
+            engine.shut_down();
+            engine.tasks.close();
+        }
+        let everything = async {
+            for engine in &engines {
+                engine.tasks.wait().await;
+            }
+            hub.tasks.wait().await;
+        };
+        if tokio::time::timeout(self.shared.settings.shutdown_timeout, everything)
             .await
             .is_err()
         {
@@ -158,6 +180,7 @@ pub struct SocketIoBuilder {
     endpoints: HashMap<String, Endpoint>,
     resolver: Option<Arc<dyn EndpointResolver>>,
     main_resolver: fn(&str) -> Option<Endpoint>,
+    engines: Vec<(String, AppFn)>,
 }
 
 impl std::fmt::Debug for SocketIoBuilder {
@@ -196,6 +219,36 @@ impl SocketIoBuilder {
     /// Resolves endpoints missing from the table, like TornadIO2's `get_endpoint`.
     pub fn endpoint_resolver(mut self, resolver: impl EndpointResolver) -> Self {
         self.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// Also serves a bare Engine.IO endpoint at `path` (e.g. `/engine.io`):
+    /// `app` runs once per session and reads its messages until it closes.
+    /// It shares the Engine.IO settings (`ping_interval`, `max_payload`...).
+    ///
+    /// ```
+    /// use socketio::engine::{Incoming, Socket};
+    ///
+    /// # #[derive(Default)] struct Main;
+    /// # impl socketio::Handler for Main {}
+    /// // An echo server, as the Engine.IO test suite expects.
+    /// let io = socketio::SocketIo::builder(Main::default)
+    ///     .engine("/engine.io", |socket: Socket, mut incoming: Incoming| async move {
+    ///         while let Some(message) = incoming.recv().await {
+    ///             socket.send(message);
+    ///         }
+    ///     })
+    ///     .build();
+    /// # let _ = io;
+    /// ```
+    pub fn engine<F, Fut>(mut self, path: impl Into<String>, app: F) -> Self
+    where
+        F: Fn(Socket, Incoming) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let path = format!("/{}", path.into().trim_matches('/'));
+        let app: AppFn = Arc::new(move |socket, incoming| Box::pin(app(socket, incoming)));
+        self.engines.push((path, app));
         self
     }
 
@@ -260,6 +313,18 @@ impl SocketIoBuilder {
         header_read_timeout: Duration;
         /// Where to serve Prometheus metrics (`None`: nowhere).
         metrics_path: Option<String>;
+        /// Serve Socket.IO 0.7–0.9 clients.
+        legacy_protocol: bool;
+        /// Serve Engine.IO 3/4 clients (socket.io-client 1.x to 4.x).
+        modern_protocol: bool;
+        /// Engine.IO ping interval.
+        ping_interval: Duration;
+        /// Engine.IO ping timeout.
+        ping_timeout: Duration;
+        /// Engine.IO `maxPayload`.
+        max_payload: usize;
+        /// Time a modern client has to connect a namespace.
+        connect_timeout: Duration;
     }
 
     /// Builds the server handle.
@@ -286,11 +351,24 @@ impl SocketIoBuilder {
             dynamic,
         );
         let handshake_tail = self.settings.handshake_tail();
+        let engines = self
+            .engines
+            .into_iter()
+            .map(|(path, app)| (path, Engine::new(self.settings.engine_config(), app)))
+            .collect();
+        let modern = self.settings.modern_protocol.then(|| {
+            let hub = hub.clone();
+            let app: AppFn =
+                Arc::new(move |socket, incoming| Box::pin(crate::modern::serve(hub.clone(), socket, incoming)));
+            Engine::new(self.settings.engine_config(), app)
+        });
         SocketIo {
             shared: Arc::new(Shared {
                 settings: self.settings,
                 hub,
                 handshake_tail,
+                modern,
+                engines,
             }),
         }
     }

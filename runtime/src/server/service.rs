@@ -124,13 +124,28 @@ where
         );
         return response;
     }
-    let mut response = match parse_route(&settings.resource, &path) {
-        Route::NotFound => text(StatusCode::NOT_FOUND, "not found"),
-        Route::BadVersion => text(StatusCode::BAD_REQUEST, "protocol version not supported"),
-        Route::Handshake => handshake(&shared, request).await,
-        Route::Transport { transport, sid } => {
-            let (transport, sid) = (transport.to_owned(), sid.to_owned());
-            transport_request(&shared, request, &transport, &sid).await
+    let at = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest == "/")
+    };
+    let engine = shared
+        .engines
+        .iter()
+        .find(|(prefix, _)| at(prefix))
+        .map(|(_, engine)| engine.clone())
+        .or_else(|| shared.modern.clone().filter(|_| at(&format!("/{}", settings.resource))));
+    let mut response = if let Some(engine) = engine {
+        engine_request(&shared, &engine, request).await
+    } else {
+        match parse_route(&settings.resource, &path) {
+            _ if !settings.legacy_protocol => text(StatusCode::NOT_FOUND, "not found"),
+            Route::NotFound => text(StatusCode::NOT_FOUND, "not found"),
+            Route::BadVersion => text(StatusCode::BAD_REQUEST, "protocol version not supported"),
+            Route::Handshake => handshake(&shared, request).await,
+            Route::Transport { transport, sid } => {
+                let (transport, sid) = (transport.to_owned(), sid.to_owned());
+                transport_request(&shared, request, &transport, &sid).await
+            }
         }
     };
     if let Some(origin) = origin
@@ -228,6 +243,41 @@ async fn handshake<B>(shared: &Arc<Shared>, request: Request<B>) -> Response<Bod
     }
 }
 
+/// A request to an Engine.IO endpoint: the query decides what it is.
+async fn engine_request<B>(
+    shared: &Arc<Shared>,
+    engine: &Arc<crate::engine::Engine>,
+    request: Request<B>,
+) -> Response<Body>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    if request.method() == Method::OPTIONS {
+        return preflight(request.headers());
+    }
+    let query = match crate::engine::route::parse_query(request.uri().query()) {
+        Ok(query) => query,
+        Err(reason) => return text(StatusCode::BAD_REQUEST, reason),
+    };
+    let info = |request: &Request<B>| session_info(shared, request);
+    crate::engine::route::handle(engine, request, query, info, read_bytes).await
+}
+
+fn session_info<B>(shared: &Shared, request: &Request<B>) -> SessionInfo {
+    let query = query_pairs(request.uri().query())
+        .into_iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "t" | "EIO" | "transport" | "sid" | "b64" | "j"))
+        .collect();
+    SessionInfo {
+        ip: client_ip(shared, request),
+        query,
+        cookies: cookies(request.headers()),
+        headers: request.headers().clone(),
+    }
+}
+
 fn handshake_refusal(error: HubError) -> String {
     match error {
         HubError::Refused => "handshake unauthorized".to_owned(),
@@ -303,6 +353,22 @@ where
     }
 }
 
+/// Reads a request body within `limit` bytes.
+async fn read_bytes<B>(request: Request<B>, limit: usize) -> Result<Bytes, Refusal>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    match Limited::new(request.into_body(), limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            Err(Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"))
+        }
+        Err(_) => Err(Refusal::new(StatusCode::BAD_REQUEST, "could not read the request body")),
+    }
+}
+
 /// Reads a request body as UTF-8 text within `limit` bytes.
 async fn read_body<B>(request: Request<B>, limit: usize) -> Result<String, Refusal>
 where
@@ -310,13 +376,7 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    let collected = match Limited::new(request.into_body(), limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-            return Err(Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"));
-        }
-        Err(_) => return Err(Refusal::new(StatusCode::BAD_REQUEST, "could not read the request body")),
-    };
+    let collected = read_bytes(request, limit).await?;
     String::from_utf8(Bytes::into(collected))
         .map_err(|_| Refusal::new(StatusCode::BAD_REQUEST, "request body is not UTF-8"))
 }

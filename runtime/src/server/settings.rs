@@ -103,6 +103,23 @@ pub struct Settings {
     /// Serve the counters in Prometheus' text format at this exact path
     /// (e.g. `/metrics`). Default: off.
     pub metrics_path: Option<String>,
+    /// Serve Socket.IO 0.7–0.9 clients (`/{resource}/1/...`). Default on.
+    pub legacy_protocol: bool,
+    /// Serve Engine.IO 3/4 clients (`/{resource}/?EIO=...`: socket.io-client
+    /// 1.x to 4.x). Default on.
+    pub modern_protocol: bool,
+    /// Engine.IO: time between server pings (protocol 4), or announced to
+    /// the client, which pings (protocol 3). Default 25 s, as socket.io 4.
+    pub ping_interval: Duration,
+    /// Engine.IO: how long a pong (v4) or the next ping (v3) may take
+    /// before the session is closed. Default 20 s, as socket.io 4.
+    pub ping_timeout: Duration,
+    /// Engine.IO: largest polling body or websocket message, announced as
+    /// `maxPayload`. Default 1 MB, as socket.io 4's `maxHttpBufferSize`.
+    pub max_payload: usize,
+    /// Socket.IO: a client that connects no namespace within this time after
+    /// its Engine.IO handshake is dropped. Default 45 s, as socket.io 4.
+    pub connect_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -133,6 +150,12 @@ impl Default for Settings {
             handshake_expiry: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
             metrics_path: None,
+            legacy_protocol: true,
+            modern_protocol: true,
+            ping_interval: Duration::from_secs(25),
+            ping_timeout: Duration::from_secs(20),
+            max_payload: 1_000_000,
+            connect_timeout: Duration::from_secs(45),
         }
     }
 }
@@ -141,6 +164,7 @@ impl Settings {
     pub(crate) fn session_config(&self) -> crate::session::SessionConfig {
         crate::session::SessionConfig {
             heartbeat_interval: self.heartbeat_interval,
+            connect_timeout: self.connect_timeout,
             heartbeat_timeout: self.heartbeat_timeout,
             close_timeout: self.close_timeout,
             max_queue_packets: self.max_queue_packets.max(1),
@@ -152,6 +176,19 @@ impl Settings {
             max_pending_acks: self.max_pending_acks,
             max_pending_handshakes: self.max_pending_handshakes,
             handshake_expiry: self.handshake_expiry,
+        }
+    }
+
+    pub(crate) fn engine_config(&self) -> crate::engine::EngineConfig {
+        crate::engine::EngineConfig {
+            ping_interval: self.ping_interval,
+            ping_timeout: self.ping_timeout,
+            max_payload: self.max_payload,
+            max_packets_per_payload: self.max_packets_per_payload.max(1),
+            max_queue_bytes: self.max_queue_bytes.max(1),
+            inbox_capacity: self.handler_queue.max(1),
+            upgrade_timeout: std::time::Duration::from_secs(10),
+            max_sessions: self.max_sessions,
         }
     }
 

@@ -5,6 +5,8 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub(crate) struct SessionConfig {
     pub(crate) heartbeat_interval: Duration,
+    /// Socket.IO v4/v5: time to connect a namespace after the Engine.IO handshake.
+    pub(crate) connect_timeout: Duration,
     pub(crate) heartbeat_timeout: Duration,
     pub(crate) close_timeout: Duration,
     pub(crate) max_queue_packets: usize,

@@ -4,9 +4,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::codec::legacy::{MessageId, Packet, RawJson};
+use crate::Protocol;
+use crate::codec::legacy::{self, MessageId, Packet, RawJson};
+use crate::codec::socketio as sio;
+use crate::engine::Frame as EngineFrame;
 use crate::handler::{AckError, AckResponse, ConnectionInfo, Event, Message};
-use crate::session::{Frame, Session};
+use crate::modern::ModernSession;
+use crate::session::{CloseReason, Frame, Hub, Session};
 
 /// What the session hands a connection's task, in arrival order.
 #[derive(Debug)]
@@ -16,15 +20,173 @@ pub(crate) enum Inbound {
     Close,
 }
 
+/// A session's hold on one of its connections and the task running it.
+pub(crate) struct ConnectionHandle {
+    pub(crate) connection: Arc<Connection>,
+    pub(crate) inbox: mpsc::Sender<Inbound>,
+    pub(crate) task: JoinHandle<()>,
+}
+
 /// Starts the task that runs one connection's handler. Built by
 /// `handler::Endpoint` for a concrete handler type.
 pub(crate) type Spawner =
     Arc<dyn Fn(Arc<Connection>, mpsc::Receiver<Inbound>, oneshot::Sender<bool>) -> JoinHandle<()> + Send + Sync>;
 
+/// The session a connection belongs to, in either protocol family.
+#[derive(Clone)]
+pub(crate) enum Owner {
+    Legacy(Arc<Session>),
+    Modern(Arc<ModernSession>),
+}
+
+impl Owner {
+    pub(crate) fn sid(&self) -> &Arc<str> {
+        match self {
+            Owner::Legacy(session) => session.id(),
+            Owner::Modern(session) => session.id(),
+        }
+    }
+
+    pub(crate) fn hub(&self) -> &Arc<Hub> {
+        match self {
+            Owner::Legacy(session) => session.hub(),
+            Owner::Modern(session) => session.hub(),
+        }
+    }
+
+    pub(crate) fn protocol(&self) -> Protocol {
+        match self {
+            Owner::Legacy(_) => Protocol::Legacy,
+            Owner::Modern(session) => session.protocol(),
+        }
+    }
+
+    fn push(&self, encoded: Encoded) {
+        match (self, encoded) {
+            (Owner::Legacy(session), Encoded::Legacy(frame)) => session.push(frame),
+            (Owner::Modern(session), Encoded::Modern(frames)) => session.push_all(frames.iter().cloned()),
+            _ => tracing::error!("a frame of the other protocol family was dropped"),
+        }
+    }
+
+    /// Ends the whole session (every endpoint's close hook runs).
+    pub(crate) fn close(&self, reason: CloseReason) {
+        match self {
+            Owner::Legacy(session) => session.close(reason),
+            Owner::Modern(session) => session.close(reason),
+        }
+    }
+
+    /// Ends one endpoint connection; `echo` tells the client.
+    pub(crate) fn close_endpoint(&self, endpoint: &str, echo: bool) {
+        match self {
+            Owner::Legacy(session) => session.close_endpoint(endpoint, echo),
+            Owner::Modern(session) => session.close_endpoint(endpoint, echo),
+        }
+    }
+
+    pub(crate) fn forget_connection(&self, endpoint: &str) {
+        match self {
+            Owner::Legacy(session) => session.forget_connection(endpoint),
+            Owner::Modern(session) => session.forget_connection(endpoint),
+        }
+    }
+}
+
+/// A packet encoded for one protocol family; cloned into every queue of a
+/// broadcast.
+#[derive(Clone, Debug)]
+pub(crate) enum Encoded {
+    Legacy(Frame),
+    Modern(Arc<[EngineFrame]>),
+}
+
+/// What a connection says to its client, before its protocol encodes it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Outgoing<'a> {
+    Connect,
+    Refused,
+    Disconnect,
+    /// A text message: legacy packet 3; modern clients get a `message` event.
+    Message(&'a str),
+    /// A JSON message: legacy packet 4; modern clients get a `message` event.
+    Json(&'a RawJson),
+    /// `args` is a JSON array.
+    Event {
+        ack: Option<u64>,
+        name: &'a str,
+        args: &'a str,
+    },
+    /// `args: None` is the legacy ack without data (`6:::1`).
+    Ack {
+        id: u64,
+        args: Option<&'a str>,
+    },
+    /// Legacy error packet; modern clients have no such packet and get nothing.
+    Error(&'a str),
+}
+
+impl Outgoing<'_> {
+    /// Encodes for `protocol` on `endpoint` (`""` is the main one, `/` for
+    /// modern clients); `None` when the protocol has no such packet.
+    pub(crate) fn encode(&self, protocol: Protocol, endpoint: &str, sid: &str) -> Option<Encoded> {
+        if protocol == Protocol::Legacy {
+            return self
+                .encode_legacy(endpoint)
+                .map(|text| Encoded::Legacy(Frame::from(text)));
+        }
+        let namespace = if endpoint.is_empty() { "/" } else { endpoint };
+        let text = match *self {
+            Outgoing::Connect if protocol == Protocol::V5 => sio::encode_connect(namespace, sid),
+            Outgoing::Connect if namespace == "/" => "0".to_owned(),
+            Outgoing::Connect => format!("0{namespace}"),
+            Outgoing::Refused if protocol == Protocol::V5 => sio::encode_connect_error(namespace, "Not authorized"),
+            Outgoing::Refused if namespace == "/" => r#"4"Not authorized""#.to_owned(),
+            Outgoing::Refused => format!(r#"4{namespace},"Not authorized""#),
+            Outgoing::Disconnect => sio::encode_disconnect(namespace),
+            Outgoing::Message(text) => {
+                let args = serde_json::to_string(&[text]).ok()?;
+                sio::encode_event(namespace, None, "message", &args, 0)
+            }
+            Outgoing::Json(json) => sio::encode_event(namespace, None, "message", &format!("[{json}]"), 0),
+            Outgoing::Event { ack, name, args } => sio::encode_event(namespace, ack, name, args, 0),
+            Outgoing::Ack { id, args } => sio::encode_ack(namespace, id, args.unwrap_or("[]"), 0),
+            Outgoing::Error(_) => return None,
+        };
+        Some(Encoded::Modern(Arc::new([EngineFrame::text(format!("4{text}"))])))
+    }
+
+    fn encode_legacy(&self, endpoint: &str) -> Option<String> {
+        let endpoint = endpoint.to_owned();
+        Some(match *self {
+            Outgoing::Connect => Packet::Connect { endpoint, query: None }.encode(),
+            Outgoing::Refused => return Some(super::refusal(&endpoint).as_str().to_owned()),
+            Outgoing::Disconnect => Packet::Disconnect { endpoint }.encode(),
+            Outgoing::Message(text) => Packet::Message {
+                id: None,
+                endpoint,
+                data: text.to_owned(),
+            }
+            .encode(),
+            Outgoing::Json(json) => Packet::Json {
+                id: None,
+                endpoint,
+                data: json.clone(),
+            }
+            .encode(),
+            Outgoing::Event { ack, name, args } => {
+                legacy::encode_event(ack.map(|id| MessageId { id, wants_data: true }), &endpoint, name, args)
+            }
+            Outgoing::Ack { id, args } => legacy::encode_ack(&endpoint, id, args),
+            Outgoing::Error(reason) => return Some(super::error_packet(&endpoint, reason).as_str().to_owned()),
+        })
+    }
+}
+
 struct ConnState {
     /// Frames produced by the open hook, held until it accepts, so that the
     /// client sees its connect packet first.
-    opening: Option<Vec<Frame>>,
+    opening: Option<Vec<Encoded>>,
     closed: bool,
     next_ack: u64,
     acks: HashMap<u64, oneshot::Sender<AckResponse>>,
@@ -32,7 +194,7 @@ struct ConnState {
 
 /// One endpoint connection of a session: the state a handler's `Ctx` reaches.
 pub(crate) struct Connection {
-    session: Arc<Session>,
+    owner: Owner,
     endpoint: String,
     info: ConnectionInfo,
     state: Mutex<ConnState>,
@@ -41,16 +203,16 @@ pub(crate) struct Connection {
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
-            .field("sid", self.session.id())
+            .field("sid", self.owner.sid())
             .field("endpoint", &self.endpoint)
             .finish_non_exhaustive()
     }
 }
 
 impl Connection {
-    pub(crate) fn new(session: Arc<Session>, endpoint: String, info: ConnectionInfo) -> Self {
+    pub(crate) fn new(owner: Owner, endpoint: String, info: ConnectionInfo) -> Self {
         Self {
-            session,
+            owner,
             endpoint,
             info,
             state: Mutex::new(ConnState {
@@ -66,8 +228,20 @@ impl Connection {
         self.state.lock().unwrap_or_else(|poison| poison.into_inner())
     }
 
-    pub(crate) fn session(&self) -> &Arc<Session> {
-        &self.session
+    pub(crate) fn owner(&self) -> &Owner {
+        &self.owner
+    }
+
+    pub(crate) fn sid(&self) -> &Arc<str> {
+        self.owner.sid()
+    }
+
+    pub(crate) fn hub(&self) -> &Arc<Hub> {
+        self.owner.hub()
+    }
+
+    pub(crate) fn protocol(&self) -> Protocol {
+        self.owner.protocol()
     }
 
     pub(crate) fn endpoint(&self) -> &str {
@@ -82,16 +256,23 @@ impl Connection {
         self.lock().closed
     }
 
-    /// Queues a frame for the client; dropped once the connection is closed.
-    pub(crate) fn push(&self, frame: Frame) {
+    /// Encodes `outgoing` for this connection's protocol and queues it.
+    pub(crate) fn send(&self, outgoing: Outgoing<'_>) {
+        if let Some(encoded) = outgoing.encode(self.protocol(), &self.endpoint, self.sid()) {
+            self.push(encoded);
+        }
+    }
+
+    /// Queues an encoded packet; dropped once the connection is closed.
+    pub(crate) fn push(&self, encoded: Encoded) {
         let mut state = self.lock();
         if state.closed {
             return;
         }
         match &mut state.opening {
-            Some(held) => held.push(frame),
+            Some(held) => held.push(encoded),
             // Pushing under our lock keeps this connection's frames in order.
-            None => self.session.push(frame),
+            None => self.owner.push(encoded),
         }
     }
 
@@ -104,20 +285,21 @@ impl Connection {
         if state.closed {
             return;
         }
+        let protocol = self.protocol();
         if accepted {
-            let connect = Frame::from(
-                Packet::Connect {
-                    endpoint: self.endpoint.clone(),
-                    query: None,
-                }
-                .encode(),
-            );
-            self.session.hub().rooms.add_member(&self.endpoint, &self.session);
-            self.session.push_all(std::iter::once(connect).chain(held));
+            self.hub().rooms.add_member(&self.endpoint, self);
+            if let Some(connect) = Outgoing::Connect.encode(protocol, &self.endpoint, self.sid()) {
+                self.owner.push(connect);
+            }
+            for encoded in held {
+                self.owner.push(encoded);
+            }
         } else {
             state.closed = true;
-            if !self.endpoint.is_empty() {
-                self.session.push(super::refusal(&self.endpoint));
+            if (!self.endpoint.is_empty() || protocol.is_modern())
+                && let Some(refusal) = Outgoing::Refused.encode(protocol, &self.endpoint, self.sid())
+            {
+                self.owner.push(refusal);
             }
         }
     }
@@ -128,7 +310,7 @@ impl Connection {
         if state.closed {
             return Err(AckError::Closed);
         }
-        if state.acks.len() >= self.session.hub().config.max_pending_acks {
+        if state.acks.len() >= self.hub().config.max_pending_acks {
             return Err(AckError::TooManyPending);
         }
         let id = state.next_ack;
@@ -149,7 +331,7 @@ impl Connection {
                 let _ = waiter.send(AckResponse { args });
             }
             None => {
-                tracing::debug!(sid = %self.session.id(), endpoint = self.endpoint, id, "ack for an unknown id ignored")
+                tracing::debug!(sid = %self.sid(), endpoint = self.endpoint, id, "ack for an unknown id ignored")
             }
         }
     }

@@ -170,7 +170,7 @@ impl Hub {
 }
 
 /// 128 bits from the operating system's CSPRNG, as 32 hex digits.
-fn new_sid() -> Arc<str> {
+pub(crate) fn new_sid() -> Arc<str> {
     let mut bytes = [0u8; 16];
     if let Err(error) = getrandom::fill(&mut bytes) {
         // Without an OS random source no session id can be safe.

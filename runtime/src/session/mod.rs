@@ -10,16 +10,15 @@ mod rooms;
 mod stats;
 
 pub(crate) use config::SessionConfig;
-pub(crate) use connection::{Connection, Inbound, Spawner};
+pub(crate) use connection::{Connection, ConnectionHandle, Encoded, Inbound, Outgoing, Owner, Spawner};
 pub(crate) use frame::Frame;
-pub(crate) use hub::{DynamicEndpointsFn, Hub, HubError};
+pub(crate) use hub::{DynamicEndpointsFn, Hub, HubError, new_sid};
 pub use stats::{ConnectionsByTransport, StatsSnapshot};
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{Notify, mpsc};
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::codec::legacy::{self, Packet, PayloadError, error_code};
@@ -60,12 +59,6 @@ pub(crate) enum Take {
     Superseded,
     /// The session is closed and everything queued was delivered.
     Gone,
-}
-
-struct ConnectionHandle {
-    connection: Arc<Connection>,
-    inbox: mpsc::Sender<Inbound>,
-    task: JoinHandle<()>,
 }
 
 struct State {
@@ -369,7 +362,7 @@ impl Session {
         info: ConnectionInfo,
         spawner: &Spawner,
     ) -> tokio::sync::oneshot::Receiver<bool> {
-        let connection = Arc::new(Connection::new(self.clone(), endpoint.clone(), info));
+        let connection = Arc::new(Connection::new(Owner::Legacy(self.clone()), endpoint.clone(), info));
         let (inbox, inbox_rx) = mpsc::channel(self.hub.config.inbox_capacity);
         let (opened_tx, opened_rx) = tokio::sync::oneshot::channel();
         let mut state = self.lock();

@@ -1,17 +1,18 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use crate::session::Session;
+use crate::session::Connection;
 
 #[derive(Default)]
 struct EndpointGroup {
-    members: HashMap<Arc<str>, Weak<Session>>,
+    members: HashMap<Arc<str>, Weak<Connection>>,
     rooms: HashMap<String, HashSet<Arc<str>>>,
     joined: HashMap<Arc<str>, HashSet<String>>,
 }
 
-/// Who is connected to each endpoint and which rooms they joined. Members are
-/// held weakly: a session that is gone is never kept alive by a room.
+/// Who is connected to each endpoint and which rooms they joined, keyed by
+/// session id (a session has one connection per endpoint). Members are held
+/// weakly: a connection that is gone is never kept alive by a room.
 #[derive(Default)]
 pub(crate) struct Rooms {
     groups: Mutex<HashMap<String, EndpointGroup>>,
@@ -28,10 +29,12 @@ impl Rooms {
         self.groups.lock().unwrap_or_else(|poison| poison.into_inner())
     }
 
-    pub(crate) fn add_member(&self, endpoint: &str, session: &Arc<Session>) {
+    pub(crate) fn add_member(&self, endpoint: &str, connection: &Arc<Connection>) {
         let mut groups = self.lock();
         let group = groups.entry(endpoint.to_owned()).or_default();
-        group.members.insert(session.id().clone(), Arc::downgrade(session));
+        group
+            .members
+            .insert(connection.sid().clone(), Arc::downgrade(connection));
     }
 
     pub(crate) fn remove_member(&self, endpoint: &str, sid: &Arc<str>) {
@@ -91,14 +94,14 @@ impl Rooms {
         rooms
     }
 
-    /// The live sessions connected to `endpoint` that are in any of `rooms`
-    /// (every member when `rooms` is empty), less `except`.
-    pub(crate) fn targets(&self, endpoint: &str, rooms: &[String], except: Option<&str>) -> Vec<Arc<Session>> {
+    /// The live connections to `endpoint` that are in any of `rooms`
+    /// (every member when `rooms` is empty), less session `except`'s.
+    pub(crate) fn targets(&self, endpoint: &str, rooms: &[String], except: Option<&str>) -> Vec<Arc<Connection>> {
         let groups = self.lock();
         let Some(group) = groups.get(endpoint) else {
             return Vec::new();
         };
-        let upgrade = |sid: &Arc<str>| -> Option<Arc<Session>> {
+        let upgrade = |sid: &Arc<str>| -> Option<Arc<Connection>> {
             if except == Some(&**sid) {
                 return None;
             }

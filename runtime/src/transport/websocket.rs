@@ -1,6 +1,7 @@
 //! The websocket transport: RFC 6455 over a hyper upgrade, one packet per
 //! text frame.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
@@ -32,7 +33,7 @@ fn header_has_token(request: &Request<impl Sized>, name: header::HeaderName, tok
 /// hyper hands it over. `session` is `None` for an unknown session id: the
 /// client is then told so over the socket (what the 0.9 client handles).
 pub(crate) fn upgrade<B>(
-    mut request: Request<B>,
+    request: Request<B>,
     session: Option<Arc<Session>>,
     max_message: usize,
     transport: Transport,
@@ -61,18 +62,22 @@ pub(crate) fn upgrade<B>(
         };
         return upgrade_hixie76(request, session, max_message, key1, key2, transport);
     }
-    if request
-        .headers()
-        .get(header::SEC_WEBSOCKET_VERSION)
-        .map(HeaderValue::as_bytes)
-        != Some(b"13")
-    {
-        let mut response = text(StatusCode::UPGRADE_REQUIRED, "websocket version 13 required");
-        response
-            .headers_mut()
-            .insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
-        return response;
+    if let Some(refusal) = rfc6455_refusal(&request) {
+        return refusal;
     }
+    accept(request, max_message, move |socket| serve(socket, session, transport))
+}
+
+/// A websocket over hyper's upgrade, as the engine and the legacy transport both serve it.
+pub(crate) type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+
+/// Answers an RFC 6455 upgrade (the caller checked method and version) with
+/// 101 and hands the socket to `serve` once hyper lets go of it.
+pub(crate) fn accept<B, F, Fut>(mut request: Request<B>, max_message: usize, serve: F) -> Response<Body>
+where
+    F: FnOnce(Socket) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let Some(key) = request.headers().get(header::SEC_WEBSOCKET_KEY) else {
         return text(StatusCode::BAD_REQUEST, "missing Sec-WebSocket-Key");
     };
@@ -90,7 +95,7 @@ pub(crate) fn upgrade<B>(
             .max_message_size(Some(max_message))
             .max_frame_size(Some(max_message));
         let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-        serve(socket, session, transport).await;
+        serve(socket).await;
     });
     let mut response = empty(StatusCode::SWITCHING_PROTOCOLS);
     let headers = response.headers_mut();
@@ -100,6 +105,31 @@ pub(crate) fn upgrade<B>(
         headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
     }
     response
+}
+
+/// The refusal to send when `request` is not an RFC 6455 upgrade.
+pub(crate) fn rfc6455_refusal(request: &Request<impl Sized>) -> Option<Response<Body>> {
+    if request.method() != http::Method::GET {
+        return Some(text(StatusCode::METHOD_NOT_ALLOWED, "websocket needs GET"));
+    }
+    if !header_has_token(request, header::UPGRADE, "websocket")
+        || !header_has_token(request, header::CONNECTION, "upgrade")
+    {
+        return Some(text(StatusCode::BAD_REQUEST, "expected a websocket upgrade"));
+    }
+    if request
+        .headers()
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .map(HeaderValue::as_bytes)
+        != Some(b"13")
+    {
+        let mut response = text(StatusCode::UPGRADE_REQUIRED, "websocket version 13 required");
+        response
+            .headers_mut()
+            .insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
+        return Some(response);
+    }
+    None
 }
 
 /// The hixie-76 handshake: hyper sends the 101 head; the 8-byte challenge

@@ -1,43 +1,76 @@
 use std::fmt;
+use std::sync::Arc;
 
+use bytes::Bytes;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use crate::binary;
+
 /// One JSON value kept as its exact source text: key order, big numbers and
 /// escapes survive a round trip through the server untouched.
+///
+/// A value received with binary attachments keeps them too: its text holds
+/// the `{"_placeholder":true,"num":N}` objects and [`attachments`](Self::attachments)
+/// the bytes they stand for, so echoing it sends the same bytes back.
 #[derive(Clone)]
-pub struct RawJson(Box<RawValue>);
+pub struct RawJson {
+    raw: Box<RawValue>,
+    /// Shared with the packet it came from: cloning stays cheap.
+    attachments: Option<Arc<[Bytes]>>,
+}
 
 impl RawJson {
     /// Validates `json` and keeps it as is.
     pub fn from_string(json: String) -> Result<Self, serde_json::Error> {
-        RawValue::from_string(json).map(Self)
+        RawValue::from_string(json).map(Self::from)
     }
 
     /// Serializes `value` to JSON text.
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
-        serde_json::value::to_raw_value(value).map(Self)
+        serde_json::value::to_raw_value(value).map(Self::from)
+    }
+
+    /// Gives the placeholders in the text the attachments they index.
+    // Used by the modern protocol integration.
+    #[allow(dead_code)]
+    pub(crate) fn with_attachments(mut self, attachments: Arc<[Bytes]>) -> Self {
+        self.attachments = if attachments.is_empty() {
+            None
+        } else {
+            Some(attachments)
+        };
+        self
     }
 
     /// The JSON text.
     pub fn get(&self) -> &str {
-        self.0.get()
+        self.raw.get()
     }
 
-    /// The inner `RawValue`.
+    /// The binary attachments that placeholders in the text index; empty for
+    /// plain JSON.
+    pub fn attachments(&self) -> &[Bytes] {
+        self.attachments.as_deref().unwrap_or(&[])
+    }
+
+    /// The inner `RawValue` (without the attachments).
     pub fn into_raw(self) -> Box<RawValue> {
-        self.0
+        self.raw
     }
 
-    /// Binds the value to a type.
+    /// Binds the value to a type; placeholders bind to byte types.
     pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_str(self.0.get())
+        match &self.attachments {
+            Some(attachments) => binary::from_str_with_shared_attachments(self.get(), attachments),
+            None => serde_json::from_str(self.get()),
+        }
     }
 }
 
 impl From<Box<RawValue>> for RawJson {
     fn from(raw: Box<RawValue>) -> Self {
-        Self(raw)
+        Self { raw, attachments: None }
     }
 }
 
@@ -61,15 +94,31 @@ impl fmt::Display for RawJson {
     }
 }
 
+/// Without attachments: the text verbatim. With them: placeholders become
+/// `serialize_bytes` of their attachment (so a modern-protocol writer numbers
+/// them afresh in walk order), the rest the original text, except that keys
+/// on the way to a placeholder are re-escaped by the serializer.
 impl Serialize for RawJson {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        let Some(attachments) = &self.attachments else {
+            return self.raw.serialize(serializer);
+        };
+        let node = binary::tree::parse(self.get(), attachments.len()).map_err(serde::ser::Error::custom)?;
+        binary::tree::NodeSer {
+            node: &node,
+            attachments,
+        }
+        .serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for RawJson {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Box::<RawValue>::deserialize(deserializer).map(Self)
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        // Set by `binary::from_str_with_attachments` when this text holds
+        // placeholders; serde has no other way to pass it here.
+        let attachments = binary::take_pending_attachments();
+        Ok(Self { raw, attachments })
     }
 }
 
@@ -110,5 +159,34 @@ mod tests {
             serde_json::to_string(&nested).expect("serializes"),
             "[{\"z\":1,\"a\":2},1.0]"
         );
+    }
+
+    #[test]
+    fn carries_attachments_cheaply() {
+        let text = r#"{"file":{"_placeholder":true,"num":0}}"#;
+        let plain = RawJson::from_string(text.to_owned()).expect("valid");
+        assert!(plain.attachments().is_empty());
+        assert_eq!(serde_json::to_string(&plain).expect("serializes"), text);
+        assert!(
+            plain
+                .clone()
+                .with_attachments(Arc::from(Vec::new()))
+                .attachments()
+                .is_empty()
+        );
+
+        let bytes = Bytes::from_static(&[1, 2]);
+        let with = plain.clone().with_attachments(Arc::from(vec![bytes.clone()]));
+        assert_eq!(with.attachments(), std::slice::from_ref(&bytes));
+        assert_eq!(with.get(), text);
+        assert_eq!(with, plain);
+        assert_eq!(with.clone().attachments(), with.attachments());
+        assert_eq!(serde_json::to_string(&with).expect("serializes"), r#"{"file":[1,2]}"#);
+        #[derive(Deserialize)]
+        struct Upload {
+            file: Bytes,
+        }
+        assert_eq!(with.deserialize::<Upload>().expect("binds").file, bytes);
+        assert!(plain.deserialize::<Upload>().is_err());
     }
 }

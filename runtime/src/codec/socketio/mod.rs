@@ -1,0 +1,12 @@
+//! Socket.IO protocol 5 (socket.io 3.x and 4.x): the packets carried inside
+//! Engine.IO messages, `<type>[<attachments>-][<namespace>,][<ack id>][<JSON>]`.
+//! Pure: no I/O.
+//!
+//! Texts here are the Socket.IO packet alone; on the wire each one travels as
+//! an Engine.IO message (`4` in front: `42["chat","hi"]`).
+
+mod packet;
+
+pub use packet::{
+    DecodeError, Packet, encode_ack, encode_connect, encode_connect_error, encode_disconnect, encode_event, placeholder,
+};

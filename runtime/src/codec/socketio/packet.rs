@@ -1,0 +1,370 @@
+use serde_json::value::RawValue;
+
+use crate::codec::legacy::RawJson;
+
+/// One Socket.IO protocol 5 packet. `namespace` is `/` for the main one.
+///
+/// ```
+/// use socketio::codec::socketio::Packet;
+///
+/// let packet = Packet::decode(r#"2/chat,7["sum",1,2]"#).unwrap();
+/// let Packet::Event { name, id, args, .. } = &packet else { panic!() };
+/// assert_eq!((name.as_str(), *id, args.len()), ("sum", Some(7), 2));
+/// assert_eq!(packet.encode(), r#"2/chat,7["sum",1,2]"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Packet {
+    /// `0`: join a namespace, with the client's optional auth object (from
+    /// the client), or the socket id (from the server, see [`encode_connect`]).
+    #[allow(missing_docs)]
+    Connect { namespace: String, auth: Option<RawJson> },
+    /// `1`: leave a namespace.
+    #[allow(missing_docs)]
+    Disconnect { namespace: String },
+    /// `2` EVENT, or `5` BINARY_EVENT when `attachments > 0`: that many
+    /// binary attachments follow as separate binary packets, and the
+    /// arguments hold [`placeholder`]s where they go. `id` asks for an ack.
+    #[allow(missing_docs)]
+    Event {
+        namespace: String,
+        id: Option<u64>,
+        name: String,
+        args: Vec<RawJson>,
+        attachments: usize,
+    },
+    /// `3` ACK, or `6` BINARY_ACK when `attachments > 0`: the answer to the
+    /// event that carried `id`.
+    #[allow(missing_docs)]
+    Ack {
+        namespace: String,
+        id: u64,
+        args: Vec<RawJson>,
+        attachments: usize,
+    },
+    /// `4`: the server refused a namespace. `data` is a JSON object
+    /// (`{"message":"..."}`) or, from older servers, a string; a bare number
+    /// would read back as an ack id.
+    #[allow(missing_docs)]
+    ConnectError { namespace: String, data: RawJson },
+}
+
+/// Why a Socket.IO packet could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// An empty packet.
+    #[error("empty packet")]
+    Empty,
+    /// The type is not a digit from 0 to 6.
+    #[error("unknown packet type `{0}`")]
+    BadType(char),
+    /// A binary packet without `<count>-`, or a count that is 0 or overflows.
+    #[error("bad attachment count")]
+    BadAttachments,
+    /// An ack id too large for 64 bits.
+    #[error("ack id out of range")]
+    BadId,
+    /// An ACK without the id it answers.
+    #[error("ack without an id")]
+    MissingId,
+    /// An ack id on a packet type that has none.
+    #[error("ack id on a packet type without one")]
+    UnexpectedId,
+    /// An EVENT, ACK or CONNECT_ERROR without its data.
+    #[error("missing data")]
+    MissingData,
+    /// Data on a DISCONNECT.
+    #[error("unexpected data")]
+    UnexpectedData,
+    /// The data is not JSON (or junk sits before it).
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
+    /// CONNECT data that is not a JSON object.
+    #[error("auth payload is not a JSON object")]
+    AuthNotAnObject,
+    /// EVENT or ACK data that is not a JSON array.
+    #[error("data is not a JSON array")]
+    NotAnArray,
+    /// An EVENT whose array is empty or does not start with a string.
+    #[error("event without a name")]
+    EventWithoutName,
+    /// CONNECT_ERROR data that is neither an object nor a string.
+    #[error("connect error data is neither an object nor a string")]
+    BadErrorData,
+}
+
+/// The four characters JSON allows between tokens.
+const JSON_WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+
+fn invalid(error: serde_json::Error) -> DecodeError {
+    DecodeError::InvalidJson(error.to_string())
+}
+
+/// Validates one JSON value; the text returned has no surrounding whitespace.
+fn json_value(text: &str) -> Result<&RawValue, DecodeError> {
+    serde_json::from_str(text).map_err(invalid)
+}
+
+/// The elements of a JSON array, each with its exact text.
+fn json_array(text: &str) -> Result<Vec<RawJson>, DecodeError> {
+    // Checked first so that `{}` says "not an array" rather than a serde type error.
+    if !text.trim_start_matches(JSON_WHITESPACE).starts_with('[') {
+        json_value(text)?;
+        return Err(DecodeError::NotAnArray);
+    }
+    let elements: Vec<Box<RawValue>> = serde_json::from_str(text).map_err(invalid)?;
+    Ok(elements.into_iter().map(RawJson::from).collect())
+}
+
+/// Splits off the leading ASCII digits.
+fn split_digits(text: &str) -> (&str, &str) {
+    text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()))
+}
+
+fn is_root(namespace: &str) -> bool {
+    namespace.is_empty() || namespace == "/"
+}
+
+impl Packet {
+    /// Decodes one packet (the text of an Engine.IO message, without its
+    /// `4`). Never panics; malformed input is a typed error.
+    pub fn decode(text: &str) -> Result<Packet, DecodeError> {
+        let kind = text.chars().next().ok_or(DecodeError::Empty)?;
+        if !('0'..='6').contains(&kind) {
+            return Err(DecodeError::BadType(kind));
+        }
+        let mut rest = &text[1..];
+
+        let mut attachments = 0;
+        if matches!(kind, '5' | '6') {
+            let (digits, after) = split_digits(rest);
+            let after = after.strip_prefix('-').ok_or(DecodeError::BadAttachments)?;
+            attachments = digits.parse().map_err(|_| DecodeError::BadAttachments)?;
+            // As the reference parser: a binary packet without binary is a contradiction.
+            if attachments == 0 {
+                return Err(DecodeError::BadAttachments);
+            }
+            rest = after;
+        }
+
+        let mut namespace = "/";
+        if rest.starts_with('/') {
+            (namespace, rest) = rest.split_once(',').unwrap_or((rest, ""));
+        }
+        let namespace = namespace.to_owned();
+
+        let (digits, data) = split_digits(rest);
+        let id = match digits {
+            "" => None,
+            digits => Some(digits.parse::<u64>().map_err(|_| DecodeError::BadId)?),
+        };
+        let data = (!data.is_empty()).then_some(data);
+        if id.is_some() && matches!(kind, '0' | '1' | '4') {
+            return Err(DecodeError::UnexpectedId);
+        }
+
+        Ok(match kind {
+            '0' => {
+                let auth = match data {
+                    None => None,
+                    Some(data) => {
+                        let value = json_value(data)?;
+                        if !value.get().starts_with('{') {
+                            return Err(DecodeError::AuthNotAnObject);
+                        }
+                        Some(RawJson::from(value.to_owned()))
+                    }
+                };
+                Packet::Connect { namespace, auth }
+            }
+            '1' => match data {
+                None => Packet::Disconnect { namespace },
+                Some(_) => return Err(DecodeError::UnexpectedData),
+            },
+            '2' | '5' => {
+                let mut args = json_array(data.ok_or(DecodeError::MissingData)?)?.into_iter();
+                let name = args.next().ok_or(DecodeError::EventWithoutName)?;
+                if !name.get().starts_with('"') {
+                    return Err(DecodeError::EventWithoutName);
+                }
+                let name = name.deserialize::<String>().map_err(invalid)?;
+                Packet::Event {
+                    namespace,
+                    id,
+                    name,
+                    args: args.collect(),
+                    attachments,
+                }
+            }
+            '3' | '6' => Packet::Ack {
+                namespace,
+                id: id.ok_or(DecodeError::MissingId)?,
+                args: json_array(data.ok_or(DecodeError::MissingData)?)?,
+                attachments,
+            },
+            _ => {
+                let value = json_value(data.ok_or(DecodeError::MissingData)?)?;
+                if !value.get().starts_with(['{', '"']) {
+                    return Err(DecodeError::BadErrorData);
+                }
+                Packet::ConnectError {
+                    namespace,
+                    data: RawJson::from(value.to_owned()),
+                }
+            }
+        })
+    }
+
+    /// Encodes the packet (without the Engine.IO `4`).
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        match self {
+            Packet::Connect { namespace, auth } => {
+                head(&mut out, '0', 0, namespace, None);
+                if let Some(auth) = auth {
+                    out.push_str(auth.get());
+                }
+            }
+            Packet::Disconnect { namespace } => head(&mut out, '1', 0, namespace, None),
+            Packet::Event {
+                namespace,
+                id,
+                name,
+                args,
+                attachments,
+            } => {
+                head(&mut out, '2', *attachments, namespace, *id);
+                out.push('[');
+                push_json_string(&mut out, name);
+                for arg in args {
+                    out.push(',');
+                    out.push_str(arg.get());
+                }
+                out.push(']');
+            }
+            Packet::Ack {
+                namespace,
+                id,
+                args,
+                attachments,
+            } => {
+                head(&mut out, '3', *attachments, namespace, Some(*id));
+                out.push('[');
+                for (i, arg) in args.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(arg.get());
+                }
+                out.push(']');
+            }
+            Packet::ConnectError { namespace, data } => {
+                head(&mut out, '4', 0, namespace, None);
+                out.push_str(data.get());
+            }
+        }
+        out
+    }
+
+    /// The namespace the packet belongs to.
+    pub fn namespace(&self) -> &str {
+        match self {
+            Packet::Connect { namespace, .. }
+            | Packet::Disconnect { namespace }
+            | Packet::Event { namespace, .. }
+            | Packet::Ack { namespace, .. }
+            | Packet::ConnectError { namespace, .. } => namespace,
+        }
+    }
+}
+
+/// Type, attachment count, namespace and ack id: everything before the data.
+/// `kind` is the plain type (`2` or `3`); attachments turn it binary.
+fn head(out: &mut String, kind: char, attachments: usize, namespace: &str, id: Option<u64>) {
+    if attachments > 0 {
+        out.push(if kind == '2' { '5' } else { '6' });
+        out.push_str(&attachments.to_string());
+        out.push('-');
+    } else {
+        out.push(kind);
+    }
+    // The comma is written even with nothing after it, as the reference
+    // encoder does: `1/chat,`.
+    if !is_root(namespace) {
+        out.push_str(namespace);
+        out.push(',');
+    }
+    if let Some(id) = id {
+        out.push_str(&id.to_string());
+    }
+}
+
+fn push_json_string(out: &mut String, text: &str) {
+    // Serializing a str cannot fail.
+    out.push_str(&serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned()));
+}
+
+/// An EVENT (or BINARY_EVENT when `attachments > 0`) from arguments already
+/// serialized as one JSON array, `args_json` (`[1,"2"]`, or `[]`), so a
+/// broadcast serializes them once: `2/ns,7["name",1,"2"]`.
+pub fn encode_event(namespace: &str, id: Option<u64>, name: &str, args_json: &str, attachments: usize) -> String {
+    let args = args_json.trim_matches(JSON_WHITESPACE);
+    let inner = args.strip_prefix('[').and_then(|a| a.strip_suffix(']')).unwrap_or(args);
+    let inner = inner.trim_matches(JSON_WHITESPACE);
+    let mut out = String::with_capacity(24 + namespace.len() + name.len() + inner.len());
+    head(&mut out, '2', attachments, namespace, id);
+    out.push('[');
+    push_json_string(&mut out, name);
+    if !inner.is_empty() {
+        out.push(',');
+        out.push_str(inner);
+    }
+    out.push(']');
+    out
+}
+
+/// An ACK (or BINARY_ACK when `attachments > 0`) of event `id`, from its
+/// arguments already serialized as one JSON array: `3/ns,7[1,"2"]`.
+pub fn encode_ack(namespace: &str, id: u64, args_json: &str, attachments: usize) -> String {
+    let args = args_json.trim_matches(JSON_WHITESPACE);
+    let mut out = String::with_capacity(24 + namespace.len() + args.len());
+    head(&mut out, '3', attachments, namespace, Some(id));
+    out.push_str(args);
+    out
+}
+
+/// The server's answer to a CONNECT: `0{"sid":"..."}`, `0/chat,{"sid":"..."}`.
+pub fn encode_connect(namespace: &str, sid: &str) -> String {
+    let mut out = String::with_capacity(16 + namespace.len() + sid.len());
+    head(&mut out, '0', 0, namespace, None);
+    out.push_str("{\"sid\":");
+    push_json_string(&mut out, sid);
+    out.push('}');
+    out
+}
+
+/// A refused CONNECT: `4/chat,{"message":"Invalid namespace"}`.
+pub fn encode_connect_error(namespace: &str, message: &str) -> String {
+    let mut out = String::with_capacity(20 + namespace.len() + message.len());
+    head(&mut out, '4', 0, namespace, None);
+    out.push_str("{\"message\":");
+    push_json_string(&mut out, message);
+    out.push('}');
+    out
+}
+
+/// Leaving a namespace: `1`, `1/chat,`.
+pub fn encode_disconnect(namespace: &str) -> String {
+    let mut out = String::with_capacity(2 + namespace.len());
+    head(&mut out, '1', 0, namespace, None);
+    out
+}
+
+/// `{"_placeholder":true,"num":N}`: where binary attachment `num` goes in
+/// the arguments, the text the client sends and expects, keys in this order.
+pub fn placeholder(num: usize) -> String {
+    format!("{{\"_placeholder\":true,\"num\":{num}}}")
+}
+
+#[cfg(test)]
+#[path = "packet_tests.rs"]
+mod tests;

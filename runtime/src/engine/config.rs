@@ -1,0 +1,18 @@
+use std::time::Duration;
+
+/// What every Engine.IO session of one server shares.
+#[derive(Debug, Clone)]
+pub(crate) struct EngineConfig {
+    pub(crate) ping_interval: Duration,
+    pub(crate) ping_timeout: Duration,
+    /// Largest polling body or websocket message, announced as `maxPayload`.
+    pub(crate) max_payload: usize,
+    pub(crate) max_packets_per_payload: usize,
+    /// Outbound queue bound in bytes: a client that stops reading is dropped.
+    pub(crate) max_queue_bytes: usize,
+    /// Messages buffered for the application before transports wait.
+    pub(crate) inbox_capacity: usize,
+    /// How long an upgrading websocket may take between probe and upgrade.
+    pub(crate) upgrade_timeout: Duration,
+    pub(crate) max_sessions: usize,
+}

@@ -1,0 +1,53 @@
+use std::sync::Arc;
+
+use tokio::time::Instant;
+
+use crate::engine::{CloseReason, EngineSession, Protocol};
+
+/// The session's heartbeat. v4: the server pings every `ping_interval` and
+/// closes the session when no pong came within `ping_timeout`. v3: the
+/// client pings, and a client silent for both together is dropped.
+pub(crate) async fn run(session: Arc<EngineSession>) {
+    let config = session.config.clone();
+    // Deadlines count from creation, so that timer slack never adds up.
+    let mut next = Instant::now();
+    loop {
+        let closed = session.closed.notified();
+        tokio::pin!(closed);
+        closed.as_mut().enable();
+        if session.is_closed() {
+            return;
+        }
+        match session.protocol() {
+            Protocol::V4 => {
+                next += config.ping_interval;
+                tokio::select! {
+                    () = tokio::time::sleep_until(next) => {}
+                    () = &mut closed => return,
+                }
+                if !session.heartbeat_check() {
+                    return;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep_until(next + config.ping_timeout) => {}
+                    () = &mut closed => return,
+                }
+                if session.pong_missing() {
+                    session.close(CloseReason::PingTimeout);
+                    return;
+                }
+            }
+            Protocol::V3 => {
+                next += config.ping_interval + config.ping_timeout;
+                tokio::select! {
+                    () = tokio::time::sleep_until(next) => {}
+                    () = &mut closed => return,
+                }
+                if !session.heartbeat_check() {
+                    session.close(CloseReason::PingTimeout);
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Engine.IO long-polling: a GET is held until something is queued (the
+//! server's pings bound the wait); a POST carries one or more packets.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use http::{Response, StatusCode};
+
+use crate::codec::engineio::{decode_v3_payload, decode_v4_payload};
+use crate::engine::session::{PollRefusal, Take};
+use crate::engine::{CloseReason, EngineSession, Frame, Protocol};
+use crate::transport::{Body, text};
+
+/// Releases the poll when the request ends, answered or abandoned.
+struct PollGuard<'a> {
+    session: &'a EngineSession,
+    token: u64,
+}
+
+impl Drop for PollGuard<'_> {
+    fn drop(&mut self) {
+        self.session.end_poll(self.token);
+    }
+}
+
+pub(crate) async fn get(session: Arc<EngineSession>) -> Response<Body> {
+    let token = match session.begin_poll() {
+        Ok(token) => token,
+        Err(PollRefusal::Upgraded) => return bad_request("the session moved to a websocket"),
+        Err(PollRefusal::Closed) => return bad_request("session closed"),
+        Err(PollRefusal::Overlapping) => return bad_request("overlapping polls; session closed"),
+    };
+    let _guard = PollGuard {
+        session: &session,
+        token,
+    };
+    let frames = loop {
+        let woken = session.wake().notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        match session.take(token) {
+            Take::Frames(frames) => break frames,
+            Take::Empty => woken.await,
+            Take::Upgrading | Take::Superseded => break vec![crate::engine::frame::NOOP],
+            Take::Gone => break vec![crate::engine::frame::CLOSE],
+        }
+    };
+    text(StatusCode::OK, encode_payload(session.protocol(), &frames))
+}
+
+pub(crate) async fn post(session: Arc<EngineSession>, body: &str) -> Response<Body> {
+    if session.is_upgraded() {
+        return bad_request("the session moved to a websocket");
+    }
+    let max = session.config.max_packets_per_payload;
+    let packets = match session.protocol() {
+        Protocol::V4 => decode_v4_payload(body, max),
+        Protocol::V3 => decode_v3_payload(body, max),
+    };
+    let packets = match packets {
+        Ok(packets) => packets,
+        Err(error) => {
+            tracing::debug!(sid = %session.id(), %error, "malformed payload; session closed");
+            session.close(CloseReason::ProtocolError);
+            return bad_request("malformed payload");
+        }
+    };
+    for packet in packets {
+        session.receive(packet).await;
+    }
+    text(StatusCode::OK, "ok")
+}
+
+/// One polling body: v4 joins packets with the record separator, v3
+/// prefixes each with its length in UTF-16 units; binary travels as base64.
+pub(crate) fn encode_payload(protocol: Protocol, frames: &[Frame]) -> String {
+    let base64 = |data: &[u8]| base64::engine::general_purpose::STANDARD.encode(data);
+    let mut out = String::new();
+    for (i, frame) in frames.iter().enumerate() {
+        match protocol {
+            Protocol::V4 => {
+                if i > 0 {
+                    out.push('\x1e');
+                }
+                match frame {
+                    Frame::Text(text) => out.push_str(text.as_str()),
+                    Frame::Binary(data) => {
+                        out.push('b');
+                        out.push_str(&base64(data));
+                    }
+                }
+            }
+            Protocol::V3 => {
+                let packet = match frame {
+                    Frame::Text(text) => std::borrow::Cow::Borrowed(text.as_str()),
+                    Frame::Binary(data) => std::borrow::Cow::Owned(format!("b4{}", base64(data))),
+                };
+                out.push_str(&packet.encode_utf16().count().to_string());
+                out.push(':');
+                out.push_str(&packet);
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn bad_request(reason: &'static str) -> Response<Body> {
+    text(StatusCode::BAD_REQUEST, reason)
+}

@@ -1,0 +1,146 @@
+//! Routes one HTTP request of an Engine.IO endpoint: the handshake, a poll,
+//! a post, or a websocket (new or upgrading).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+
+use crate::engine::session::Kind;
+use crate::engine::{Engine, Protocol, polling, websocket};
+use crate::handler::SessionInfo;
+use crate::transport::websocket::{accept, rfc6455_refusal};
+use crate::transport::{Body, Refusal, text};
+
+/// What the query string of an Engine.IO request says.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct EngineQuery {
+    pub(crate) protocol: Protocol,
+    pub(crate) websocket: bool,
+    pub(crate) sid: Option<String>,
+}
+
+/// Parses `EIO`, `transport` and `sid`; other parameters are ignored.
+pub(crate) fn parse_query(query: Option<&str>) -> Result<EngineQuery, &'static str> {
+    let (mut eio, mut transport, mut sid) = (None, None, None);
+    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match &*key {
+            "EIO" => eio = Some(value.into_owned()),
+            "transport" => transport = Some(value.into_owned()),
+            "sid" => sid = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    let protocol = match eio.as_deref() {
+        Some("4") => Protocol::V4,
+        Some("3") => Protocol::V3,
+        Some(_) => return Err("unsupported protocol version"),
+        None => return Err("missing EIO"),
+    };
+    let websocket = match transport.as_deref() {
+        Some("polling") => false,
+        Some("websocket") => true,
+        Some(_) => return Err("unknown transport"),
+        None => return Err("missing transport"),
+    };
+    Ok(EngineQuery {
+        protocol,
+        websocket,
+        sid,
+    })
+}
+
+/// Serves one request; `body` reads the POST body within the payload limit.
+pub(crate) async fn handle<B, F, Fut>(
+    engine: &Arc<Engine>,
+    request: Request<B>,
+    query: EngineQuery,
+    info: impl FnOnce(&Request<B>) -> SessionInfo,
+    body: F,
+) -> Response<Body>
+where
+    F: FnOnce(Request<B>, usize) -> Fut,
+    Fut: Future<Output = Result<Bytes, Refusal>>,
+{
+    let max_payload = engine.config.max_payload;
+    let Some(sid) = query.sid else {
+        return handshake(engine, request, query.protocol, query.websocket, info);
+    };
+    let Some(session) = engine.get(&sid) else {
+        return text(StatusCode::BAD_REQUEST, "unknown session id");
+    };
+    if session.protocol() != query.protocol {
+        return text(StatusCode::BAD_REQUEST, "protocol version mismatch");
+    }
+    if query.websocket {
+        if let Some(refusal) = rfc6455_refusal(&request) {
+            return refusal;
+        }
+        return accept(request, max_payload, move |socket| {
+            websocket::serve_upgrade(socket, session)
+        });
+    }
+    match *request.method() {
+        Method::GET => polling::get(session).await,
+        Method::POST => {
+            let body = match body(request, max_payload).await {
+                Ok(body) => body,
+                Err(refusal) => return refusal.into_response(),
+            };
+            match std::str::from_utf8(&body) {
+                Ok(body) => polling::post(session, body).await,
+                Err(_) => text(StatusCode::BAD_REQUEST, "binary payloads are not supported"),
+            }
+        }
+        _ => text(StatusCode::BAD_REQUEST, "polling takes GET and POST"),
+    }
+}
+
+fn handshake<B>(
+    engine: &Arc<Engine>,
+    request: Request<B>,
+    protocol: Protocol,
+    websocket: bool,
+    info: impl FnOnce(&Request<B>) -> SessionInfo,
+) -> Response<Body> {
+    if websocket {
+        if let Some(refusal) = rfc6455_refusal(&request) {
+            return refusal;
+        }
+    } else if request.method() != Method::GET {
+        return text(StatusCode::BAD_REQUEST, "a handshake is a GET");
+    }
+    let kind = if websocket { Kind::WebSocket } else { Kind::Polling };
+    let session = match engine.open(protocol, kind, Arc::new(info(&request))) {
+        Ok(session) => session,
+        Err(error) => return text(StatusCode::SERVICE_UNAVAILABLE, error.to_string()),
+    };
+    if websocket {
+        let max_payload = engine.config.max_payload;
+        return accept(request, max_payload, move |socket| {
+            websocket::serve_new(socket, session)
+        });
+    }
+    let open = session.open_packet(Kind::Polling);
+    text(StatusCode::OK, polling::encode_payload(protocol, &[open]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries() {
+        let q = parse_query(Some("EIO=4&transport=polling&t=abc")).expect("valid");
+        assert_eq!((q.protocol, q.websocket, q.sid), (Protocol::V4, false, None));
+        let q = parse_query(Some("EIO=3&transport=websocket&sid=x")).expect("valid");
+        assert_eq!(
+            (q.protocol, q.websocket, q.sid.as_deref()),
+            (Protocol::V3, true, Some("x"))
+        );
+        assert!(parse_query(None).is_err());
+        assert!(parse_query(Some("EIO=abc&transport=polling")).is_err());
+        assert!(parse_query(Some("EIO=4")).is_err());
+        assert!(parse_query(Some("EIO=4&transport=abc")).is_err());
+    }
+}

@@ -1,0 +1,407 @@
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use tokio::sync::{Notify, mpsc};
+
+use crate::codec::engineio::Packet;
+use crate::engine::frame::{CLOSE, NOOP};
+use crate::engine::{EngineConfig, Frame, Message, Protocol};
+use crate::handler::SessionInfo;
+
+/// Why an Engine.IO session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CloseReason {
+    /// The client sent the close packet.
+    ClientClose,
+    /// The application (or the Socket.IO layer above) closed it.
+    ServerClose,
+    /// No pong (v4) or ping (v3) in time.
+    PingTimeout,
+    /// The websocket it was using went away.
+    TransportClosed,
+    /// The client broke the protocol (bad packet, two polls at once).
+    ProtocolError,
+    /// The outbound queue reached its bound.
+    QueueFull,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+/// Which kind of transport holds the session's current binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Polling,
+    WebSocket,
+}
+
+/// What a bound transport gets when it asks for frames.
+#[derive(Debug)]
+pub(crate) enum Take {
+    Frames(Vec<Frame>),
+    /// Nothing queued yet.
+    Empty,
+    /// A websocket is taking over: a held poll answers noop at once.
+    Upgrading,
+    /// Another binding replaced this one.
+    Superseded,
+    /// Closed, and everything queued was delivered.
+    Gone,
+}
+
+struct State {
+    queue: VecDeque<Frame>,
+    queue_bytes: usize,
+    closed: bool,
+    token: u64,
+    kind: Kind,
+    /// A polling GET is held right now.
+    polling: bool,
+    upgrading: bool,
+    upgraded: bool,
+    awaiting_pong: bool,
+    /// v3: the client pinged since the last check.
+    pinged: bool,
+    inbox: Option<mpsc::Sender<Message>>,
+}
+
+/// Tells the registry a session ended, so that its id is forgotten at once.
+pub(crate) type OnClose = Box<dyn Fn(&Arc<str>) + Send + Sync>;
+
+/// One Engine.IO session (one handshake), whichever transport carries it.
+pub(crate) struct EngineSession {
+    id: Arc<str>,
+    protocol: Protocol,
+    info: Arc<SessionInfo>,
+    pub(crate) config: Arc<EngineConfig>,
+    state: Mutex<State>,
+    /// Wakes the bound transport.
+    wake: Notify,
+    /// Wakes the heartbeat task when the session closes.
+    pub(crate) closed: Notify,
+    on_close: OnClose,
+}
+
+impl std::fmt::Debug for EngineSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineSession")
+            .field("id", &self.id)
+            .field("protocol", &self.protocol)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EngineSession {
+    pub(crate) fn new(
+        id: Arc<str>,
+        protocol: Protocol,
+        kind: Kind,
+        info: Arc<SessionInfo>,
+        config: Arc<EngineConfig>,
+        inbox: mpsc::Sender<Message>,
+        on_close: OnClose,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            id,
+            protocol,
+            info,
+            config,
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                queue_bytes: 0,
+                closed: false,
+                token: 0,
+                kind,
+                polling: false,
+                upgrading: false,
+                upgraded: kind == Kind::WebSocket,
+                awaiting_pong: false,
+                pinged: false,
+                inbox: Some(inbox),
+            }),
+            wake: Notify::new(),
+            closed: Notify::new(),
+            on_close,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every critical section is panic-free, so a poisoned lock is usable.
+        self.state.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    pub(crate) fn id(&self) -> &Arc<str> {
+        &self.id
+    }
+
+    pub(crate) fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    pub(crate) fn info(&self) -> &Arc<SessionInfo> {
+        &self.info
+    }
+
+    pub(crate) fn wake(&self) -> &Notify {
+        &self.wake
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// The `0{...}` open packet; `upgrades` lists websocket only for polling.
+    pub(crate) fn open_packet(&self, kind: Kind) -> Frame {
+        let upgrades = if kind == Kind::Polling {
+            r#"["websocket"]"#
+        } else {
+            "[]"
+        };
+        let sid = serde_json::to_string(&*self.id).unwrap_or_default();
+        let config = &self.config;
+        let text = match self.protocol {
+            Protocol::V4 => format!(
+                r#"0{{"sid":{sid},"upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
+                config.ping_interval.as_millis(),
+                config.ping_timeout.as_millis(),
+                config.max_payload
+            ),
+            Protocol::V3 => format!(
+                r#"0{{"sid":{sid},"upgrades":{upgrades},"pingInterval":{},"pingTimeout":{}}}"#,
+                config.ping_interval.as_millis(),
+                config.ping_timeout.as_millis()
+            ),
+        };
+        Frame::text(text)
+    }
+
+    /// Queues frames for the client, in order and all or none; dropped once
+    /// closed. A client that stops reading is disconnected at the bound.
+    pub(crate) fn push_all(&self, frames: impl IntoIterator<Item = Frame>) {
+        let overflow = {
+            let mut state = self.lock();
+            if state.closed {
+                return;
+            }
+            let start = state.queue.len();
+            let mut bytes = state.queue_bytes;
+            for frame in frames {
+                bytes += frame.len();
+                state.queue.push_back(frame);
+            }
+            if bytes > self.config.max_queue_bytes {
+                state.queue.truncate(start);
+                true
+            } else {
+                state.queue_bytes = bytes;
+                false
+            }
+        };
+        if overflow {
+            tracing::warn!(sid = %self.id, "outbound queue full: the client is not reading; closing the session");
+            self.close(CloseReason::QueueFull);
+        } else {
+            self.wake.notify_waiters();
+        }
+    }
+
+    pub(crate) fn push(&self, frame: Frame) {
+        self.push_all(std::iter::once(frame));
+    }
+
+    /// A polling GET wants the session. Refused (`None`) when a websocket
+    /// took over or another GET is held; the latter is a protocol error that
+    /// closes the session.
+    pub(crate) fn begin_poll(&self) -> Result<u64, PollRefusal> {
+        let mut state = self.lock();
+        if state.upgraded {
+            return Err(PollRefusal::Upgraded);
+        }
+        if state.closed && state.queue.is_empty() {
+            return Err(PollRefusal::Closed);
+        }
+        if state.polling {
+            drop(state);
+            self.close(CloseReason::ProtocolError);
+            return Err(PollRefusal::Overlapping);
+        }
+        state.polling = true;
+        state.token += 1;
+        Ok(state.token)
+    }
+
+    pub(crate) fn end_poll(&self, token: u64) {
+        let mut state = self.lock();
+        if state.token == token {
+            state.polling = false;
+        }
+    }
+
+    /// Takes every queued frame for the transport holding `token`.
+    pub(crate) fn take(&self, token: u64) -> Take {
+        let mut state = self.lock();
+        if state.token != token {
+            return Take::Superseded;
+        }
+        if state.upgrading && state.kind == Kind::Polling {
+            return Take::Upgrading;
+        }
+        if state.queue.is_empty() {
+            return if state.closed { Take::Gone } else { Take::Empty };
+        }
+        state.queue_bytes = 0;
+        Take::Frames(state.queue.drain(..).collect())
+    }
+
+    /// A websocket answered the probe: polls stop taking frames.
+    pub(crate) fn begin_upgrade(&self) -> bool {
+        let mut state = self.lock();
+        if state.closed || state.upgraded || state.upgrading {
+            return false;
+        }
+        state.upgrading = true;
+        drop(state);
+        self.wake.notify_waiters();
+        true
+    }
+
+    pub(crate) fn abort_upgrade(&self) {
+        self.lock().upgrading = false;
+    }
+
+    /// The websocket sent `5`: it now carries the session. Returns its token.
+    pub(crate) fn finish_upgrade(&self) -> Option<u64> {
+        let mut state = self.lock();
+        if state.closed || !state.upgrading {
+            return None;
+        }
+        state.upgrading = false;
+        state.upgraded = true;
+        state.kind = Kind::WebSocket;
+        state.polling = false;
+        state.token += 1;
+        let token = state.token;
+        drop(state);
+        self.wake.notify_waiters();
+        Some(token)
+    }
+
+    /// Binds the websocket a session was created on.
+    pub(crate) fn bind_websocket(&self) -> u64 {
+        let mut state = self.lock();
+        state.token += 1;
+        state.token
+    }
+
+    pub(crate) fn is_upgraded(&self) -> bool {
+        self.lock().upgraded
+    }
+
+    pub(crate) fn is_upgraded_or_upgrading(&self) -> bool {
+        let state = self.lock();
+        state.upgraded || state.upgrading
+    }
+
+    /// Handles one packet from the client. `Err` means the client broke the
+    /// protocol and the session is closed.
+    pub(crate) async fn receive(&self, packet: Packet) {
+        let message = match packet {
+            Packet::Message(text) => Message::Text(text),
+            Packet::Binary(data) => Message::Binary(data),
+            Packet::Pong(_) => {
+                self.lock().awaiting_pong = false;
+                return;
+            }
+            Packet::Ping(data) => {
+                // v3 clients ping; v4 clients only ping while probing.
+                self.lock().pinged = true;
+                let pong = match data {
+                    Some(data) => format!("3{data}"),
+                    None => "3".to_owned(),
+                };
+                self.push(Frame::text(pong));
+                return;
+            }
+            Packet::Close => {
+                self.close(CloseReason::ClientClose);
+                return;
+            }
+            Packet::Open(_) | Packet::Upgrade | Packet::Noop => return,
+        };
+        let inbox = self.lock().inbox.clone();
+        if let Some(inbox) = inbox {
+            // Waiting here is the backpressure: a busy application slows its reader.
+            let _ = inbox.send(message).await;
+        }
+    }
+
+    /// Handles a binary websocket message (v3 prefixes the packet type byte).
+    pub(crate) async fn receive_binary(&self, data: Bytes) {
+        let data = match self.protocol {
+            Protocol::V4 => data,
+            Protocol::V3 => data.slice(1.min(data.len())..),
+        };
+        self.receive(Packet::Binary(data)).await;
+    }
+
+    /// v4: sends a ping and expects a pong. v3: checks that the client pinged.
+    /// Returns whether the session is still alive.
+    pub(crate) fn heartbeat_check(&self) -> bool {
+        let mut state = self.lock();
+        if state.closed {
+            return false;
+        }
+        match self.protocol {
+            Protocol::V4 => {
+                if state.awaiting_pong {
+                    return false;
+                }
+                state.awaiting_pong = true;
+                drop(state);
+                self.push(crate::engine::frame::PING);
+                true
+            }
+            Protocol::V3 => std::mem::take(&mut state.pinged),
+        }
+    }
+
+    pub(crate) fn pong_missing(&self) -> bool {
+        self.lock().awaiting_pong
+    }
+
+    /// Ends the session once: the application's stream of messages ends, a
+    /// held poll gets the close packet (noop when the client asked), and the
+    /// id leaves the registry at once.
+    pub(crate) fn close(&self, reason: CloseReason) {
+        {
+            let mut state = self.lock();
+            if state.closed {
+                return;
+            }
+            state.closed = true;
+            state.inbox = None;
+            // A held poll must end; a websocket the client closed needs no word.
+            let last = match (reason, state.kind) {
+                (CloseReason::ClientClose, Kind::Polling) => Some(NOOP),
+                (CloseReason::ClientClose, Kind::WebSocket) => None,
+                _ => Some(CLOSE),
+            };
+            if let Some(last) = last {
+                state.queue_bytes += last.len();
+                state.queue.push_back(last);
+            }
+        }
+        tracing::debug!(sid = %self.id, ?reason, "engine.io session closed");
+        (self.on_close)(&self.id);
+        self.wake.notify_waiters();
+        self.closed.notify_waiters();
+    }
+}
+
+/// Why a polling GET was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PollRefusal {
+    Upgraded,
+    Closed,
+    Overlapping,
+}

@@ -1,0 +1,142 @@
+//! Engine.IO over a websocket: one packet per frame, binary messages as
+//! binary frames. A socket either opens a session itself or upgrades a
+//! polling one (probe, then `5`).
+
+use std::sync::Arc;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use crate::codec::engineio::Packet;
+use crate::engine::session::Take;
+use crate::engine::{CloseReason, EngineSession, Frame, Protocol};
+use crate::transport::websocket::Socket;
+
+/// Serves a session that was opened on this socket.
+pub(crate) async fn serve_new(mut socket: Socket, session: Arc<EngineSession>) {
+    let open = session.open_packet(crate::engine::session::Kind::WebSocket);
+    if send(&mut socket, session.protocol(), open).await.is_err() {
+        session.close(CloseReason::TransportClosed);
+        return;
+    }
+    let token = session.bind_websocket();
+    run(socket, session, token).await;
+}
+
+/// Upgrades a polling session: `2probe` → `3probe`, then `5` moves the
+/// session here. Whatever was queued meanwhile stays queued for this socket.
+pub(crate) async fn serve_upgrade(mut socket: Socket, session: Arc<EngineSession>) {
+    if session.is_upgraded_or_upgrading() {
+        let _ = socket.close(None).await;
+        return;
+    }
+    let deadline = tokio::time::Instant::now() + session.config.upgrade_timeout;
+    let mut probed = false;
+    let token = loop {
+        let message = match tokio::time::timeout_at(deadline, socket.next()).await {
+            Ok(Some(Ok(message))) => message,
+            _ => {
+                if probed {
+                    session.abort_upgrade();
+                }
+                let _ = socket.close(None).await;
+                return;
+            }
+        };
+        let Message::Text(text) = message else { continue };
+        match (text.as_str(), probed) {
+            ("2probe", false) => {
+                if !session.begin_upgrade() {
+                    let _ = socket.close(None).await;
+                    return;
+                }
+                probed = true;
+                if socket.send(Message::Text("3probe".into())).await.is_err() {
+                    session.abort_upgrade();
+                    return;
+                }
+            }
+            ("5", true) => match session.finish_upgrade() {
+                Some(token) => break token,
+                None => {
+                    let _ = socket.close(None).await;
+                    return;
+                }
+            },
+            _ => {
+                if probed {
+                    session.abort_upgrade();
+                }
+                let _ = socket.close(None).await;
+                return;
+            }
+        }
+    };
+    run(socket, session, token).await;
+}
+
+async fn send(socket: &mut Socket, protocol: Protocol, frame: Frame) -> Result<(), WsError> {
+    socket.feed(message(protocol, frame)).await?;
+    socket.flush().await
+}
+
+fn message(protocol: Protocol, frame: Frame) -> Message {
+    match (frame, protocol) {
+        (Frame::Text(text), _) => Message::Text(text),
+        (Frame::Binary(data), Protocol::V4) => Message::Binary(data),
+        (Frame::Binary(data), Protocol::V3) => {
+            let mut prefixed = Vec::with_capacity(data.len() + 1);
+            prefixed.push(4);
+            prefixed.extend_from_slice(&data);
+            Message::Binary(prefixed.into())
+        }
+    }
+}
+
+async fn run(mut socket: Socket, session: Arc<EngineSession>, token: u64) {
+    loop {
+        let woken = session.wake().notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        match session.take(token) {
+            Take::Frames(frames) => {
+                for frame in frames {
+                    if socket.feed(message(session.protocol(), frame)).await.is_err() {
+                        session.close(CloseReason::TransportClosed);
+                        return;
+                    }
+                }
+                if socket.flush().await.is_err() {
+                    session.close(CloseReason::TransportClosed);
+                    return;
+                }
+                continue;
+            }
+            Take::Gone | Take::Superseded => {
+                let _ = socket.close(None).await;
+                return;
+            }
+            Take::Empty | Take::Upgrading => {}
+        }
+        tokio::select! {
+            () = &mut woken => {}
+            message = socket.next() => match message {
+                Some(Ok(Message::Text(text))) => match Packet::decode(text.as_str()) {
+                    Ok(packet) => session.receive(packet).await,
+                    Err(error) => {
+                        tracing::debug!(sid = %session.id(), %error, "malformed packet; session closed");
+                        session.close(CloseReason::ProtocolError);
+                        let _ = socket.close(None).await;
+                        return;
+                    }
+                },
+                Some(Ok(Message::Binary(data))) => session.receive_binary(data).await,
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+                    session.close(CloseReason::TransportClosed);
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Today's clients against the same handlers: the real `socket.io-client@4`
+//! (Engine.IO 4, Socket.IO 5) and `socket.io-client@2` (Engine.IO 3,
+//! Socket.IO 4) in node, over polling, websocket and polling upgraded to
+//! websocket, all against one running `conformance` example, next to a
+//! legacy 0.9.16 client.
+
+mod common;
+
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+use socketio_tests::NodeClient;
+
+const GENERATIONS: [u8; 2] = [4, 2];
+const TRANSPORTS: [&str; 3] = ["polling", "websocket", "upgrade"];
+
+/// Connects the main namespace; an upgrading client must end on websocket.
+async fn connect(url: &str, version: u8, transport: &str, options: Value) -> NodeClient {
+    let mut client = NodeClient::connect_modern(url, version, transport, options).await;
+    client.expect_connect("").await;
+    if transport == "upgrade" {
+        let upgrade = client
+            .expect("the upgrade to websocket", |r| r["ev"] == "upgrade")
+            .await;
+        assert_eq!(upgrade["transport"], "websocket");
+    }
+    client
+}
+
+/// Everything one client does on its own: binding shapes, acks both ways,
+/// namespaces with their auth, refusals.
+async fn core_scenario(url: String, version: u8, transport: &'static str) {
+    let who = format!("socket.io-client@{version} over {transport}");
+    let mut c = connect(&url, version, transport, json!({})).await;
+
+    // Positional and keyword-style binding; the handler's value acks.
+    assert_eq!(
+        c.emit_ack("", "sum", vec![json!(2), json!(40)]).await,
+        [json!(42)],
+        "{who}"
+    );
+    assert_eq!(
+        c.emit_ack("", "sum", vec![json!({"a": 1, "b": 2})]).await,
+        [json!(3)],
+        "{who}"
+    );
+    c.emit("", "hello", vec![json!({"name": "ann"})]).await;
+    assert_eq!(c.expect_event("", "thanks").await, [json!({"name": "ann"})], "{who}");
+    assert_eq!(
+        c.expect_event("", "hello").await,
+        [json!("ann"), json!("foobar")],
+        "{who}"
+    );
+
+    // Exact JSON back, as an event and as the ack.
+    let data = vec![json!({"z": 1, "a": [1.5, "\u{2028}", "😀"]}), json!("x"), json!(null)];
+    assert_eq!(c.emit_ack("", "echo", data.clone()).await, data, "{who}");
+    assert_eq!(c.expect_event("", "echo").await, data, "{who}");
+
+    // The server asks, the client's callback answers.
+    c.reply_to("question", vec![json!("because")]).await;
+    c.emit("", "ask", vec![]).await;
+    assert_eq!(c.expect_event("", "answer").await, [json!("because")], "{who}");
+
+    // A namespace with its auth payload (socket.io-client 2 has no auth:
+    // its namespace query plays that part, as the legacy endpoint query does).
+    match version {
+        4 => c.of_with_auth("/chat", json!({"room": "x"})).await,
+        _ => {
+            c.command(json!({"op": "of", "ns": "/chat", "query": {"room": "x"}}))
+                .await;
+        }
+    }
+    c.expect_connect("/chat").await;
+    // `send` in a handler is a `message` event for modern clients.
+    assert_eq!(
+        c.expect_event("/chat", "message").await,
+        [json!("welcome /chat")],
+        "{who}"
+    );
+    let me = c.emit_ack("/chat", "whoami", vec![]).await;
+    assert_eq!(me[0]["endpoint"], "/chat", "{who}");
+    assert_eq!(me[0]["query"], json!({"room": "x"}), "{who}");
+
+    // Refusals: by the open hook, and an unknown namespace.
+    c.of("/reject").await;
+    let refused = c
+        .expect("connect_error on /reject", |r| {
+            r["ev"] == "connect_error" && r["ns"] == "/reject"
+        })
+        .await;
+    assert_eq!(refused["message"], "Not authorized", "{who}");
+    c.of("/nope").await;
+    let unknown = c
+        .expect("connect_error on /nope", |r| {
+            r["ev"] == "connect_error" && r["ns"] == "/nope"
+        })
+        .await;
+    assert_eq!(unknown["message"], "Invalid namespace", "{who}");
+
+    // Leaving a namespace leaves the others working.
+    c.disconnect("/chat").await;
+    c.expect_disconnect("/chat").await;
+    assert_eq!(
+        c.emit_ack("", "sum", vec![json!(1), json!(1)]).await,
+        [json!(2)],
+        "{who}"
+    );
+
+    if version == 4 {
+        // An unknown event is not acked: the client's own timeout fires.
+        assert_eq!(
+            c.emit_ack_timeout("", "no_such_event", vec![], 200).await,
+            Err(()),
+            "{who}"
+        );
+        assert_eq!(
+            c.emit_ack_timeout("", "sum", vec![json!(1), json!(2)], 5000).await,
+            Ok(vec![json!(3)])
+        );
+        assert_eq!(
+            c.emit_with_ack_promise("", "sum", vec![json!(5), json!(5)]).await,
+            json!(10)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_client_generations_pass_their_scenarios_against_one_server() {
+    let server = common::example::start().await;
+    let scenarios = GENERATIONS
+        .iter()
+        .flat_map(|&version| TRANSPORTS.iter().map(move |&transport| (version, transport)))
+        .map(|(version, transport)| tokio::spawn(core_scenario(server.url.clone(), version, transport)));
+    for scenario in join_all(scenarios).await {
+        scenario.expect("scenario");
+    }
+
+    // One room, three client generations: whoever sends, everyone gets it.
+    let mut legacy = NodeClient::connect(&server.url, "websocket", None).await;
+    legacy.expect_connect("").await;
+    let v4 = connect(&server.url, 4, "websocket", json!({})).await;
+    let v2 = connect(&server.url, 2, "polling", json!({})).await;
+    let mut clients = [legacy, v4, v2];
+    for client in clients.iter_mut() {
+        client.emit("", "join", vec![json!("mixed")]).await;
+        // An ack after the join proves the join was handled.
+        assert_eq!(client.emit_ack("", "sum", vec![json!(0), json!(0)]).await, [json!(0)]);
+    }
+    for (sender, data) in [json!({"from": "legacy"}), json!({"from": "v4"}), json!({"from": "v2"})]
+        .into_iter()
+        .enumerate()
+    {
+        clients[sender]
+            .emit("", "to_room", vec![json!("mixed"), data.clone()])
+            .await;
+        for client in clients.iter_mut() {
+            assert_eq!(
+                client.expect_event("", "room_msg").await,
+                [json!("mixed"), data.clone()]
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_connection_reconnects() {
+    let server = common::example::start().await;
+    for (version, transport) in [(4, "websocket"), (4, "polling"), (2, "websocket")] {
+        let mut c = connect(&server.url, version, transport, json!({"reconnection": true})).await;
+        c.command(json!({"op": "drop"})).await;
+        c.expect_disconnect("").await;
+        c.expect("reconnect", |r| r["ev"] == "reconnect").await;
+        c.expect_connect("").await;
+        assert_eq!(
+            c.emit_ack("", "sum", vec![json!(20), json!(22)]).await,
+            [json!(42)],
+            "{version} {transport}"
+        );
+    }
+}

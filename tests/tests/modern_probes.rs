@@ -1,0 +1,342 @@
+//! Raw HTTP and WebSocket probes of the modern protocol against the
+//! `conformance_modern` example (pingInterval 300 ms, pingTimeout 200 ms,
+//! maxPayload 1 MB): what no client library exercises on purpose — the
+//! upgrade race, ping timeouts, oversized and malformed input.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use common::example::{Example, start_example};
+use common::http::{get, post};
+
+type Ws = common::http::Ws;
+
+async fn server() -> Example {
+    start_example("conformance_modern", &[]).await
+}
+
+fn path(base: &str, sid: Option<&str>) -> String {
+    match sid {
+        Some(sid) => format!("{base}/?EIO=4&transport=polling&sid={sid}"),
+        None => format!("{base}/?EIO=4&transport=polling"),
+    }
+}
+
+/// A polling handshake: the sid and the open packet's JSON.
+async fn handshake(addr: SocketAddr, base: &str) -> (String, Value) {
+    let reply = get(addr, &path(base, None)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let text = reply.text();
+    let open: Value = serde_json::from_str(text.strip_prefix('0').expect("an open packet")).expect("JSON");
+    (open["sid"].as_str().expect("sid").to_owned(), open)
+}
+
+async fn websocket(addr: SocketAddr, base: &str, sid: Option<&str>) -> Ws {
+    let url = match sid {
+        Some(sid) => format!("ws://{addr}{base}/?EIO=4&transport=websocket&sid={sid}"),
+        None => format!("ws://{addr}{base}/?EIO=4&transport=websocket"),
+    };
+    let request = url.into_client_request().expect("request");
+    tokio_tungstenite::connect_async(request).await.expect("websocket").0
+}
+
+/// The next text frame, answering pings; `None` once the server closed.
+async fn next_text(ws: &mut Ws) -> Option<String> {
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(text))) if text.as_str() == "2" => {
+                ws.send(Message::Text("3".into())).await.ok()?;
+            }
+            Some(Ok(Message::Text(text))) => return Some(text.as_str().to_owned()),
+            Some(Ok(Message::Binary(_) | Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+            Some(Ok(Message::Close(_)) | Err(_)) | None => return None,
+        }
+    }
+}
+
+/// Reads until the server closes the socket; what it sent meanwhile.
+async fn until_closed(ws: &mut Ws) -> Vec<Message> {
+    let mut seen = Vec::new();
+    while let Some(Ok(message)) = ws.next().await {
+        if matches!(message, Message::Close(_)) {
+            break;
+        }
+        seen.push(message);
+    }
+    seen
+}
+
+#[tokio::test]
+async fn handshake_answers_exactly_and_refuses_what_is_not_engine_io() {
+    let server = server().await;
+    let addr = server.addr();
+    for base in ["/engine.io", "/socket.io"] {
+        let (sid, open) = handshake(addr, base).await;
+        let keys: Vec<&str> = open.as_object().expect("object").keys().map(String::as_str).collect();
+        assert_eq!(keys.len(), 5, "{open}");
+        assert_eq!(open["upgrades"], serde_json::json!(["websocket"]));
+        assert_eq!(
+            (open["pingInterval"].as_u64(), open["pingTimeout"].as_u64()),
+            (Some(300), Some(200))
+        );
+        assert_eq!(open["maxPayload"], 1_000_000);
+        assert_eq!(sid.len(), 32);
+        for bad in [
+            format!("{base}/"),
+            format!("{base}/?EIO=abc&transport=polling"),
+            format!("{base}/?EIO=4"),
+            format!("{base}/?EIO=4&transport=abc"),
+            format!("{base}/?EIO=4&transport=polling&sid=nope"),
+        ] {
+            assert_eq!(get(addr, &bad).await.status, 400, "{bad}");
+        }
+        assert_eq!(post(addr, &path(base, None), "").await.status, 400, "a POST handshake");
+    }
+    // The legacy protocol still lives on the same port.
+    assert_eq!(get(addr, "/socket.io/1/").await.status, 200);
+}
+
+#[tokio::test]
+async fn polling_echo_batches_and_binary() {
+    let server = server().await;
+    let addr = server.addr();
+    let (sid, _) = handshake(addr, "/engine.io").await;
+    let at = path("/engine.io", Some(&sid));
+    let reply = post(addr, &at, "4test1\x1e4test2\x1ebAQIDBA==").await;
+    assert_eq!((reply.status, reply.text()), (200, "ok".to_owned()));
+    assert_eq!(get(addr, &at).await.text(), "4test1\x1e4test2\x1ebAQIDBA==");
+    // Nothing queued: the next GET waits for the server's ping.
+    assert_eq!(get(addr, &at).await.text(), "2");
+    assert_eq!(post(addr, &at, "3").await.text(), "ok");
+}
+
+#[tokio::test]
+async fn a_silent_client_is_dropped_by_the_ping_timeout() {
+    let server = server().await;
+    let addr = server.addr();
+    let (sid, _) = handshake(addr, "/engine.io").await;
+    let at = path("/engine.io", Some(&sid));
+    // The ping comes after 300 ms; nobody answers it within 200 ms.
+    assert_eq!(get(addr, &at).await.text(), "2");
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(50));
+    loop {
+        ticks.tick().await;
+        let reply = get(addr, &at).await;
+        if reply.status == 400 {
+            break;
+        }
+        // Until the timeout passes, a poll may still see the close packet.
+        assert!(reply.text() == "1" || reply.text() == "2", "{}", reply.text());
+    }
+    // Over a websocket: the server closes the socket.
+    let mut ws = websocket(addr, "/engine.io", None).await;
+    let open = match ws.next().await {
+        Some(Ok(Message::Text(text))) => text.as_str().to_owned(),
+        other => panic!("expected the open packet, got {other:?}"),
+    };
+    assert!(open.contains(r#""upgrades":[]"#), "{open}");
+    let seen = until_closed(&mut ws).await;
+    assert!(seen.contains(&Message::Text("2".into())), "pinged first: {seen:?}");
+}
+
+#[tokio::test]
+async fn overlapping_polls_close_the_session_and_a_client_close_ends_the_poll() {
+    let server = server().await;
+    let addr = server.addr();
+    let (sid, _) = handshake(addr, "/engine.io").await;
+    let at = path("/engine.io", Some(&sid));
+    // Two polls at once: whichever the server saw second is refused, and the
+    // one it held is answered with the close packet.
+    let (a, b) = tokio::join!(get(addr, &at), get(addr, &at));
+    let mut answers = [(a.status, a.text()), (b.status, b.text())];
+    answers.sort();
+    assert_eq!(answers[0], (200, "1".to_owned()));
+    assert_eq!(answers[1].0, 400);
+    assert_eq!(get(addr, &at).await.status, 400, "the session is gone");
+
+    // The client's close packet ends a held poll with a noop. The poll must
+    // be held first; a close that overtakes it leaves the poll a 400.
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(10));
+    let mut saw_noop = false;
+    for _ in 0..20 {
+        let (sid, _) = handshake(addr, "/engine.io").await;
+        let at = path("/engine.io", Some(&sid));
+        let held = tokio::spawn({
+            let at = at.clone();
+            async move { get(addr, &at).await }
+        });
+        ticks.tick().await;
+        assert_eq!(post(addr, &at, "1").await.text(), "ok");
+        let held = held.await.expect("held poll");
+        assert_eq!(get(addr, &at).await.status, 400, "the session is gone");
+        match (held.status, held.text().as_str()) {
+            (200, "6") => {
+                saw_noop = true;
+                break;
+            }
+            (400, _) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(saw_noop, "a held poll was never observed");
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_input_is_refused() {
+    let server = server().await;
+    let addr = server.addr();
+    let (sid, _) = handshake(addr, "/engine.io").await;
+    let at = path("/engine.io", Some(&sid));
+    assert_eq!(post(addr, &at, "abc").await.status, 400);
+    assert_eq!(get(addr, &at).await.status, 400, "a bad payload closes the session");
+
+    let (sid, _) = handshake(addr, "/engine.io").await;
+    let at = path("/engine.io", Some(&sid));
+    let big = format!("4{}", "x".repeat(1_000_001));
+    assert_eq!(post(addr, &at, &big).await.status, 413);
+
+    let mut ws = websocket(addr, "/engine.io", None).await;
+    let _open = next_text(&mut ws).await;
+    ws.send(Message::Text(big.into())).await.expect("send");
+    let seen = until_closed(&mut ws).await;
+    assert!(
+        !seen.iter().any(|m| matches!(m, Message::Text(t) if t.len() > 1000)),
+        "not echoed"
+    );
+
+    let mut ws = websocket(addr, "/engine.io", None).await;
+    let _open = next_text(&mut ws).await;
+    ws.send(Message::Text("abc".into())).await.expect("send");
+    until_closed(&mut ws).await;
+
+    // Socket.IO packets that do not parse close the connection.
+    for bad in ["4abc", r#"42{}"#, r#"42abc["message-with-ack",1]"#] {
+        let mut ws = websocket(addr, "/socket.io", None).await;
+        let _open = next_text(&mut ws).await;
+        ws.send(Message::Text("40".into())).await.expect("send");
+        assert!(next_text(&mut ws).await.expect("connect").starts_with("40{"));
+        ws.send(Message::Text(bad.into())).await.expect("send");
+        let seen = until_closed(&mut ws).await;
+        assert!(
+            !seen
+                .iter()
+                .any(|m| matches!(m, Message::Text(t) if t.starts_with("43"))),
+            "{bad}: {seen:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn upgrade_loses_nothing_and_takes_over_the_session() {
+    let server = server().await;
+    let addr = server.addr();
+    let (sid, _) = handshake(addr, "/engine.io").await;
+    let at = path("/engine.io", Some(&sid));
+    // A poll is held while the websocket probes.
+    let held = tokio::spawn({
+        let at = at.clone();
+        async move { get(addr, &at).await }
+    });
+    let mut ws = websocket(addr, "/engine.io", Some(&sid)).await;
+    ws.send(Message::Text("2probe".into())).await.expect("probe");
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some("3probe"));
+    let held = held.await.expect("held poll");
+    assert_eq!(
+        (held.status, held.text()),
+        (200, "6".to_owned()),
+        "the held poll ends with a noop"
+    );
+    // Echoes asked for over polling during the upgrade are queued...
+    assert_eq!(post(addr, &at, "4during1\x1e4during2").await.text(), "ok");
+    // ...and arrive on the websocket once it takes over, in order.
+    ws.send(Message::Text("5".into())).await.expect("upgrade");
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some("4during1"));
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some("4during2"));
+    ws.send(Message::Binary(vec![1, 2, 3, 4].into())).await.expect("send");
+    loop {
+        match ws.next().await.expect("open").expect("frame") {
+            Message::Binary(data) => {
+                assert_eq!(&data[..], [1, 2, 3, 4]);
+                break;
+            }
+            Message::Text(text) if text.as_str() == "2" => ws.send(Message::Text("3".into())).await.expect("pong"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    // Polling is over for this session; a second websocket is turned away.
+    assert_eq!(get(addr, &at).await.status, 400);
+    let mut second = websocket(addr, "/engine.io", Some(&sid)).await;
+    until_closed(&mut second).await;
+    ws.send(Message::Text("4still here".into())).await.expect("send");
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some("4still here"));
+}
+
+#[tokio::test]
+async fn socket_io_connect_forms_namespaces_and_binary() {
+    let server = server().await;
+    let addr = server.addr();
+    let mut ws = websocket(addr, "/socket.io", None).await;
+    let _open = next_text(&mut ws).await;
+    ws.send(Message::Text(r#"40{"token":"123"}"#.into()))
+        .await
+        .expect("send");
+    let connect = next_text(&mut ws).await.expect("connect");
+    let body: Value = serde_json::from_str(connect.strip_prefix("40").expect("40")).expect("JSON");
+    assert_eq!(
+        body.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()),
+        Some(vec!["sid".to_owned()])
+    );
+    assert_eq!(
+        next_text(&mut ws).await.as_deref(),
+        Some(r#"42["auth",{"token":"123"}]"#)
+    );
+    ws.send(Message::Text("40/custom".into())).await.expect("send");
+    assert!(
+        next_text(&mut ws)
+            .await
+            .expect("connect")
+            .starts_with(r#"40/custom,{"sid":"#)
+    );
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some(r#"42/custom,["auth",{}]"#));
+    ws.send(Message::Text("40/random".into())).await.expect("send");
+    assert_eq!(
+        next_text(&mut ws).await.as_deref(),
+        Some(r#"44/random,{"message":"Invalid namespace"}"#)
+    );
+    ws.send(Message::Text(r#"42["message",1,"2",{"3":[true]}]"#.into()))
+        .await
+        .expect("send");
+    assert_eq!(
+        next_text(&mut ws).await.as_deref(),
+        Some(r#"42["message-back",1,"2",{"3":[true]}]"#)
+    );
+    ws.send(Message::Text(r#"42456["message-with-ack",1,"2",{"3":[false]}]"#.into()))
+        .await
+        .expect("send");
+    assert_eq!(
+        next_text(&mut ws).await.as_deref(),
+        Some(r#"43456[1,"2",{"3":[false]}]"#)
+    );
+    ws.send(Message::Text("41/custom,".into())).await.expect("send");
+    ws.send(Message::Text(r#"42["message",7]"#.into())).await.expect("send");
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some(r#"42["message-back",7]"#));
+}
+
+#[tokio::test]
+async fn no_namespace_within_the_connect_timeout_closes_the_connection() {
+    let server = start_example(
+        "conformance_modern",
+        &[("PING_INTERVAL_MS", "5000"), ("PING_TIMEOUT_MS", "5000")],
+    )
+    .await;
+    let mut ws = websocket(server.addr(), "/socket.io", None).await;
+    let _open = next_text(&mut ws).await;
+    let seen = until_closed(&mut ws).await;
+    assert!(seen.is_empty() || seen == [Message::Text("1".into())], "{seen:?}");
+}
