@@ -28,6 +28,13 @@ struct Name {
     name: String,
 }
 
+#[derive(serde::Serialize, Deserialize)]
+struct Blob {
+    name: String,
+    #[serde(with = "serde_bytes")]
+    data: Vec<u8>,
+}
+
 /// Serves the main endpoint and `/chat`; one value per connection.
 #[derive(Default)]
 struct Conformance;
@@ -112,6 +119,18 @@ impl Conformance {
     #[event]
     fn broadcast(&self, cx: &Ctx, data: RawJson) {
         cx.of(cx.endpoint()).emit_broadcast(&data);
+    }
+
+    /// Bytes both ways: acks with them reversed inside a struct, and emits
+    /// them back as a top-level argument (binary attachments for modern
+    /// clients, base64 strings for legacy ones).
+    #[event]
+    fn blob(&self, cx: &Ctx, blob: Blob) -> Blob {
+        cx.emit("blob", (socketio::bytes::Bytes::from(blob.data.clone()),));
+        Blob {
+            name: blob.name,
+            data: blob.data.into_iter().rev().collect(),
+        }
     }
 
     #[event]

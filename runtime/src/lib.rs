@@ -1,8 +1,6 @@
 #![doc = include_str!("../../README.md")]
 #![warn(missing_docs)]
 
-// Used by the modern protocol integration.
-#[allow(dead_code, unused_imports)]
 mod binary;
 pub mod codec;
 pub mod engine;
@@ -20,8 +18,8 @@ pub mod __private {
 mod private;
 
 pub use handler::{
-    AckError, AckResponse, AckSender, BroadcastOperator, ConnectionInfo, Ctx, DispatchError, EmitArgs, EmitTarget,
-    Endpoint, EndpointResolver, Event, Handler, Message, Reply,
+    AckError, AckResponse, AckSender, ArgsWriter, BroadcastOperator, ConnectionInfo, Ctx, DispatchError, EmitArgs,
+    EmitTarget, Endpoint, EndpointResolver, Event, Handler, Message, Reply,
 };
 pub use server::{
     AllowedOrigins, PeerAddr, Server, Settings, SocketIo, SocketIoBuilder, SocketIoService, shutdown_signal,
@@ -29,6 +27,9 @@ pub use server::{
 pub use session::{ConnectionsByTransport, StatsSnapshot};
 pub use transport::{Body, Transport, UnknownTransport};
 
+/// The `bytes` crate (with its `serde` feature): `Bytes` arguments travel as
+/// binary attachments to modern clients.
+pub use bytes;
 pub use codec::legacy::RawJson;
 /// The `http` crate, for header names and types in settings.
 pub use http;

@@ -62,7 +62,12 @@ impl<'a> Binder<'a> {
     }
 
     fn parse<T: EventArgument>(&self, text: &str, name: &str) -> Result<T, DispatchError> {
-        T::from_json(text).map_err(|error| bad(self.event, format!("argument `{name}`: {error}")))
+        let bound = if self.event.attachments.is_empty() {
+            T::from_json(text)
+        } else {
+            T::from_json_with_attachments(text, &self.event.attachments)
+        };
+        bound.map_err(|error| bad(self.event, format!("argument `{name}`: {error}")))
     }
 
     /// A parameter that must be present.
@@ -135,10 +140,22 @@ pub fn reply_error<E: EventError>(event: &str, error: E) -> DispatchError {
 )]
 pub trait EventArgument: Sized {
     fn from_json(text: &str) -> Result<Self, serde_json::Error>;
+    /// Placeholders in `text` bind to byte types.
+    fn from_json_with_attachments(
+        text: &str,
+        attachments: &std::sync::Arc<[bytes::Bytes]>,
+    ) -> Result<Self, serde_json::Error>;
 }
 impl<T: DeserializeOwned> EventArgument for T {
     fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
+    }
+
+    fn from_json_with_attachments(
+        text: &str,
+        attachments: &std::sync::Arc<[bytes::Bytes]>,
+    ) -> Result<Self, serde_json::Error> {
+        crate::binary::from_str_with_shared_attachments(text, attachments)
     }
 }
 

@@ -56,6 +56,13 @@ async fn the_conformance_contract_holds_over_websocket_and_xhr_polling() {
         c.expect("an error packet", |r| r["ev"] == "error" && r["ns"] == "")
             .await;
         assert_eq!(c.emit_ack("", "sum", vec![json!(1), json!(1)]).await, [json!(2)]);
+        // Bytes: a legacy client sends them as numbers and gets base64 back.
+        let blob = json!({"name": "b", "data": [0, 1, 2, 255]});
+        assert_eq!(
+            c.emit_ack("", "blob", vec![blob]).await,
+            [json!({"name": "b", "data": "/wIBAA=="})]
+        );
+        assert_eq!(c.expect_event("", "blob").await, [json!("AAEC/w==")]);
         // ask.
         c.reply_to("question", vec![json!("because"), json!(7)]).await;
         c.emit("", "ask", vec![]).await;

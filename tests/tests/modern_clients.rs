@@ -56,6 +56,30 @@ async fn core_scenario(url: String, version: u8, transport: &'static str) {
     assert_eq!(c.emit_ack("", "echo", data.clone()).await, data, "{who}");
     assert_eq!(c.expect_event("", "echo").await, data, "{who}");
 
+    // Bytes both ways, nested in structs and at the top level, echoed as
+    // raw JSON with their attachments.
+    let blob = json!({"name": "b", "data": {"$bytes": "00010203ff"}});
+    let acked = c.emit_ack("", "blob", vec![blob]).await;
+    assert_eq!(acked, [json!({"name": "b", "data": {"$bytes": "ff03020100"}})], "{who}");
+    assert_eq!(
+        c.expect_event("", "blob").await,
+        [json!({"$bytes": "00010203ff"})],
+        "{who}"
+    );
+    let mixed = vec![
+        json!({"$bytes": "ff00"}),
+        json!({"n": [1, {"$bytes": "01"}], "k": "v"}),
+        json!(7),
+    ];
+    assert_eq!(c.emit_ack("", "echo", mixed.clone()).await, mixed, "{who}");
+    assert_eq!(c.expect_event("", "echo").await, mixed, "{who}");
+    let large = json!({"$bytes": "ab".repeat(200_000)});
+    assert_eq!(
+        c.emit_ack("", "echo", vec![large.clone()]).await,
+        [large],
+        "{who}: 200 kB"
+    );
+
     // The server asks, the client's callback answers.
     c.reply_to("question", vec![json!("because")]).await;
     c.emit("", "ask", vec![]).await;

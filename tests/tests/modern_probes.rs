@@ -60,6 +60,19 @@ async fn next_text(ws: &mut Ws) -> Option<String> {
     }
 }
 
+/// The next binary frame, answering pings.
+async fn next_binary(ws: &mut Ws) -> Vec<u8> {
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Binary(data))) => return data.to_vec(),
+            Some(Ok(Message::Text(text))) if text.as_str() == "2" => {
+                ws.send(Message::Text("3".into())).await.expect("pong");
+            }
+            other => panic!("expected a binary frame, got {other:?}"),
+        }
+    }
+}
+
 /// Reads until the server closes the socket; what it sent meanwhile.
 async fn until_closed(ws: &mut Ws) -> Vec<Message> {
     let mut seen = Vec::new();
@@ -203,7 +216,8 @@ async fn malformed_and_oversized_input_is_refused() {
 
     let mut ws = websocket(addr, "/engine.io", None).await;
     let _open = next_text(&mut ws).await;
-    ws.send(Message::Text(big.into())).await.expect("send");
+    // The server may close while the message is still being written.
+    let _ = ws.send(Message::Text(big.into())).await;
     let seen = until_closed(&mut ws).await;
     assert!(
         !seen.iter().any(|m| matches!(m, Message::Text(t) if t.len() > 1000)),
@@ -323,9 +337,60 @@ async fn socket_io_connect_forms_namespaces_and_binary() {
         next_text(&mut ws).await.as_deref(),
         Some(r#"43456[1,"2",{"3":[false]}]"#)
     );
+    // Binary events and acks: placeholders in the text, attachments after it.
+    let placeholders = r#"{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}"#;
+    ws.send(Message::Text(format!(r#"452-["message",{placeholders}]"#).into()))
+        .await
+        .expect("send");
+    ws.send(Message::Binary(vec![1, 2, 3].into())).await.expect("send");
+    ws.send(Message::Binary(vec![4, 5, 6].into())).await.expect("send");
+    assert_eq!(
+        next_text(&mut ws).await,
+        Some(format!(r#"452-["message-back",{placeholders}]"#))
+    );
+    assert_eq!(next_binary(&mut ws).await, [1, 2, 3]);
+    assert_eq!(next_binary(&mut ws).await, [4, 5, 6]);
+    ws.send(Message::Text(
+        format!(r#"452-789["message-with-ack",{placeholders}]"#).into(),
+    ))
+    .await
+    .expect("send");
+    ws.send(Message::Binary(vec![1, 2, 3].into())).await.expect("send");
+    ws.send(Message::Binary(vec![4, 5, 6].into())).await.expect("send");
+    assert_eq!(next_text(&mut ws).await, Some(format!("462-789[{placeholders}]")));
+    assert_eq!(next_binary(&mut ws).await, [1, 2, 3]);
+    assert_eq!(next_binary(&mut ws).await, [4, 5, 6]);
+
     ws.send(Message::Text("41/custom,".into())).await.expect("send");
     ws.send(Message::Text(r#"42["message",7]"#.into())).await.expect("send");
     assert_eq!(next_text(&mut ws).await.as_deref(), Some(r#"42["message-back",7]"#));
+}
+
+#[tokio::test]
+async fn binary_over_polling_travels_as_base64_packets() {
+    let server = server().await;
+    let addr = server.addr();
+    let (sid, _) = handshake(addr, "/socket.io").await;
+    let at = path("/socket.io", Some(&sid));
+    assert_eq!(post(addr, &at, "40").await.text(), "ok");
+    let connected = get(addr, &at).await.text();
+    assert!(connected.starts_with("40{"), "{connected}");
+    let placeholder = r#"{"_placeholder":true,"num":0}"#;
+    let body = format!("451-[\"message\",{placeholder}]\x1ebAQID");
+    assert_eq!(post(addr, &at, &body).await.text(), "ok");
+    let mut got = String::new();
+    while !got.contains("bAQID") {
+        let poll = get(addr, &at).await.text();
+        // Pings may come in between; answer them.
+        if poll.split('\x1e').any(|p| p == "2") {
+            post(addr, &at, "3").await;
+        }
+        got.push_str(&poll);
+    }
+    assert!(
+        got.contains(&format!("451-[\"message-back\",{placeholder}]\x1ebAQID")),
+        "{got}"
+    );
 }
 
 #[tokio::test]

@@ -23,6 +23,7 @@ use super::tree::{self, Node};
 /// in its text and carries the attachments along. Placeholder-free parts bind
 /// exactly as with `serde_json::from_str`. A placeholder whose `num` is not an
 /// index into `attachments` fails the whole text, as in the reference client.
+#[cfg(test)]
 pub(crate) fn from_str_with_attachments<T: DeserializeOwned>(json: &str, attachments: &[Bytes]) -> Result<T, Error> {
     from_str_with_shared_attachments(json, &Arc::from(attachments))
 }

@@ -20,7 +20,9 @@ pub(crate) mod tree;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use de::{from_str_with_attachments, from_str_with_shared_attachments, take_pending_attachments};
+#[cfg(test)]
+pub(crate) use de::from_str_with_attachments;
+pub(crate) use de::{from_str_with_shared_attachments, take_pending_attachments};
 pub(crate) use ser::{BytesMode, JsonWriter};
 
 /// The struct and field name serde_json uses to smuggle a `RawValue`'s text

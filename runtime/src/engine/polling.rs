@@ -6,7 +6,9 @@ use std::sync::Arc;
 use base64::Engine as _;
 use http::{Response, StatusCode};
 
-use crate::codec::engineio::{decode_v3_payload, decode_v4_payload};
+use crate::codec::engineio::{
+    Packet, decode_v3_binary_payload, decode_v3_payload, decode_v4_payload, encode_v3_binary_payload,
+};
 use crate::engine::session::{PollRefusal, Take};
 use crate::engine::{CloseReason, EngineSession, Frame, Protocol};
 use crate::transport::{Body, text};
@@ -45,17 +47,44 @@ pub(crate) async fn get(session: Arc<EngineSession>) -> Response<Body> {
             Take::Gone => break vec![crate::engine::frame::CLOSE],
         }
     };
-    text(StatusCode::OK, encode_payload(session.protocol(), &frames))
+    respond(&session, &frames)
 }
 
-pub(crate) async fn post(session: Arc<EngineSession>, body: &str) -> Response<Body> {
+/// The body of a poll: text, or for v3 clients that take them, a binary
+/// payload when there are binary frames to send.
+pub(crate) fn respond(session: &EngineSession, frames: &[Frame]) -> Response<Body> {
+    let has_binary = frames.iter().any(|frame| matches!(frame, Frame::Binary(_)));
+    if session.protocol() == Protocol::V3 && session.binary_polling() && has_binary {
+        let packets: Vec<Packet> = frames
+            .iter()
+            .filter_map(|frame| match frame {
+                Frame::Text(text) => Packet::decode(text.as_str()).ok(),
+                Frame::Binary(data) => Some(Packet::Binary(data.clone())),
+            })
+            .collect();
+        let mut response = text(StatusCode::OK, encode_v3_binary_payload(&packets));
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/octet-stream"),
+        );
+        return response;
+    }
+    text(StatusCode::OK, encode_payload(session.protocol(), frames))
+}
+
+pub(crate) async fn post(session: Arc<EngineSession>, body: &[u8], binary: bool) -> Response<Body> {
     if session.is_upgraded() {
         return bad_request("the session moved to a websocket");
     }
     let max = session.config.max_packets_per_payload;
-    let packets = match session.protocol() {
-        Protocol::V4 => decode_v4_payload(body, max),
-        Protocol::V3 => decode_v3_payload(body, max),
+    let packets = match (session.protocol(), binary, std::str::from_utf8(body)) {
+        (Protocol::V3, true, _) => decode_v3_binary_payload(body, max),
+        (Protocol::V4, false, Ok(body)) => decode_v4_payload(body, max),
+        (Protocol::V3, false, Ok(body)) => decode_v3_payload(body, max),
+        (_, _, _) => {
+            session.close(CloseReason::ProtocolError);
+            return bad_request("malformed payload");
+        }
     };
     let packets = match packets {
         Ok(packets) => packets,

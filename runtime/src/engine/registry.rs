@@ -6,9 +6,8 @@ use futures_util::future::BoxFuture;
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
 
-use crate::engine::session::Kind;
-use crate::engine::{CloseReason, EngineConfig, EngineSession, Incoming, Protocol, Socket, driver};
-use crate::handler::SessionInfo;
+use crate::engine::session::Opening;
+use crate::engine::{CloseReason, EngineConfig, EngineSession, Incoming, Socket, driver};
 
 /// What runs for each new session: reads its messages until they end.
 pub(crate) type AppFn = Arc<dyn Fn(Socket, Incoming) -> BoxFuture<'static, ()> + Send + Sync>;
@@ -59,12 +58,7 @@ impl Engine {
     }
 
     /// Creates a session, starts its heartbeat and the application's task.
-    pub(crate) fn open(
-        self: &Arc<Self>,
-        protocol: Protocol,
-        kind: Kind,
-        info: Arc<SessionInfo>,
-    ) -> Result<Arc<EngineSession>, EngineError> {
+    pub(crate) fn open(self: &Arc<Self>, opening: Opening) -> Result<Arc<EngineSession>, EngineError> {
         if self.shutting_down.load(Ordering::Acquire) {
             return Err(EngineError::ShuttingDown);
         }
@@ -78,15 +72,7 @@ impl Engine {
                 engine.remove(sid);
             }
         });
-        let session = EngineSession::new(
-            crate::session::new_sid(),
-            protocol,
-            kind,
-            info,
-            self.config.clone(),
-            inbox,
-            on_close,
-        );
+        let session = EngineSession::new(crate::session::new_sid(), opening, self.config.clone(), inbox, on_close);
         self.lock().insert(session.id().clone(), session.clone());
         self.tasks.spawn(driver::run(session.clone()));
         let socket = Socket {

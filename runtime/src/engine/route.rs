@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 
-use crate::engine::session::Kind;
+use crate::engine::session::{Kind, Opening};
 use crate::engine::{Engine, Protocol, polling, websocket};
 use crate::handler::SessionInfo;
 use crate::transport::websocket::{accept, rfc6455_refusal};
@@ -18,16 +18,19 @@ pub(crate) struct EngineQuery {
     pub(crate) protocol: Protocol,
     pub(crate) websocket: bool,
     pub(crate) sid: Option<String>,
+    /// `b64=1`: a v3 polling client that cannot take binary bodies.
+    pub(crate) base64: bool,
 }
 
 /// Parses `EIO`, `transport` and `sid`; other parameters are ignored.
 pub(crate) fn parse_query(query: Option<&str>) -> Result<EngineQuery, &'static str> {
-    let (mut eio, mut transport, mut sid) = (None, None, None);
+    let (mut eio, mut transport, mut sid, mut base64) = (None, None, None, false);
     for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match &*key {
             "EIO" => eio = Some(value.into_owned()),
             "transport" => transport = Some(value.into_owned()),
             "sid" => sid = Some(value.into_owned()),
+            "b64" => base64 = !value.is_empty() && value != "0",
             _ => {}
         }
     }
@@ -47,6 +50,7 @@ pub(crate) fn parse_query(query: Option<&str>) -> Result<EngineQuery, &'static s
         protocol,
         websocket,
         sid,
+        base64,
     })
 }
 
@@ -64,7 +68,7 @@ where
 {
     let max_payload = engine.config.max_payload;
     let Some(sid) = query.sid else {
-        return handshake(engine, request, query.protocol, query.websocket, info);
+        return handshake(engine, request, &query, info);
     };
     let Some(session) = engine.get(&sid) else {
         return text(StatusCode::BAD_REQUEST, "unknown session id");
@@ -83,26 +87,33 @@ where
     match *request.method() {
         Method::GET => polling::get(session).await,
         Method::POST => {
+            let content_type = request.headers().get(http::header::CONTENT_TYPE).cloned();
             let body = match body(request, max_payload).await {
                 Ok(body) => body,
                 Err(refusal) => return refusal.into_response(),
             };
-            match std::str::from_utf8(&body) {
-                Ok(body) => polling::post(session, body).await,
-                Err(_) => text(StatusCode::BAD_REQUEST, "binary payloads are not supported"),
-            }
+            let binary = request_is_binary(&content_type);
+            polling::post(session, &body, binary).await
         }
         _ => text(StatusCode::BAD_REQUEST, "polling takes GET and POST"),
     }
 }
 
+/// v3 clients post binary payloads as `application/octet-stream`.
+fn request_is_binary(content_type: &Option<http::HeaderValue>) -> bool {
+    content_type
+        .as_ref()
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/octet-stream"))
+}
+
 fn handshake<B>(
     engine: &Arc<Engine>,
     request: Request<B>,
-    protocol: Protocol,
-    websocket: bool,
+    query: &EngineQuery,
     info: impl FnOnce(&Request<B>) -> SessionInfo,
 ) -> Response<Body> {
+    let (protocol, websocket) = (query.protocol, query.websocket);
     if websocket {
         if let Some(refusal) = rfc6455_refusal(&request) {
             return refusal;
@@ -111,7 +122,14 @@ fn handshake<B>(
         return text(StatusCode::BAD_REQUEST, "a handshake is a GET");
     }
     let kind = if websocket { Kind::WebSocket } else { Kind::Polling };
-    let session = match engine.open(protocol, kind, Arc::new(info(&request))) {
+    let binary_polling = protocol == Protocol::V3 && !query.base64;
+    let opening = Opening {
+        protocol,
+        binary_polling,
+        kind,
+        info: Arc::new(info(&request)),
+    };
+    let session = match engine.open(opening) {
         Ok(session) => session,
         Err(error) => return text(StatusCode::SERVICE_UNAVAILABLE, error.to_string()),
     };
@@ -122,7 +140,7 @@ fn handshake<B>(
         });
     }
     let open = session.open_packet(Kind::Polling);
-    text(StatusCode::OK, polling::encode_payload(protocol, &[open]))
+    polling::respond(&session, &[open])
 }
 
 #[cfg(test)]

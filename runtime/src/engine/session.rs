@@ -72,6 +72,8 @@ pub(crate) type OnClose = Box<dyn Fn(&Arc<str>) + Send + Sync>;
 pub(crate) struct EngineSession {
     id: Arc<str>,
     protocol: Protocol,
+    /// v3 polling clients that did not ask for `b64=1` take binary bodies.
+    binary_polling: bool,
     info: Arc<SessionInfo>,
     pub(crate) config: Arc<EngineConfig>,
     state: Mutex<State>,
@@ -91,19 +93,34 @@ impl std::fmt::Debug for EngineSession {
     }
 }
 
+/// What a handshake request says about the session it opens.
+#[derive(Debug)]
+pub(crate) struct Opening {
+    pub(crate) protocol: Protocol,
+    /// v3 polling clients that did not ask for `b64=1` take binary bodies.
+    pub(crate) binary_polling: bool,
+    pub(crate) kind: Kind,
+    pub(crate) info: Arc<SessionInfo>,
+}
+
 impl EngineSession {
     pub(crate) fn new(
         id: Arc<str>,
-        protocol: Protocol,
-        kind: Kind,
-        info: Arc<SessionInfo>,
+        opening: Opening,
         config: Arc<EngineConfig>,
         inbox: mpsc::Sender<Message>,
         on_close: OnClose,
     ) -> Arc<Self> {
+        let Opening {
+            protocol,
+            binary_polling,
+            kind,
+            info,
+        } = opening;
         Arc::new(Self {
             id,
             protocol,
+            binary_polling,
             info,
             config,
             state: Mutex::new(State {
@@ -136,6 +153,10 @@ impl EngineSession {
 
     pub(crate) fn protocol(&self) -> Protocol {
         self.protocol
+    }
+
+    pub(crate) fn binary_polling(&self) -> bool {
+        self.binary_polling
     }
 
     pub(crate) fn info(&self) -> &Arc<SessionInfo> {

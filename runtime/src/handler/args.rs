@@ -1,11 +1,18 @@
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::binary::{BytesMode, JsonWriter, from_str_with_shared_attachments};
 use crate::codec::legacy::RawJson;
 
 /// Arguments of an emitted event or an ack: a tuple of `Serialize` values
 /// (`("a", 1)`, `(x,)`, `()`), a slice, `Vec` or array of them. Each element
-/// becomes one positional argument on the client.
+/// becomes one positional argument on the client. Bytes (`bytes::Bytes`,
+/// `serde_bytes`, anywhere in a value) travel as binary attachments to modern
+/// clients and as base64 strings to legacy ones.
 ///
 /// ```
 /// use socketio::Reply;
@@ -16,80 +23,118 @@ use crate::codec::legacy::RawJson;
 /// assert_eq!(many.args_json(), Some("[1,2,3]"));
 /// ```
 pub trait EmitArgs {
-    /// Writes the arguments as one JSON array.
-    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error>;
+    /// Writes each argument with [`ArgsWriter::arg`], in order.
+    fn write_args(&self, out: &mut ArgsWriter) -> Result<(), serde_json::Error>;
 }
 
-pub(crate) fn write_args<A: EmitArgs + ?Sized>(args: &A) -> Result<String, serde_json::Error> {
-    let mut out = Vec::with_capacity(64);
-    args.write_json(&mut out)?;
-    // serde_json only ever writes UTF-8.
-    String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.to_string()))
+/// Receives the positional arguments of an emit, for [`EmitArgs`].
+#[derive(Debug)]
+pub struct ArgsWriter {
+    writer: JsonWriter,
+    count: usize,
 }
 
-pub(crate) fn write_args_json<A: EmitArgs + ?Sized>(args: &A) -> Result<String, crate::AckError> {
-    write_args(args).map_err(|e| crate::AckError::Serialize(e.to_string()))
+impl ArgsWriter {
+    /// Appends one argument.
+    pub fn arg<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), serde_json::Error> {
+        if self.count > 0 {
+            self.writer.push_raw(b",");
+        }
+        self.writer.write(value)?;
+        self.count += 1;
+        Ok(())
+    }
+}
+
+/// Arguments serialized once for every protocol: a JSON array in which
+/// bytes are placeholders, and the attachments they stand for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct EncodedArgs {
+    pub(crate) json: String,
+    pub(crate) attachments: Arc<[Bytes]>,
+}
+
+impl EncodedArgs {
+    pub(crate) fn new<A: EmitArgs + ?Sized>(args: &A) -> Result<Self, serde_json::Error> {
+        let mut out = ArgsWriter {
+            writer: JsonWriter::new(BytesMode::Attachments),
+            count: 0,
+        };
+        out.writer.push_raw(b"[");
+        args.write_args(&mut out)?;
+        out.writer.push_raw(b"]");
+        let (json, attachments) = out.writer.finish();
+        Ok(Self {
+            json,
+            attachments: attachments.into(),
+        })
+    }
+
+    /// The array for a legacy client, which has no binary frames: bytes
+    /// become base64 strings.
+    pub(crate) fn legacy_json(&self) -> Cow<'_, str> {
+        if self.attachments.is_empty() {
+            return Cow::Borrowed(&self.json);
+        }
+        let base64 = RawJson::from_string(self.json.clone()).and_then(|raw| {
+            let raw = raw.with_attachments(self.attachments.clone());
+            let mut writer = JsonWriter::new(BytesMode::Base64);
+            writer.write(&raw)?;
+            Ok(writer.finish().0)
+        });
+        // The text came from our own writer, so it always parses.
+        Cow::Owned(base64.unwrap_or_else(|_| self.json.clone()))
+    }
+}
+
+pub(crate) fn write_args_json<A: EmitArgs + ?Sized>(args: &A) -> Result<EncodedArgs, crate::AckError> {
+    EncodedArgs::new(args).map_err(|e| crate::AckError::Serialize(e.to_string()))
 }
 
 fn write_seq<'a, T: Serialize + 'a>(
     items: impl Iterator<Item = &'a T>,
-    out: &mut Vec<u8>,
+    out: &mut ArgsWriter,
 ) -> Result<(), serde_json::Error> {
-    out.push(b'[');
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        serde_json::to_writer(&mut *out, item)?;
-    }
-    out.push(b']');
-    Ok(())
+    items.into_iter().try_for_each(|item| out.arg(item))
 }
 
 impl<T: Serialize> EmitArgs for [T] {
-    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+    fn write_args(&self, out: &mut ArgsWriter) -> Result<(), serde_json::Error> {
         write_seq(self.iter(), out)
     }
 }
 
 impl<T: Serialize> EmitArgs for Vec<T> {
-    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+    fn write_args(&self, out: &mut ArgsWriter) -> Result<(), serde_json::Error> {
         write_seq(self.iter(), out)
     }
 }
 
 impl<T: Serialize, const N: usize> EmitArgs for [T; N] {
-    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+    fn write_args(&self, out: &mut ArgsWriter) -> Result<(), serde_json::Error> {
         write_seq(self.iter(), out)
     }
 }
 
 impl<A: EmitArgs + ?Sized> EmitArgs for &A {
-    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
-        (**self).write_json(out)
+    fn write_args(&self, out: &mut ArgsWriter) -> Result<(), serde_json::Error> {
+        (**self).write_args(out)
     }
 }
 
 impl EmitArgs for () {
-    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
-        out.extend_from_slice(b"[]");
+    fn write_args(&self, _out: &mut ArgsWriter) -> Result<(), serde_json::Error> {
         Ok(())
     }
 }
 
 macro_rules! tuple_args {
-    ($first:ident $($name:ident)*) => {
-        impl<$first: Serialize, $($name: Serialize),*> EmitArgs for ($first, $($name,)*) {
+    ($($name:ident)+) => {
+        impl<$($name: Serialize),+> EmitArgs for ($($name,)+) {
             #[allow(non_snake_case)]
-            fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
-                let ($first, $($name,)*) = self;
-                out.push(b'[');
-                serde_json::to_writer(&mut *out, $first)?;
-                $(
-                    out.push(b',');
-                    serde_json::to_writer(&mut *out, $name)?;
-                )*
-                out.push(b']');
+            fn write_args(&self, out: &mut ArgsWriter) -> Result<(), serde_json::Error> {
+                let ($($name,)+) = self;
+                $(out.arg($name)?;)+
                 Ok(())
             }
         }
@@ -128,7 +173,11 @@ impl AckResponse {
             text.push_str(arg.get());
         }
         text.push(']');
-        serde_json::from_str(&text)
+        // The arguments of one binary ack share its attachment list.
+        match self.args.iter().find_map(RawJson::shared_attachments) {
+            Some(attachments) => from_str_with_shared_attachments(&text, attachments),
+            None => serde_json::from_str(&text),
+        }
     }
 }
 
@@ -137,7 +186,7 @@ mod tests {
     use super::*;
 
     fn text<A: EmitArgs + ?Sized>(a: &A) -> String {
-        write_args(a).expect("serializable")
+        EncodedArgs::new(a).expect("serializable").json
     }
 
     #[test]

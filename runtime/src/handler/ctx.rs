@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::Protocol;
 use crate::codec::legacy::RawJson;
-use crate::handler::args::write_args;
+use crate::handler::args::EncodedArgs;
 use crate::handler::{AckError, AckResponse, ConnectionInfo, EmitArgs};
 use crate::session::{CloseReason, Connection, Encoded, Hub, Outgoing};
 
@@ -105,7 +105,7 @@ impl Ctx {
 
     /// [`Ctx::emit`], returning the serialization error instead of logging it.
     pub fn try_emit<A: EmitArgs>(&self, name: &str, args: A) -> Result<(), serde_json::Error> {
-        let args = write_args(&args)?;
+        let args = EncodedArgs::new(&args)?;
         self.connection.send(Outgoing::Event {
             ack: None,
             name,
@@ -128,11 +128,11 @@ impl Ctx {
         args: A,
         timeout: Duration,
     ) -> Result<AckResponse, AckError> {
-        let args = write_args(&args).map_err(|e| AckError::Serialize(e.to_string()))?;
+        let args = crate::handler::write_args_json(&args)?;
         self.emit_json_with_ack_timeout(name, args, timeout).await
     }
 
-    pub(crate) async fn emit_json_with_ack(&self, name: &str, args: String) -> Result<AckResponse, AckError> {
+    pub(crate) async fn emit_json_with_ack(&self, name: &str, args: EncodedArgs) -> Result<AckResponse, AckError> {
         let timeout = self.connection.hub().config.ack_timeout;
         self.emit_json_with_ack_timeout(name, args, timeout).await
     }
@@ -140,7 +140,7 @@ impl Ctx {
     async fn emit_json_with_ack_timeout(
         &self,
         name: &str,
-        args: String,
+        args: EncodedArgs,
         timeout: Duration,
     ) -> Result<AckResponse, AckError> {
         let (id, answer) = self.connection.register_ack()?;
@@ -260,7 +260,7 @@ impl BroadcastOperator {
 
     /// Emits an event to every target. Returns how many were reached.
     pub fn emit<A: EmitArgs>(&self, name: &str, args: A) -> Result<usize, serde_json::Error> {
-        let args = write_args(&args)?;
+        let args = EncodedArgs::new(&args)?;
         Ok(self.push(Outgoing::Event {
             ack: None,
             name,

@@ -1,8 +1,10 @@
 use std::sync::Arc;
+
+use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::codec::legacy::{MessageId, RawJson};
-use crate::handler::args::{EmitArgs, write_args};
+use crate::handler::args::{EmitArgs, EncodedArgs};
 use crate::session::{Connection, Outgoing};
 
 /// A message from the client: type 3 (text) or type 4 (JSON).
@@ -24,6 +26,8 @@ pub struct Event {
     pub args: Vec<RawJson>,
     pub(crate) ack: Option<MessageId>,
     pub(crate) ack_sender: Option<AckSender>,
+    /// The binary attachments that placeholders in the arguments index.
+    pub(crate) attachments: Arc<[Bytes]>,
 }
 
 impl Event {
@@ -34,6 +38,7 @@ impl Event {
             args,
             ack: None,
             ack_sender: None,
+            attachments: Arc::from([]),
         }
     }
 
@@ -94,7 +99,11 @@ impl AckSender {
     /// Answers with `reply`.
     pub fn send(self, reply: Reply) {
         let Some(id) = self.id else { return };
-        let args = id.wants_data.then(|| reply.args_json().unwrap_or("[]"));
+        let empty = EncodedArgs {
+            json: "[]".to_owned(),
+            attachments: Arc::from([]),
+        };
+        let args = id.wants_data.then(|| reply.args.as_ref().unwrap_or(&empty));
         self.connection.send(Outgoing::Ack { id: id.id, args });
     }
 
@@ -108,7 +117,7 @@ impl AckSender {
 /// What an event handler answers the client's ack with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reply {
-    args: Option<String>,
+    args: Option<EncodedArgs>,
 }
 
 impl Reply {
@@ -121,12 +130,13 @@ impl Reply {
     /// `Vec`, or raw JSON values).
     pub fn with_args<A: EmitArgs>(args: A) -> Result<Self, serde_json::Error> {
         Ok(Self {
-            args: Some(write_args(&args)?),
+            args: Some(EncodedArgs::new(&args)?),
         })
     }
 
-    /// The JSON array text of the arguments, if any.
+    /// The JSON array text of the arguments, if any (bytes in it are
+    /// binary-attachment placeholders).
     pub fn args_json(&self) -> Option<&str> {
-        self.args.as_deref()
+        self.args.as_ref().map(|args| args.json.as_str())
     }
 }

@@ -9,8 +9,8 @@ mod error;
 mod event;
 mod info;
 
-pub(crate) use args::write_args_json;
-pub use args::{AckResponse, EmitArgs};
+pub use args::{AckResponse, ArgsWriter, EmitArgs};
+pub(crate) use args::{EncodedArgs, write_args_json};
 pub use ctx::{BroadcastOperator, Ctx, EmitTarget};
 pub use endpoint::{Endpoint, EndpointResolver};
 pub use error::{AckError, DispatchError};

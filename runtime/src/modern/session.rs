@@ -67,6 +67,11 @@ pub(crate) async fn serve(hub: Arc<Hub>, socket: Socket, mut incoming: Incoming)
             (Message::Text(text), None) => match Packet::decode(&text) {
                 Ok(packet) => match attachments_of(&packet) {
                     0 => Some((packet, Vec::new())),
+                    too_many if too_many > session.hub.config.max_attachments => {
+                        tracing::debug!(sid = %session.id(), too_many, "too many attachments; closing");
+                        session.socket.close();
+                        continue;
+                    }
                     missing => {
                         partial = Some(Partial {
                             packet,
@@ -137,7 +142,18 @@ impl ModernSession {
         self.socket.session.push_all(frames);
     }
 
-    async fn receive(self: &Arc<Self>, packet: Packet, _attachments: Vec<Bytes>) {
+    async fn receive(self: &Arc<Self>, packet: Packet, attachments: Vec<Bytes>) {
+        // Every argument shares the packet's attachments: placeholders
+        // number them across the whole packet.
+        let attachments: Arc<[Bytes]> = attachments.into();
+        let share = |args: Vec<RawJson>| -> Vec<RawJson> {
+            if attachments.is_empty() {
+                return args;
+            }
+            args.into_iter()
+                .map(|arg| arg.with_attachments(attachments.clone()))
+                .collect()
+        };
         match packet {
             Packet::Connect { namespace, auth } => self.connect(namespace, auth),
             Packet::Disconnect { namespace } => self.close_endpoint(endpoint_of(&namespace), false),
@@ -148,8 +164,9 @@ impl ModernSession {
                 args,
                 ..
             } => {
-                let mut event = Event::new(name, args);
+                let mut event = Event::new(name, share(args));
                 event.ack = id.map(|id| MessageId { id, wants_data: true });
+                event.attachments = attachments.clone();
                 let inbox = self.lock().get(endpoint_of(&namespace)).map(|h| h.inbox.clone());
                 match inbox {
                     // Waiting here is the backpressure: a busy handler slows its reader.
@@ -164,7 +181,7 @@ impl ModernSession {
             } => {
                 let connection = self.lock().get(endpoint_of(&namespace)).map(|h| h.connection.clone());
                 if let Some(connection) = connection {
-                    connection.resolve_ack(id, args);
+                    connection.resolve_ack(id, share(args));
                 }
             }
             Packet::ConnectError { .. } => {

@@ -325,6 +325,8 @@ impl SocketIoBuilder {
         max_payload: usize;
         /// Time a modern client has to connect a namespace.
         connect_timeout: Duration;
+        /// Most binary attachments in one modern event or ack.
+        max_attachments: usize;
     }
 
     /// Builds the server handle.

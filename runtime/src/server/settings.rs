@@ -117,6 +117,9 @@ pub struct Settings {
     /// Engine.IO: largest polling body or websocket message, announced as
     /// `maxPayload`. Default 1 MB, as socket.io 4's `maxHttpBufferSize`.
     pub max_payload: usize,
+    /// Socket.IO: most binary attachments in one event or ack (more closes
+    /// the connection). Default 10, as socket.io 4.
+    pub max_attachments: usize,
     /// Socket.IO: a client that connects no namespace within this time after
     /// its Engine.IO handshake is dropped. Default 45 s, as socket.io 4.
     pub connect_timeout: Duration,
@@ -156,6 +159,7 @@ impl Default for Settings {
             ping_timeout: Duration::from_secs(20),
             max_payload: 1_000_000,
             connect_timeout: Duration::from_secs(45),
+            max_attachments: 10,
         }
     }
 }
@@ -165,6 +169,7 @@ impl Settings {
         crate::session::SessionConfig {
             heartbeat_interval: self.heartbeat_interval,
             connect_timeout: self.connect_timeout,
+            max_attachments: self.max_attachments,
             heartbeat_timeout: self.heartbeat_timeout,
             close_timeout: self.close_timeout,
             max_queue_packets: self.max_queue_packets.max(1),

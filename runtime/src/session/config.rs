@@ -7,6 +7,8 @@ pub(crate) struct SessionConfig {
     pub(crate) heartbeat_interval: Duration,
     /// Socket.IO v4/v5: time to connect a namespace after the Engine.IO handshake.
     pub(crate) connect_timeout: Duration,
+    /// Socket.IO v4/v5: most binary attachments in one packet.
+    pub(crate) max_attachments: usize,
     pub(crate) heartbeat_timeout: Duration,
     pub(crate) close_timeout: Duration,
     pub(crate) max_queue_packets: usize,

@@ -8,7 +8,7 @@ use crate::Protocol;
 use crate::codec::legacy::{self, MessageId, Packet, RawJson};
 use crate::codec::socketio as sio;
 use crate::engine::Frame as EngineFrame;
-use crate::handler::{AckError, AckResponse, ConnectionInfo, Event, Message};
+use crate::handler::{AckError, AckResponse, ConnectionInfo, EncodedArgs, Event, Message};
 use crate::modern::ModernSession;
 use crate::session::{CloseReason, Frame, Hub, Session};
 
@@ -111,16 +111,15 @@ pub(crate) enum Outgoing<'a> {
     Message(&'a str),
     /// A JSON message: legacy packet 4; modern clients get a `message` event.
     Json(&'a RawJson),
-    /// `args` is a JSON array.
     Event {
         ack: Option<u64>,
         name: &'a str,
-        args: &'a str,
+        args: &'a EncodedArgs,
     },
     /// `args: None` is the legacy ack without data (`6:::1`).
     Ack {
         id: u64,
-        args: Option<&'a str>,
+        args: Option<&'a EncodedArgs>,
     },
     /// Legacy error packet; modern clients have no such packet and get nothing.
     Error(&'a str),
@@ -136,6 +135,13 @@ impl Outgoing<'_> {
                 .map(|text| Encoded::Legacy(Frame::from(text)));
         }
         let namespace = if endpoint.is_empty() { "/" } else { endpoint };
+        // Binary attachments follow their packet, each in its own frame.
+        let binary = |text: String, args: &EncodedArgs| -> Encoded {
+            let frames = std::iter::once(EngineFrame::text(format!("4{text}")))
+                .chain(args.attachments.iter().cloned().map(EngineFrame::Binary))
+                .collect();
+            Encoded::Modern(frames)
+        };
         let text = match *self {
             Outgoing::Connect if protocol == Protocol::V5 => sio::encode_connect(namespace, sid),
             Outgoing::Connect if namespace == "/" => "0".to_owned(),
@@ -149,8 +155,17 @@ impl Outgoing<'_> {
                 sio::encode_event(namespace, None, "message", &args, 0)
             }
             Outgoing::Json(json) => sio::encode_event(namespace, None, "message", &format!("[{json}]"), 0),
-            Outgoing::Event { ack, name, args } => sio::encode_event(namespace, ack, name, args, 0),
-            Outgoing::Ack { id, args } => sio::encode_ack(namespace, id, args.unwrap_or("[]"), 0),
+            Outgoing::Event { ack, name, args } => {
+                let text = sio::encode_event(namespace, ack, name, &args.json, args.attachments.len());
+                return Some(binary(text, args));
+            }
+            Outgoing::Ack { id, args: Some(args) } => {
+                return Some(binary(
+                    sio::encode_ack(namespace, id, &args.json, args.attachments.len()),
+                    args,
+                ));
+            }
+            Outgoing::Ack { id, args: None } => sio::encode_ack(namespace, id, "[]", 0),
             Outgoing::Error(_) => return None,
         };
         Some(Encoded::Modern(Arc::new([EngineFrame::text(format!("4{text}"))])))
@@ -174,10 +189,16 @@ impl Outgoing<'_> {
                 data: json.clone(),
             }
             .encode(),
-            Outgoing::Event { ack, name, args } => {
-                legacy::encode_event(ack.map(|id| MessageId { id, wants_data: true }), &endpoint, name, args)
+            Outgoing::Event { ack, name, args } => legacy::encode_event(
+                ack.map(|id| MessageId { id, wants_data: true }),
+                &endpoint,
+                name,
+                &args.legacy_json(),
+            ),
+            Outgoing::Ack { id, args } => {
+                let args = args.map(EncodedArgs::legacy_json);
+                legacy::encode_ack(&endpoint, id, args.as_deref())
             }
-            Outgoing::Ack { id, args } => legacy::encode_ack(&endpoint, id, args),
             Outgoing::Error(reason) => return Some(super::error_packet(&endpoint, reason).as_str().to_owned()),
         })
     }

@@ -14,6 +14,7 @@ impl Handler for Quiet {}
 fn config() -> SessionConfig {
     SessionConfig {
         connect_timeout: Duration::from_secs(45),
+        max_attachments: 10,
         heartbeat_interval: Duration::from_secs(10),
         heartbeat_timeout: Duration::from_secs(25),
         close_timeout: Duration::from_secs(30),

@@ -32,8 +32,6 @@ impl RawJson {
     }
 
     /// Gives the placeholders in the text the attachments they index.
-    // Used by the modern protocol integration.
-    #[allow(dead_code)]
     pub(crate) fn with_attachments(mut self, attachments: Arc<[Bytes]>) -> Self {
         self.attachments = if attachments.is_empty() {
             None
@@ -52,6 +50,10 @@ impl RawJson {
     /// plain JSON.
     pub fn attachments(&self) -> &[Bytes] {
         self.attachments.as_deref().unwrap_or(&[])
+    }
+
+    pub(crate) fn shared_attachments(&self) -> Option<&Arc<[Bytes]>> {
+        self.attachments.as_ref()
     }
 
     /// The inner `RawValue` (without the attachments).
