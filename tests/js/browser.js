@@ -1,6 +1,7 @@
-// Drives one real socket.io-client 0.9.16 *browser build* in headless
-// Chromium, with the same stdin/stdout protocol as driver.js. The page is
-// served from its own origin (this process, another port), so the
+// Drives one real socket.io-client *browser build* in headless Chromium,
+// with the same stdin/stdout protocol as driver.js: 0.9.16 by default, or
+// 4.x with the argument `modern` (the protocol of modern-driver.js). The
+// page is served from its own origin (this process, another port), so the
 // Socket.IO server is cross-origin: CORS and JSONP are exercised for real.
 'use strict';
 
@@ -17,13 +18,24 @@ function report(obj) {
   process.stdout.write(JSON.stringify(obj) + '\n');
 }
 
-const files = {
-  '/socket.io.js': path.join(__dirname, 'node_modules/socket.io-client/dist/socket.io.js'),
-  '/client-core.js': path.join(__dirname, 'client-core.js'),
-};
-const page = `<!doctype html><html><head><meta charset="utf-8"><title>socket.io 0.9.16 test page</title>
-<script src="/socket.io.js"></script><script src="/client-core.js"></script></head>
-<body><script>window.handle = clientCore.makeClient(io, (r) => window.__report(r));</script></body></html>`;
+const modern = process.argv[2] === 'modern';
+const files = modern
+  ? {
+      '/socket.io.js': path.join(__dirname, 'node_modules/socket.io-client-4/dist/socket.io.js'),
+      '/core.js': path.join(__dirname, 'modern-core.js'),
+    }
+  : {
+      '/socket.io.js': path.join(__dirname, 'node_modules/socket.io-client/dist/socket.io.js'),
+      '/core.js': path.join(__dirname, 'client-core.js'),
+    };
+const start = modern
+  ? `window.handle = modernCore.makeModernClient(() => io,
+       (hex) => Uint8Array.from(hex.match(/../g) || [], (h) => parseInt(h, 16)),
+       (r) => window.__report(r));`
+  : 'window.handle = clientCore.makeClient(io, (r) => window.__report(r));';
+const page = `<!doctype html><html><head><meta charset="utf-8"><title>socket.io ${modern ? '4' : '0.9.16'} test page</title>
+<script src="/socket.io.js"></script><script src="/core.js"></script></head>
+<body><script>${start}</script></body></html>`;
 
 function serve() {
   const server = http.createServer((req, res) => {

@@ -1,9 +1,10 @@
 // Drives one real modern socket.io-client (4.x, or 2.x with version: 2) in
-// node for the Rust tests, with the command/report protocol of driver.js.
-// Buffers cross the JSON lines as {"$bytes": "<hex>"} both ways.
+// node for the Rust tests, with the command/report protocol of driver.js
+// (see modern-core.js).
 'use strict';
 
 const readline = require('readline');
+const { makeModernClient } = require('./modern-core');
 
 process.stdout.on('error', () => process.exit(0));
 
@@ -14,174 +15,16 @@ function report(obj) {
 
 process.on('uncaughtException', (err) => report({ ev: 'exception', message: String((err && err.stack) || err) }));
 
-// JSON lines cannot carry bytes: mark them.
-function toWire(value) {
-  if (Buffer.isBuffer(value) || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) {
-    return { $bytes: Buffer.from(value.buffer ? value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) : value).toString('hex') };
-  }
-  if (Array.isArray(value)) return value.map(toWire);
-  if (value && typeof value === 'object') {
-    const out = {};
-    for (const key of Object.keys(value)) out[key] = toWire(value[key]);
-    return out;
-  }
-  return value;
-}
-
-function fromWire(value) {
-  if (Array.isArray(value)) return value.map(fromWire);
-  if (value && typeof value === 'object') {
-    if (typeof value.$bytes === 'string' && Object.keys(value).length === 1) return Buffer.from(value.$bytes, 'hex');
-    const out = {};
-    for (const key of Object.keys(value)) out[key] = fromWire(value[key]);
-    return out;
-  }
-  return value;
-}
-
-let io = null;
-let version = 4;
-let manager = null;
-const sockets = {}; // namespace ('' is the main one) -> socket
-const replies = {}; // event name -> args to answer its callback with
-
-function nsName(ns) {
-  return ns ? ns : '/';
-}
-
-function transportName() {
-  return manager && manager.engine && manager.engine.transport ? manager.engine.transport.name : null;
-}
-
-function hook(name, socket) {
-  sockets[name] = socket;
-  socket.on('connect', () => report({ ev: 'connect', ns: name, transport: transportName() }));
-  socket.on('disconnect', (reason) => report({ ev: 'disconnect', ns: name, reason: String(reason) }));
-  socket.on('connect_error', (err) => report({ ev: 'connect_error', ns: name, message: String(err && err.message) }));
-  // socket.io-client 2 reports a namespace refusal as an `error` event.
-  if (version === 2) socket.on('error', (err) => report({ ev: 'connect_error', ns: name, message: String(err && err.message ? err.message : err) }));
-  const onevent = socket.onevent;
-  socket.onevent = function (packet) {
-    const args = (packet.data || []).slice();
-    const event = args.shift();
-    const callback = packet.id != null;
-    report({ ev: 'event', ns: name, name: event, args: toWire(args), has_callback: callback });
-    return onevent.call(this, packet);
-  };
-  socket.onAny && socket.onAny(() => {});
-  return socket;
-}
-
-function answerCallbacks(socket) {
-  // Every event with a callback is answered with the configured reply.
-  const onevent = socket.onevent;
-  socket.onevent = function (packet) {
-    const args = (packet.data || []).slice();
-    const event = args[0];
-    if (packet.id != null && replies[event]) {
-      const ack = this.ack(packet.id);
-      ack.apply(null, fromWire(replies[event]));
-      packet = Object.assign({}, packet, { id: null });
-    }
-    return onevent.call(this, packet);
-  };
-}
-
-function open(ns, cmd) {
-  const name = ns || '';
-  const opts = {};
-  if (cmd.auth !== undefined) opts.auth = cmd.auth;
-  if (version === 2 && cmd.query) opts.query = cmd.query;
-  const socket = manager.socket(nsName(name), opts);
-  // The wrapper installed last runs first: report, then answer.
-  answerCallbacks(socket);
-  hook(name, socket);
-  if (version === 4) socket.connect();
-  else socket.open();
-}
-
-function socketOf(ns) {
-  const socket = sockets[ns || ''];
-  if (!socket) throw new Error('namespace not opened: ' + ns);
-  return socket;
-}
-
-const commands = {
-  connect(cmd) {
-    version = cmd.version || 4;
-    io = require(version === 2 ? 'socket.io-client-2' : 'socket.io-client-4');
-    const transports = cmd.transport === 'websocket' ? ['websocket'] : ['polling', 'websocket'];
-    const opts = {
-      transports,
-      upgrade: cmd.transport === 'upgrade',
-      reconnection: !!cmd.reconnection,
-      reconnectionDelay: 50,
-      reconnectionDelayMax: 100,
-      forceNew: true,
-      autoConnect: false,
-      timeout: 5000,
-    };
-    if (cmd.query) opts.query = cmd.query;
-    manager = new io.Manager(cmd.url, opts);
-    manager.on('open', () => {
-      const engine = manager.engine;
-      engine.on('upgrade', (transport) => report({ ev: 'upgrade', transport: transport.name }));
-    });
-    manager.on('reconnect', () => report({ ev: 'reconnect' }));
-    open(cmd.ns || '', cmd);
-  },
-  of(cmd) {
-    open(cmd.ns, cmd);
-  },
-  emit(cmd) {
-    const socket = socketOf(cmd.ns);
-    const args = [cmd.name].concat(fromWire(cmd.args || []));
-    if (cmd.ack !== undefined) {
-      if (cmd.timeout !== undefined && version === 4) {
-        socket.timeout(cmd.timeout).emit(...args, (err, ...answer) => {
-          if (err) report({ ev: 'ack_timeout', tag: cmd.ack, ns: cmd.ns || '' });
-          else report({ ev: 'ack', tag: cmd.ack, ns: cmd.ns || '', args: toWire(answer) });
-        });
-        return;
-      }
-      args.push(function () {
-        report({ ev: 'ack', tag: cmd.ack, ns: cmd.ns || '', args: toWire(Array.prototype.slice.call(arguments)) });
-      });
-    }
-    socket.emit.apply(socket, args);
-  },
-  emit_with_ack(cmd) {
-    const socket = socketOf(cmd.ns);
-    socket
-      .emitWithAck(cmd.name, ...fromWire(cmd.args || []))
-      .then((answer) => report({ ev: 'ack', tag: cmd.ack, ns: cmd.ns || '', args: toWire([answer]) }));
-  },
-  send(cmd) {
-    socketOf(cmd.ns).send(cmd.data);
-  },
-  reply(cmd) {
-    replies[cmd.name] = cmd.args || [];
-  },
-  disconnect(cmd) {
-    socketOf(cmd.ns).disconnect();
-  },
-  // Drops the Engine.IO connection under the sockets, as a network fault would.
-  drop() {
-    manager.engine.close();
-  },
-  exit() {
-    report({ ev: 'exit' });
-  },
-};
-
+const handle = makeModernClient(
+  (version) => require(version === 2 ? 'socket.io-client-2' : 'socket.io-client-4'),
+  (hex) => Buffer.from(hex, 'hex'),
+  report,
+);
 const lines = readline.createInterface({ input: process.stdin });
 lines.on('line', (line) => {
   if (!line.trim()) return;
   try {
-    const cmd = JSON.parse(line);
-    const run = commands[cmd.op];
-    if (!run) throw new Error('unknown op ' + cmd.op);
-    run(cmd);
+    handle(JSON.parse(line));
   } catch (err) {
     report({ ev: 'exception', message: String((err && err.stack) || err) });
   }

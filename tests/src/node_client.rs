@@ -41,7 +41,7 @@ impl NodeClient {
     /// Starts a client and connects it to `base_url` over `transport`.
     pub async fn connect(base_url: &str, transport: &str, query: Option<&str>) -> NodeClient {
         Self::start(
-            "driver.js",
+            &["driver.js"],
             json!({"op": "connect", "url": base_url, "transport": transport, "query": query}),
         )
         .await
@@ -51,7 +51,7 @@ impl NodeClient {
     /// headless Chromium page served from another origin (`browser.js`).
     pub async fn connect_in_browser(base_url: &str, transport: &str, query: Option<&str>) -> NodeClient {
         Self::start(
-            "browser.js",
+            &["browser.js"],
             json!({"op": "connect", "url": base_url, "transport": transport, "query": query}),
         )
         .await
@@ -65,9 +65,23 @@ impl NodeClient {
         if let (Some(connect), Some(options)) = (connect.as_object_mut(), options.as_object()) {
             connect.extend(options.clone());
         }
-        let mut client = Self::start("modern-driver.js", connect).await;
+        let mut client = Self::start(&["modern-driver.js"], connect).await;
         // An upgrading client may connect before or after its upgrade; the
         // test waits for the upgrade itself.
+        if transport == "upgrade" {
+            client.transport = None;
+        }
+        client
+    }
+
+    /// [`NodeClient::connect_modern`] with socket.io-client 4's *browser*
+    /// build in a headless Chromium page served from another origin.
+    pub async fn connect_modern_in_browser(base_url: &str, transport: &str, options: Value) -> NodeClient {
+        let mut connect = json!({"op": "connect", "url": base_url, "transport": transport, "version": 4});
+        if let (Some(connect), Some(options)) = (connect.as_object_mut(), options.as_object()) {
+            connect.extend(options.clone());
+        }
+        let mut client = Self::start(&["browser.js", "modern"], connect).await;
         if transport == "upgrade" {
             client.transport = None;
         }
@@ -78,13 +92,14 @@ impl NodeClient {
     /// (the URL prefix, e.g. `app/socket.io`).
     pub async fn connect_with_resource(base_url: &str, transport: &str, resource: &str) -> NodeClient {
         Self::start(
-            "driver.js",
+            &["driver.js"],
             json!({"op": "connect", "url": base_url, "transport": transport, "resource": resource}),
         )
         .await
     }
 
-    async fn start(script: &str, connect: Value) -> NodeClient {
+    async fn start(command: &[&str], connect: Value) -> NodeClient {
+        let script = command[0];
         let dir = js_dir();
         assert!(
             dir.join("node_modules/socket.io-client").is_dir(),
@@ -92,6 +107,7 @@ impl NodeClient {
         );
         let mut child = Command::new("node")
             .arg(dir.join(script))
+            .args(&command[1..])
             .current_dir(&dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

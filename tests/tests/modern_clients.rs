@@ -13,9 +13,23 @@ use socketio_tests::NodeClient;
 const GENERATIONS: [u8; 2] = [4, 2];
 const TRANSPORTS: [&str; 3] = ["polling", "websocket", "upgrade"];
 
+/// Where a client runs: node, or the browser build in headless Chromium.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Runtime {
+    Node,
+    Chromium,
+}
+
 /// Connects the main namespace; an upgrading client must end on websocket.
 async fn connect(url: &str, version: u8, transport: &str, options: Value) -> NodeClient {
-    let mut client = NodeClient::connect_modern(url, version, transport, options).await;
+    connect_in(Runtime::Node, url, version, transport, options).await
+}
+
+async fn connect_in(runtime: Runtime, url: &str, version: u8, transport: &str, options: Value) -> NodeClient {
+    let mut client = match runtime {
+        Runtime::Node => NodeClient::connect_modern(url, version, transport, options).await,
+        Runtime::Chromium => NodeClient::connect_modern_in_browser(url, transport, options).await,
+    };
     client.expect_connect("").await;
     if transport == "upgrade" {
         let upgrade = client
@@ -28,9 +42,9 @@ async fn connect(url: &str, version: u8, transport: &str, options: Value) -> Nod
 
 /// Everything one client does on its own: binding shapes, acks both ways,
 /// namespaces with their auth, refusals.
-async fn core_scenario(url: String, version: u8, transport: &'static str) {
-    let who = format!("socket.io-client@{version} over {transport}");
-    let mut c = connect(&url, version, transport, json!({})).await;
+async fn core_scenario(runtime: Runtime, url: String, version: u8, transport: &'static str) {
+    let who = format!("socket.io-client@{version} ({runtime:?}) over {transport}");
+    let mut c = connect_in(runtime, &url, version, transport, json!({})).await;
 
     // Positional and keyword-style binding; the handler's value acks.
     assert_eq!(
@@ -154,7 +168,7 @@ async fn both_client_generations_pass_their_scenarios_against_one_server() {
     let scenarios = GENERATIONS
         .iter()
         .flat_map(|&version| TRANSPORTS.iter().map(move |&transport| (version, transport)))
-        .map(|(version, transport)| tokio::spawn(core_scenario(server.url.clone(), version, transport)));
+        .map(|(version, transport)| tokio::spawn(core_scenario(Runtime::Node, server.url.clone(), version, transport)));
     for scenario in join_all(scenarios).await {
         scenario.expect("scenario");
     }
@@ -183,6 +197,14 @@ async fn both_client_generations_pass_their_scenarios_against_one_server() {
                 [json!("mixed"), data.clone()]
             );
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn socket_io_client_4_in_chromium_passes_the_same_scenario() {
+    let server = common::example::start().await;
+    for transport in TRANSPORTS {
+        core_scenario(Runtime::Chromium, server.url.clone(), 4, transport).await;
     }
 }
 
