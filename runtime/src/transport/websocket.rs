@@ -91,7 +91,10 @@ where
                 return;
             }
         };
+        // Buffers held by idle sockets dominate a server's memory: start the
+        // read buffer small (it grows for a large message) and write as we go.
         let config = WebSocketConfig::default()
+            .read_buffer_size(READ_BUFFER)
             .max_message_size(Some(max_message))
             .max_frame_size(Some(max_message));
         let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
@@ -106,6 +109,9 @@ where
     }
     response
 }
+
+/// The initial read buffer of a websocket.
+const READ_BUFFER: usize = 4 * 1024;
 
 /// The refusal to send when `request` is not an RFC 6455 upgrade.
 pub(crate) fn rfc6455_refusal(request: &Request<impl Sized>) -> Option<Response<Body>> {

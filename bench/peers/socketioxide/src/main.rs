@@ -1,0 +1,123 @@
+//! Benchmark peer: socketioxide serving the bench workload on
+//! 127.0.0.1:$PORT. See ../README.md for the contract.
+
+use std::fmt;
+use std::io::Write;
+use std::time::Duration;
+
+use axum::serve::ListenerExt;
+use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeTuple, Serializer};
+use serde_json::Value;
+use socketioxide::SocketIo;
+use socketioxide::extract::{AckSender, Data, SocketRef};
+
+/// All the arguments of an event, however many.
+///
+/// socketioxide hands a handler the first argument only unless the target
+/// type is tuple-like, and sends a value as several arguments only when it
+/// serializes as a tuple: this type is a tuple of any length both ways, so
+/// `emit('echo', 1, 'x', {a: 1}, cb)` is acked with all three, and an
+/// argument that is itself an array stays one argument.
+struct Args(Vec<Value>);
+
+impl<'de> Deserialize<'de> for Args {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ArgsVisitor;
+        impl<'de> Visitor<'de> for ArgsVisitor {
+            type Value = Args;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("the arguments of an event")
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Args, S::Error> {
+                let mut args = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(arg) = seq.next_element()? {
+                    args.push(arg);
+                }
+                Ok(Args(args))
+            }
+        }
+        deserializer.deserialize_tuple(usize::MAX, ArgsVisitor)
+    }
+}
+
+impl Serialize for Args {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut tuple = serializer.serialize_tuple(self.0.len())?;
+        for arg in &self.0 {
+            tuple.serialize_element(arg)?;
+        }
+        tuple.end()
+    }
+}
+
+fn on_connect(socket: SocketRef) {
+    socket.on("echo", async |Data(args): Data<Args>, ack: AckSender| {
+        // Without an ack id, `send` does nothing.
+        let _ = ack.send(&args);
+    });
+
+    socket.on(
+        "join",
+        async |socket: SocketRef, Data(room): Data<String>, ack: AckSender| {
+            socket.join(room);
+            let _ = ack.send(&true);
+        },
+    );
+
+    socket.on(
+        "publish",
+        async |socket: SocketRef, Data((room, payload)): Data<(String, Value)>, ack: AckSender| {
+            // `within` takes every socket of the room, the sender included.
+            let _ = socket.within(room).emit("news", &payload).await;
+            let _ = ack.send(&true);
+        },
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let port: u16 = match std::env::var("PORT").ok().and_then(|p| p.parse().ok()) {
+        Some(port) if port > 0 => port,
+        _ => {
+            eprintln!("PORT must be set to a TCP port number");
+            std::process::exit(2);
+        }
+    };
+
+    let (layer, io) = SocketIo::builder()
+        // The socketioxide defaults, stated: ping 25 s / timeout 20 s.
+        .ping_interval(Duration::from_secs(25))
+        .ping_timeout(Duration::from_secs(20))
+        // Max HTTP buffer size 1 MB (socket.io 4's maxHttpBufferSize also
+        // bounds websocket messages).
+        .max_payload(1_000_000)
+        .ws_max_message_size(1_000_000)
+        .ws_max_frame_size(1_000_000)
+        .build_layer();
+    io.ns("/", async |socket: SocketRef| on_connect(socket));
+
+    let app = axum::Router::new().layer(layer);
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap_or_else(|e| {
+            eprintln!("cannot listen on 127.0.0.1:{port}: {e}");
+            std::process::exit(1);
+        })
+        // As node's http server does.
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on 127.0.0.1:{port}");
+        let _ = out.flush();
+    }
+
+    if let Err(e) = axum::serve(listener, app).await {
+        eprintln!("server error: {e}");
+        std::process::exit(1);
+    }
+}

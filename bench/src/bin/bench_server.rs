@@ -1,0 +1,45 @@
+//! Our server under the benchmark workload (see `bench/peers/README.md` for
+//! the contract every server follows): `echo` acks its arguments, `join`
+//! enters a room, `publish` broadcasts `news` to a room. Legacy and modern
+//! clients on one port.
+
+use std::time::Duration;
+
+use socketio::{Ctx, RawJson, Reply, Server, SocketIo};
+
+#[derive(Default)]
+struct Bench;
+
+#[socketio::handler]
+impl Bench {
+    #[event]
+    fn echo(&self, #[rest] args: Vec<RawJson>) -> Reply {
+        Reply::with_args(&args[..]).unwrap_or_default()
+    }
+
+    #[event]
+    fn join(&self, cx: &Ctx, room: String) -> bool {
+        cx.join(&room);
+        true
+    }
+
+    #[event]
+    fn publish(&self, cx: &Ctx, room: String, payload: RawJson) -> bool {
+        cx.to(room).emit("news", (&payload,)).is_ok()
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4100);
+    let io = SocketIo::builder(Bench::default)
+        .flash_policy_port(None)
+        .heartbeat_interval(Duration::from_secs(25))
+        .heartbeat_timeout(Duration::from_secs(60))
+        .max_sessions(1_000_000)
+        .max_pending_handshakes(1_000_000)
+        .build();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("listening on {}", listener.local_addr()?);
+    Server::new(io).run_on(listener).await
+}
