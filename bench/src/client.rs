@@ -119,7 +119,7 @@ impl Client {
                     socket: Box::new(ws_connect(addr, "/socket.io/?EIO=4&transport=websocket").await?),
                 };
                 client.expect_prefix("0{").await?;
-                client.send_raw("40".to_owned()).await?;
+                client.send_now("40".to_owned()).await?;
                 client.expect_prefix("40").await?;
                 Ok(client)
             }
@@ -139,19 +139,46 @@ impl Client {
                 let sid = open["sid"].as_str().unwrap_or_default().to_owned();
                 let path = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
                 let mut client = polling(addr, protocol, path).await?;
-                client.send_raw("40".to_owned()).await?;
+                client.send_now("40".to_owned()).await?;
                 client.expect_prefix("40").await?;
                 Ok(client)
             }
         }
     }
 
-    /// Sends one packet's text as the protocol frames it.
+    /// Queues one packet's text as the protocol frames it; a websocket
+    /// writes it at the next [`Client::flush`], so that a burst costs one
+    /// write, as a busy real client's does.
     pub async fn send_raw(&mut self, text: String) -> Result<(), Error> {
         match self {
-            Client::Ws { socket, .. } => Ok(socket.send(Message::Text(text.into())).await?),
+            Client::Ws { socket, .. } => Ok(socket.feed(Message::Text(text.into())).await?),
             Client::Polling { out, .. } => out.send(text).map_err(|_| Error::Closed),
         }
+    }
+
+    /// Writes whatever [`Client::send_raw`] queued.
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        match self {
+            Client::Ws { socket, .. } => Ok(socket.flush().await?),
+            Client::Polling { .. } => Ok(()),
+        }
+    }
+
+    /// Sends and writes at once.
+    async fn send_now(&mut self, text: String) -> Result<(), Error> {
+        self.send_raw(text).await?;
+        self.flush().await
+    }
+
+    /// The next ack or event: what already arrived first; only when nothing
+    /// has, the queued packets are written and the wait begins.
+    pub async fn recv_batched(&mut self) -> Result<Incoming, Error> {
+        use futures_util::FutureExt;
+        if let Some(ready) = self.recv().now_or_never() {
+            return ready;
+        }
+        self.flush().await?;
+        self.recv().await
     }
 
     /// Emits `name` with `args` (a JSON array's inside, no brackets), asking
@@ -186,9 +213,9 @@ impl Client {
                 Client::Polling { protocol, incoming, .. } => (*protocol, incoming.recv().await.ok_or(Error::Closed)?),
             };
             match (protocol, text.as_str()) {
-                (Protocol::Legacy, "2::") => self.send_raw("2::".to_owned()).await?,
+                (Protocol::Legacy, "2::") => self.send_now("2::".to_owned()).await?,
                 (Protocol::Legacy, "8::") => {}
-                (Protocol::Modern, "2") => self.send_raw("3".to_owned()).await?,
+                (Protocol::Modern, "2") => self.send_now("3".to_owned()).await?,
                 (Protocol::Modern, "6") => {}
                 _ => return Ok(text),
             }

@@ -159,11 +159,11 @@ async fn echo_client(
             deadline = Some(tokio::time::Instant::now() + drain);
         }
         let received = match deadline {
-            Some(deadline) => match tokio::time::timeout_at(deadline, client.recv()).await {
+            Some(deadline) => match tokio::time::timeout_at(deadline, client.recv_batched()).await {
                 Ok(received) => received,
                 Err(_) => break,
             },
-            None => client.recv().await,
+            None => client.recv_batched().await,
         };
         let Ok(Incoming::Ack(id, args)) = received else {
             if received.is_err() {
@@ -201,7 +201,7 @@ pub async fn fanout(config: &Config) -> Result<Value, Error> {
     let mut subscribers = connect_all(config, config.connections).await?;
     for (i, subscriber) in subscribers.iter_mut().enumerate() {
         subscriber.emit("join", "\"bench\"", Some(1)).await?;
-        match subscriber.recv().await? {
+        match subscriber.recv_batched().await? {
             Incoming::Ack(1, _) => {}
             other => return Err(Error::Protocol(format!("subscriber {i}: join answered {other:?}"))),
         }
@@ -241,7 +241,7 @@ pub async fn fanout(config: &Config) -> Result<Value, Error> {
                 if outstanding == 0 {
                     return;
                 }
-                match publisher.recv().await {
+                match publisher.recv_batched().await {
                     Ok(Incoming::Ack(..)) => outstanding -= 1,
                     Ok(Incoming::Event(..)) => {}
                     Err(_) => return,

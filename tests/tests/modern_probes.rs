@@ -405,3 +405,14 @@ async fn no_namespace_within_the_connect_timeout_closes_the_connection() {
     let seen = until_closed(&mut ws).await;
     assert!(seen.is_empty() || seen == [Message::Text("1".into())], "{seen:?}");
 }
+
+#[tokio::test]
+async fn either_protocol_family_can_be_turned_off() {
+    let legacy_only = common::start(|b| b.modern_protocol(false)).await;
+    assert_eq!(get(legacy_only.addr, "/socket.io/1/").await.status, 200);
+    assert_eq!(get(legacy_only.addr, &path("/socket.io", None)).await.status, 404);
+    let modern_only = common::start(|b| b.legacy_protocol(false)).await;
+    assert_eq!(get(modern_only.addr, "/socket.io/1/").await.status, 404);
+    let (sid, _) = handshake(modern_only.addr, "/socket.io").await;
+    assert_eq!(sid.len(), 32);
+}

@@ -4,13 +4,15 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
+use bytes::Bytes;
 use http::{Response, StatusCode};
 
 use crate::codec::engineio::{
     Packet, decode_v3_binary_payload, decode_v3_payload, decode_v4_payload, encode_v3_binary_payload,
 };
-use crate::engine::session::{PollRefusal, Take};
+use crate::engine::session::{Lent, PollRefusal, Take};
 use crate::engine::{CloseReason, EngineSession, Frame, Protocol};
+use crate::transport::body::{Settle, text_settling};
 use crate::transport::{Body, text};
 
 /// Releases the poll when the request ends, answered or abandoned.
@@ -36,23 +38,36 @@ pub(crate) async fn get(session: Arc<EngineSession>) -> Response<Body> {
         session: &session,
         token,
     };
-    let frames = loop {
+    let lent = loop {
         let woken = session.wake().notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        match session.take(token) {
-            Take::Frames(frames) => break frames,
-            Take::Empty => woken.await,
-            Take::Upgrading | Take::Superseded => break vec![crate::engine::frame::NOOP],
-            Take::Gone => break vec![crate::engine::frame::CLOSE],
+        match session.lend(token) {
+            Ok(lent) => break lent,
+            Err(Take::Empty) => woken.await,
+            Err(Take::Upgrading | Take::Superseded) => return respond(&session, &[crate::engine::frame::NOOP]),
+            Err(Take::Gone | Take::Frames(_)) => return respond(&session, &[crate::engine::frame::CLOSE]),
         }
     };
-    respond(&session, &frames)
+    let (body, binary) = encode_body(&session, lent.frames());
+    answer(body, binary, Some(lent))
 }
 
-/// The body of a poll: text, or for v3 clients that take them, a binary
+impl Settle for Lent {
+    fn delivered(self) {
+        Lent::delivered(self);
+    }
+}
+
+/// The answer of a poll: text, or for v3 clients that take them, a binary
 /// payload when there are binary frames to send.
 pub(crate) fn respond(session: &EngineSession, frames: &[Frame]) -> Response<Body> {
+    let (body, binary) = encode_body(session, frames);
+    answer(body, binary, None)
+}
+
+/// The body of a poll, and whether it is a v3 binary payload.
+fn encode_body(session: &EngineSession, frames: &[Frame]) -> (Bytes, bool) {
     let has_binary = frames.iter().any(|frame| matches!(frame, Frame::Binary(_)));
     if session.protocol() == Protocol::V3 && session.binary_polling() && has_binary {
         let packets: Vec<Packet> = frames
@@ -62,14 +77,20 @@ pub(crate) fn respond(session: &EngineSession, frames: &[Frame]) -> Response<Bod
                 Frame::Binary(data) => Some(Packet::Binary(data.clone())),
             })
             .collect();
-        let mut response = text(StatusCode::OK, encode_v3_binary_payload(&packets));
+        return (Bytes::from(encode_v3_binary_payload(&packets)), true);
+    }
+    (Bytes::from(encode_payload(session.protocol(), frames)), false)
+}
+
+fn answer(body: Bytes, binary: bool, lent: Option<Lent>) -> Response<Body> {
+    let mut response = text_settling(StatusCode::OK, body, lent);
+    if binary {
         response.headers_mut().insert(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static("application/octet-stream"),
         );
-        return response;
     }
-    text(StatusCode::OK, encode_payload(session.protocol(), frames))
+    response
 }
 
 pub(crate) async fn post(session: Arc<EngineSession>, body: &[u8], binary: bool) -> Response<Body> {

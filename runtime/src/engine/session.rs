@@ -52,6 +52,9 @@ pub(crate) enum Take {
 struct State {
     queue: VecDeque<Frame>,
     queue_bytes: usize,
+    /// A poll's answer holds frames hyper has not yet taken; until it
+    /// settles, nobody else takes frames, so none can overtake them.
+    lent: bool,
     closed: bool,
     token: u64,
     kind: Kind,
@@ -126,6 +129,7 @@ impl EngineSession {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 queue_bytes: 0,
+                lent: false,
                 closed: false,
                 token: 0,
                 kind,
@@ -238,7 +242,7 @@ impl EngineSession {
         if state.upgraded {
             return Err(PollRefusal::Upgraded);
         }
-        if state.closed && state.queue.is_empty() {
+        if state.closed && state.queue.is_empty() && !state.lent {
             return Err(PollRefusal::Closed);
         }
         if state.polling {
@@ -260,6 +264,22 @@ impl EngineSession {
 
     /// Takes every queued frame for the transport holding `token`.
     pub(crate) fn take(&self, token: u64) -> Take {
+        self.take_frames(token, false)
+    }
+
+    /// [`EngineSession::take`] for a poll's answer: the frames come back
+    /// unless the answer's [`Lent`] is delivered.
+    pub(crate) fn lend(self: &Arc<Self>, token: u64) -> Result<Lent, Take> {
+        match self.take_frames(token, true) {
+            Take::Frames(frames) => Ok(Lent {
+                session: self.clone(),
+                frames,
+            }),
+            other => Err(other),
+        }
+    }
+
+    fn take_frames(&self, token: u64, lend: bool) -> Take {
         let mut state = self.lock();
         if state.token != token {
             return Take::Superseded;
@@ -267,11 +287,27 @@ impl EngineSession {
         if state.upgrading && state.kind == Kind::Polling {
             return Take::Upgrading;
         }
+        if state.lent {
+            return Take::Empty;
+        }
         if state.queue.is_empty() {
             return if state.closed { Take::Gone } else { Take::Empty };
         }
+        state.lent = lend;
         state.queue_bytes = 0;
         Take::Frames(state.queue.drain(..).collect())
+    }
+
+    fn settle(&self, returned: &[Frame]) {
+        {
+            let mut state = self.lock();
+            state.lent = false;
+            for frame in returned.iter().rev() {
+                state.queue_bytes += frame.len();
+                state.queue.push_front(frame.clone());
+            }
+        }
+        self.wake.notify_waiters();
     }
 
     /// A websocket answered the probe: polls stop taking frames.
@@ -416,6 +452,35 @@ impl EngineSession {
         (self.on_close)(&self.id);
         self.wake.notify_waiters();
         self.closed.notify_waiters();
+    }
+}
+
+/// Frames on their way to a polling client. They leave the queue for good
+/// only when [`Lent::delivered`] runs; dropped before that (the client hung
+/// up before the answer was written), they go back to the queue's front.
+#[derive(Debug)]
+pub(crate) struct Lent {
+    session: Arc<EngineSession>,
+    frames: Vec<Frame>,
+}
+
+impl Lent {
+    pub(crate) fn frames(&self) -> &[Frame] {
+        &self.frames
+    }
+
+    pub(crate) fn delivered(mut self) {
+        self.frames.clear();
+        self.session.settle(&[]);
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        if !self.frames.is_empty() {
+            tracing::debug!(sid = %self.session.id, frames = self.frames.len(), "poll abandoned before its answer was sent; frames requeued");
+            self.session.settle(&self.frames);
+        }
     }
 }
 

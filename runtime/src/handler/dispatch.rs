@@ -30,14 +30,16 @@ pub(crate) async fn run<H: Handler>(
     while let Some(inbound) = inbox.recv().await {
         let survived = match inbound {
             Inbound::Close => break,
-            Inbound::Message { id, message } => {
+            Inbound::Message(message) => {
+                let (id, message) = *message;
                 let done = guarded(&cx, "on_message", handler.on_message(&cx, message)).await;
                 if let (Some(()), Some(id)) = (done, id) {
                     connection.send(Outgoing::Ack { id: id.id, args: None });
                 }
                 done.is_some()
             }
-            Inbound::Event(mut event) => {
+            Inbound::Event(event) => {
+                let mut event = *event;
                 let ack_id = event.ack;
                 let name = event.name.clone();
                 let ack = event.ack.map(|id| AckSender::new(connection.clone(), id));

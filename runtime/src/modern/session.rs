@@ -171,7 +171,7 @@ impl ModernSession {
                 match inbox {
                     // Waiting here is the backpressure: a busy handler slows its reader.
                     Some(inbox) => {
-                        let _ = inbox.send(Inbound::Event(event)).await;
+                        let _ = inbox.send(Inbound::Event(Box::new(event))).await;
                     }
                     None => tracing::debug!(sid = %self.id(), namespace, "event for a namespace not connected"),
                 }

@@ -12,11 +12,13 @@ use crate::handler::{AckError, AckResponse, ConnectionInfo, EncodedArgs, Event, 
 use crate::modern::ModernSession;
 use crate::session::{CloseReason, Frame, Hub, Session};
 
-/// What the session hands a connection's task, in arrival order.
+/// What the session hands a connection's task, in arrival order. Kept
+/// small: a channel allocates its slots in blocks up front, and an idle
+/// connection's memory is mostly such blocks.
 #[derive(Debug)]
 pub(crate) enum Inbound {
-    Message { id: Option<MessageId>, message: Message },
-    Event(Event),
+    Message(Box<(Option<MessageId>, Message)>),
+    Event(Box<Event>),
     Close,
 }
 

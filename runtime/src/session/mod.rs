@@ -64,6 +64,9 @@ pub(crate) enum Take {
 struct State {
     queue: VecDeque<Frame>,
     queue_bytes: usize,
+    /// A poll's answer holds frames hyper has not yet taken; until it
+    /// settles, nobody else takes frames, so none can overtake them.
+    lent: bool,
     closed: bool,
     closed_at: Option<Instant>,
     binding: u64,
@@ -105,6 +108,7 @@ impl Session {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 queue_bytes: 0,
+                lent: false,
                 closed: false,
                 closed_at: None,
                 binding: 0,
@@ -180,7 +184,7 @@ impl Session {
     pub(crate) fn bind(&self) -> Option<u64> {
         let token = {
             let mut state = self.lock();
-            if state.closed && state.queue.is_empty() {
+            if state.closed && state.queue.is_empty() && !state.lent {
                 return None;
             }
             if !state.ever_bound {
@@ -212,20 +216,55 @@ impl Session {
 
     /// Takes every queued frame for the transport holding `token`.
     pub(crate) fn take(&self, token: u64) -> Take {
+        self.take_frames(token, false)
+    }
+
+    /// [`Session::take`] for a poll's answer: the frames come back unless
+    /// the answer's [`Lent`] is delivered.
+    pub(crate) fn lend(self: &Arc<Self>, token: u64) -> Result<Lent, Take> {
+        match self.take_frames(token, true) {
+            Take::Frames(frames) => Ok(Lent {
+                session: self.clone(),
+                frames,
+            }),
+            other => Err(other),
+        }
+    }
+
+    fn take_frames(&self, token: u64, lend: bool) -> Take {
         let taken = {
             let mut state = self.lock();
             if state.binding != token {
                 return Take::Superseded;
             }
+            if state.lent {
+                return Take::Empty;
+            }
             if state.queue.is_empty() {
                 return if state.closed { Take::Gone } else { Take::Empty };
             }
-            self.hub.stats.sent(state.queue.len(), state.queue_bytes);
+            if !lend {
+                self.hub.stats.sent(state.queue.len(), state.queue_bytes);
+            }
+            state.lent = lend;
             state.queue_bytes = 0;
             Take::Frames(state.queue.drain(..).collect())
         };
         self.changed.notify_waiters();
         taken
+    }
+
+    fn settle(&self, returned: Option<&[Frame]>) {
+        {
+            let mut state = self.lock();
+            state.lent = false;
+            for frame in returned.unwrap_or_default().iter().rev() {
+                state.queue_bytes += frame.len();
+                state.queue.push_front(frame.clone());
+            }
+        }
+        self.wake.notify_waiters();
+        self.changed.notify_waiters();
     }
 
     /// Marks the client as alive (any request or frame from it).
@@ -262,24 +301,12 @@ impl Session {
             Packet::Disconnect { endpoint } => self.close_endpoint(&endpoint, false),
             Packet::Connect { endpoint, query } => self.connect_endpoint(endpoint, query),
             Packet::Message { id, endpoint, data } => {
-                self.deliver(
-                    &endpoint,
-                    Inbound::Message {
-                        id,
-                        message: Message::Text(data),
-                    },
-                )
-                .await;
+                self.deliver(&endpoint, Inbound::Message(Box::new((id, Message::Text(data)))))
+                    .await;
             }
             Packet::Json { id, endpoint, data } => {
-                self.deliver(
-                    &endpoint,
-                    Inbound::Message {
-                        id,
-                        message: Message::Json(data),
-                    },
-                )
-                .await;
+                self.deliver(&endpoint, Inbound::Message(Box::new((id, Message::Json(data)))))
+                    .await;
             }
             Packet::Event {
                 id,
@@ -289,7 +316,7 @@ impl Session {
             } => {
                 let mut event = Event::new(name, args);
                 event.ack = id;
-                self.deliver(&endpoint, Inbound::Event(event)).await;
+                self.deliver(&endpoint, Inbound::Event(Box::new(event))).await;
             }
             Packet::Ack { endpoint, ack_id, args } => {
                 let connection = self.lock().connections.get(&endpoint).map(|h| h.connection.clone());
@@ -451,6 +478,38 @@ impl Session {
     }
 }
 
+/// Frames on their way to a polling client. They leave the queue for good
+/// only when [`Lent::delivered`] runs; dropped before that (the client hung
+/// up before the answer was written), they go back to the queue's front.
+#[derive(Debug)]
+pub(crate) struct Lent {
+    session: Arc<Session>,
+    frames: Vec<Frame>,
+}
+
+impl Lent {
+    pub(crate) fn frames(&self) -> &[Frame] {
+        &self.frames
+    }
+
+    pub(crate) fn delivered(mut self) {
+        let frames = std::mem::take(&mut self.frames);
+        let bytes = frames.iter().map(Frame::len).sum();
+        self.session.hub.stats.sent(frames.len(), bytes);
+        // Drop sees no frames and gives nothing back.
+        self.session.settle(None);
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        if !self.frames.is_empty() {
+            tracing::debug!(sid = %self.session.id, frames = self.frames.len(), "poll abandoned before its answer was sent; frames requeued");
+            self.session.settle(Some(&self.frames));
+        }
+    }
+}
+
 pub(crate) fn error_packet(endpoint: &str, reason: &str) -> Frame {
     Frame::from(
         Packet::Error {
@@ -473,7 +532,7 @@ impl Session {
         let state = self.lock();
         driver::TimerView {
             closed_at: state.closed_at,
-            queue_empty: state.queue.is_empty(),
+            queue_empty: state.queue.is_empty() && !state.lent,
             last_seen: state.last_seen,
             unbound_since: if state.bound { None } else { state.unbound_since },
             expires_unbound: (!state.ever_bound).then(|| state.created + self.hub.config.handshake_expiry),

@@ -159,3 +159,45 @@ async fn endpoints_beyond_the_limit_are_refused() {
     // Two endpoints besides the main one are allowed; the third is refused.
     assert_eq!(got, ["1::/a", "1::/b", "7::/c:2"]);
 }
+
+fn lent_texts(lent: &Lent) -> Vec<String> {
+    lent.frames().iter().map(|f| f.as_str().to_owned()).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn frames_of_an_abandoned_poll_come_back_first_and_in_order() {
+    let session = session().await;
+    session.push(Frame::from("3:::a"));
+    let first = session.bind().expect("open");
+    let lent = session.lend(first).expect("frames");
+    assert_eq!(lent_texts(&lent), ["1::", "3:::a"]);
+    session.push(Frame::from("3:::b"));
+    // A newer poll waits while the older answer is on its way: it must not
+    // overtake frames that may yet come back.
+    let second = session.bind().expect("open");
+    assert!(matches!(session.lend(second), Err(Take::Empty)));
+    drop(lent);
+    let lent = session.lend(second).expect("frames back");
+    assert_eq!(lent_texts(&lent), ["1::", "3:::a", "3:::b"]);
+    lent.delivered();
+    assert!(matches!(session.lend(second), Err(Take::Empty)));
+    // Delivered frames are gone for good, even from a session that closed.
+    session.close(CloseReason::ServerClose);
+    assert_eq!(texts(session.take(second)), ["0::"]);
+    assert!(matches!(session.take(second), Take::Gone));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_closed_session_waits_for_its_lent_frames() {
+    let session = session().await;
+    let token = session.bind().expect("open");
+    let lent = session.lend(token).expect("frames");
+    session.close(CloseReason::ServerClose);
+    assert!(
+        !session.timer_view().queue_empty,
+        "the lent frames are not delivered yet"
+    );
+    drop(lent);
+    let token = session.bind().expect("the frames came back");
+    assert_eq!(texts(session.take(token)), ["1::", "0::"]);
+}

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use crate::session::{Session, Take};
+use crate::session::{Lent, Session, Take};
 use crate::transport::Transport;
 
 /// A transport's hold on a session; unbinding on drop means a request that
@@ -30,13 +30,31 @@ impl Binding {
     /// that it was superseded or the session is gone. Never `Take::Empty`.
     /// Cancel-safe: frames are taken and returned in the same poll.
     pub(crate) async fn next_take(&self) -> Take {
+        self.wait_for(|| match self.session.take(self.token) {
+            Take::Empty => None,
+            taken => Some(taken),
+        })
+        .await
+    }
+
+    /// [`Binding::next_take`] for a poll: the frames are lent until its
+    /// answer is sent. The error is never `Take::Frames` or `Take::Empty`.
+    pub(crate) async fn next_lend(&self) -> Result<Lent, Take> {
+        self.wait_for(|| match self.session.lend(self.token) {
+            Err(Take::Empty) => None,
+            taken => Some(taken),
+        })
+        .await
+    }
+
+    async fn wait_for<T>(&self, attempt: impl Fn() -> Option<T>) -> T {
         loop {
             let woken = self.session.wake().notified();
             tokio::pin!(woken);
             woken.as_mut().enable();
-            match self.session.take(self.token) {
-                Take::Empty => woken.await,
-                taken => return taken,
+            match attempt() {
+                None => woken.await,
+                Some(taken) => return taken,
             }
         }
     }

@@ -7,9 +7,10 @@ use std::time::Duration;
 use http::{HeaderValue, Response, StatusCode, header};
 
 use crate::codec::legacy::{ScriptError, js_string};
-use crate::session::Session;
+use crate::session::{Lent, Session};
+use crate::transport::body::text_settling;
 use crate::transport::polling::poll;
-use crate::transport::{Body, Refusal, Transport, text};
+use crate::transport::{Body, Refusal, Transport};
 
 fn refusal(error: ScriptError) -> Refusal {
     let reason = match error {
@@ -32,7 +33,12 @@ pub(crate) fn form_payload(body: &str) -> Result<String, Refusal> {
 
 /// `io.j[index](<argument>);` as a script response.
 pub(crate) fn script(index: u32, argument: &str) -> Response<Body> {
-    let mut response = text(StatusCode::OK, format!("io.j[{index}]({argument});"));
+    script_settling(index, argument, None)
+}
+
+/// [`script`] carrying frames lent by the session.
+fn script_settling(index: u32, argument: &str, lent: Option<Lent>) -> Response<Body> {
+    let mut response = text_settling(StatusCode::OK, format!("io.j[{index}]({argument});"), lent);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -44,6 +50,6 @@ pub(crate) fn script(index: u32, argument: &str) -> Response<Body> {
 }
 
 pub(crate) async fn get(session: Option<Arc<Session>>, hold: Duration, index: u32) -> Response<Body> {
-    let payload = poll(session, hold, Transport::JsonpPolling).await.into_text();
-    script(index, &js_string(&payload))
+    let (payload, lent) = poll(session, hold, Transport::JsonpPolling).await.into_parts();
+    script_settling(index, &js_string(&payload), lent)
 }

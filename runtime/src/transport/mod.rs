@@ -3,7 +3,7 @@
 //! endpoints.
 
 mod bind;
-mod body;
+pub(crate) mod body;
 pub(crate) mod hixie76;
 pub(crate) mod htmlfile;
 pub(crate) mod jsonp;

@@ -7,15 +7,16 @@ use std::time::Duration;
 use http::{Response, StatusCode};
 
 use crate::codec::legacy::encode_payload;
-use crate::session::{Frame, Session, Take};
+use crate::session::{Frame, Lent, Session, Take};
 use crate::transport::bind::Binding;
+use crate::transport::body::{Settle, text_settling};
 use crate::transport::{Body, NOT_HANDSHAKEN, Transport, text};
 
 /// What one poll answers with, before the transport wraps it for HTTP.
 #[derive(Debug)]
 pub(crate) enum PollOutcome {
-    /// A payload of one or more packets.
-    Payload(String),
+    /// A payload of one or more packets, lent until the answer is sent.
+    Payload(Lent),
     /// The hold expired, or a newer poll replaced this one: `8::`.
     Noop,
     /// No such session (or it ended and everything was delivered).
@@ -23,12 +24,22 @@ pub(crate) enum PollOutcome {
 }
 
 impl PollOutcome {
-    pub(crate) fn into_text(self) -> String {
+    /// The answer's text, and the frames it carries out of the queue.
+    pub(crate) fn into_parts(self) -> (String, Option<Lent>) {
         match self {
-            PollOutcome::Payload(payload) => payload,
-            PollOutcome::Noop => "8::".to_owned(),
-            PollOutcome::NotHandshaken => NOT_HANDSHAKEN.to_owned(),
+            PollOutcome::Payload(lent) => {
+                let payload = encode_payload(&lent.frames().iter().map(Frame::as_str).collect::<Vec<_>>());
+                (payload, Some(lent))
+            }
+            PollOutcome::Noop => ("8::".to_owned(), None),
+            PollOutcome::NotHandshaken => (NOT_HANDSHAKEN.to_owned(), None),
         }
+    }
+}
+
+impl Settle for Lent {
+    fn delivered(self) {
+        Lent::delivered(self);
     }
 }
 
@@ -40,13 +51,13 @@ pub(crate) async fn poll(session: Option<Arc<Session>>, hold: Duration, transpor
     };
     let session = binding.session();
     tokio::select! {
-        taken = binding.next_take() => match taken {
-            Take::Frames(frames) => {
+        taken = binding.next_lend() => match taken {
+            Ok(lent) => {
                 session.touch();
-                PollOutcome::Payload(encode_payload(&frames.iter().map(Frame::as_str).collect::<Vec<_>>()))
+                PollOutcome::Payload(lent)
             }
-            Take::Superseded | Take::Empty => PollOutcome::Noop,
-            Take::Gone => PollOutcome::NotHandshaken,
+            Err(Take::Gone) => PollOutcome::NotHandshaken,
+            Err(_) => PollOutcome::Noop,
         },
         () = tokio::time::sleep(hold) => {
             session.touch();
@@ -57,10 +68,8 @@ pub(crate) async fn poll(session: Option<Arc<Session>>, hold: Duration, transpor
 
 /// xhr-polling GET.
 pub(crate) async fn xhr_get(session: Option<Arc<Session>>, hold: Duration) -> Response<Body> {
-    text(
-        StatusCode::OK,
-        poll(session, hold, Transport::XhrPolling).await.into_text(),
-    )
+    let (payload, lent) = poll(session, hold, Transport::XhrPolling).await.into_parts();
+    text_settling(StatusCode::OK, payload, lent)
 }
 
 /// xhr-polling POST with an already-read UTF-8 body.

@@ -111,7 +111,7 @@ where
 }
 
 /// The initial read buffer of a websocket.
-const READ_BUFFER: usize = 4 * 1024;
+const READ_BUFFER: usize = 2 * 1024;
 
 /// The refusal to send when `request` is not an RFC 6455 upgrade.
 pub(crate) fn rfc6455_refusal(request: &Request<impl Sized>) -> Option<Response<Body>> {

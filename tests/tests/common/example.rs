@@ -60,18 +60,27 @@ pub async fn start_with(env: &[(&str, &str)]) -> Example {
     start_example("conformance", env).await
 }
 
+/// Builds every example once per test process, so no test runs a program
+/// older than its source (`cargo test` builds examples only as tests).
+/// Same features as the workspace build: a no-op when nothing changed.
+async fn build_examples() {
+    static BUILT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    BUILT
+        .get_or_init(|| async {
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "--quiet", "--workspace", "--examples"])
+                .status()
+                .await
+                .expect("cargo");
+            assert!(status.success(), "building the examples failed");
+        })
+        .await;
+}
+
 /// Starts example `name` on a free port; it prints `listening on ADDR` first.
 pub async fn start_example(name: &str, env: &[(&str, &str)]) -> Example {
+    build_examples().await;
     let binary = example_binary(name);
-    if !binary.exists() {
-        // `cargo test --all-targets` builds it; a filtered run may not have.
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "socketio-examples", "--example", name])
-            .status()
-            .await
-            .expect("cargo");
-        assert!(status.success(), "building the {name} example failed");
-    }
     let mut child = Command::new(&binary)
         .env("PORT", "0")
         .env("FLASH_POLICY_PORT", "0")
