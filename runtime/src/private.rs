@@ -3,12 +3,14 @@
 
 #![allow(missing_docs)]
 
-use std::collections::HashMap;
+use std::any::{Any, TypeId};
+use std::borrow::Cow;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
+use crate::RawJson;
 use crate::handler::{DispatchError, EmitArgs, Event, Reply};
 
 /// Binds one event's arguments to a method's parameters: positionally, or
@@ -17,7 +19,7 @@ use crate::handler::{DispatchError, EmitArgs, Event, Reply};
 #[derive(Debug)]
 pub struct Binder<'a> {
     event: &'a Event,
-    keywords: Option<HashMap<String, &'a RawValue>>,
+    keywords: Option<Vec<(Cow<'a, str>, &'a RawValue)>>,
 }
 
 fn bad(event: &Event, message: String) -> DispatchError {
@@ -39,14 +41,14 @@ impl<'a> Binder<'a> {
         Self { event, keywords }
     }
 
-    fn keywords(event: &'a Event, params: &[&str]) -> Option<HashMap<String, &'a RawValue>> {
+    fn keywords(event: &'a Event, params: &[&str]) -> Option<Vec<(Cow<'a, str>, &'a RawValue)>> {
         let [only] = event.args.as_slice() else { return None };
         if !only.get().starts_with('{') {
             return None;
         }
-        let object: HashMap<String, &'a RawValue> = serde_json::from_str(only.get()).ok()?;
-        let all_named = !object.is_empty() && object.keys().all(|key| params.contains(&key.as_str()));
-        all_named.then_some(object)
+        let mut json = serde_json::Deserializer::from_str(only.get());
+        let found = KeywordProbe { params }.deserialize(&mut json).ok()?;
+        (!found.is_empty()).then_some(found)
     }
 
     /// Whether the arguments are bound by keyword.
@@ -54,18 +56,19 @@ impl<'a> Binder<'a> {
         self.keywords.is_some()
     }
 
-    fn raw(&self, index: usize, name: &str) -> Option<&'a str> {
+    fn raw(&self, index: usize, name: &str) -> Option<&'a RawValue> {
         match &self.keywords {
-            Some(keywords) => keywords.get(name).map(|raw| raw.get()),
-            None => self.event.args.get(index).map(|raw| raw.get()),
+            // The last of duplicate keys wins, as in a JSON object read into a map.
+            Some(keywords) => keywords.iter().rev().find(|(key, _)| key == name).map(|(_, raw)| *raw),
+            None => self.event.args.get(index).map(RawJson::as_raw),
         }
     }
 
-    fn parse<T: EventArgument>(&self, text: &str, name: &str) -> Result<T, DispatchError> {
+    fn parse<T: EventArgument>(&self, raw: &RawValue, name: &str) -> Result<T, DispatchError> {
         let bound = if self.event.attachments.is_empty() {
-            T::from_json(text)
+            T::from_json(raw)
         } else {
-            T::from_json_with_attachments(text, &self.event.attachments)
+            T::from_json_with_attachments(raw.get(), &self.event.attachments)
         };
         bound.map_err(|error| bad(self.event, format!("argument `{name}`: {error}")))
     }
@@ -73,7 +76,7 @@ impl<'a> Binder<'a> {
     /// A parameter that must be present.
     pub fn required<T: EventArgument>(&self, index: usize, name: &str) -> Result<T, DispatchError> {
         match self.raw(index, name) {
-            Some(text) => self.parse(text, name),
+            Some(raw) => self.parse(raw, name),
             None => Err(bad(self.event, format!("missing argument `{name}`"))),
         }
     }
@@ -81,8 +84,8 @@ impl<'a> Binder<'a> {
     /// An `Option<T>` parameter: missing (or `null`) is `None`.
     pub fn optional<T: EventArgument>(&self, index: usize, name: &str) -> Result<Option<T>, DispatchError> {
         match self.raw(index, name) {
-            Some("null") | None => Ok(None),
-            Some(text) => self.parse(text, name).map(Some),
+            Some(raw) if raw.get() != "null" => self.parse(raw, name).map(Some),
+            _ => Ok(None),
         }
     }
 
@@ -92,7 +95,7 @@ impl<'a> Binder<'a> {
             return Ok(Vec::new());
         }
         let args = self.event.args.get(index..).unwrap_or_default();
-        args.iter().map(|raw| self.parse(raw.get(), name)).collect()
+        args.iter().map(|raw| self.parse(raw.as_raw(), name)).collect()
     }
 
     /// Refuses arguments beyond the `count` parameters.
@@ -104,6 +107,65 @@ impl<'a> Binder<'a> {
             ));
         }
         Ok(())
+    }
+}
+
+/// Reads an object's entries when every key names a parameter, and stops
+/// at the first key that does not (most objects are one whole argument):
+/// no key is copied unless it has escapes, no value is parsed.
+struct KeywordProbe<'p> {
+    params: &'p [&'p str],
+}
+
+impl<'de> DeserializeSeed<'de> for KeywordProbe<'_> {
+    type Value = Vec<(Cow<'de, str>, &'de RawValue)>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeywordProbe<'_> {
+    type Value = Vec<(Cow<'de, str>, &'de RawValue)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object whose keys name parameters")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let mut found = Vec::new();
+        while let Some(Key(key)) = map.next_key()? {
+            if !self.params.contains(&key.as_ref()) {
+                return Err(serde::de::Error::custom("not a parameter"));
+            }
+            found.push((key, map.next_value()?));
+        }
+        Ok(found)
+    }
+}
+
+/// An object key, borrowed from the input when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(key)))
+            }
+
+            fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(key.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
     }
 }
 
@@ -139,16 +201,25 @@ pub fn reply_error<E: EventError>(event: &str, error: E) -> DispatchError {
     note = "derive or implement `serde::Deserialize` for it, and use an owned type (`String`, not `&str`)"
 )]
 pub trait EventArgument: Sized {
-    fn from_json(text: &str) -> Result<Self, serde_json::Error>;
+    fn from_json(raw: &RawValue) -> Result<Self, serde_json::Error>;
     /// Placeholders in `text` bind to byte types.
     fn from_json_with_attachments(
         text: &str,
         attachments: &std::sync::Arc<[bytes::Bytes]>,
     ) -> Result<Self, serde_json::Error>;
 }
-impl<T: DeserializeOwned> EventArgument for T {
-    fn from_json(text: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
+impl<T: DeserializeOwned + 'static> EventArgument for T {
+    fn from_json(raw: &RawValue) -> Result<Self, serde_json::Error> {
+        // A `RawJson` parameter (an echo, a relay) takes the text as it is:
+        // the packet decoder already validated it, so no second parse.
+        if TypeId::of::<Self>() == TypeId::of::<RawJson>() {
+            let mut slot = Some(RawJson::from(raw.to_owned()));
+            let copied = (&mut slot as &mut dyn Any).downcast_mut::<Option<Self>>();
+            if let Some(value) = copied.and_then(Option::take) {
+                return Ok(value);
+            }
+        }
+        serde_json::from_str(raw.get())
     }
 
     fn from_json_with_attachments(
@@ -241,4 +312,51 @@ pub fn emit_with_ack<A: EmitArgs>(
     let name = name.to_owned();
     let args = crate::handler::write_args_json(&args);
     async move { cx.emit_json_with_ack(&name, args?).await }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(args: &[&str]) -> Event {
+        let args = args
+            .iter()
+            .map(|a| RawJson::from_string((*a).to_owned()).expect("valid"))
+            .collect();
+        Event::new("e", args)
+    }
+
+    #[test]
+    fn keywords_bind_escaped_and_duplicate_keys_like_a_map() {
+        let event = event(&[r#"{"\u0061":1,"b":2,"b":5}"#]);
+        let binder = Binder::new(&event, &["a", "b"], false);
+        assert!(binder.is_keyword());
+        assert_eq!(binder.required::<i64>(0, "a").expect("bound"), 1);
+        assert_eq!(
+            binder.required::<i64>(1, "b").expect("bound"),
+            5,
+            "the last duplicate wins"
+        );
+    }
+
+    #[test]
+    fn an_object_with_a_key_that_is_no_parameter_is_one_argument() {
+        let whole = event(&[r#"{"a":1,"zzz":[1,2,3],"b":2}"#]);
+        let binder = Binder::new(&whole, &["a", "b"], false);
+        assert!(!binder.is_keyword());
+        let whole: serde_json::Value = binder.required(0, "a").expect("the whole object");
+        assert_eq!(whole["zzz"], serde_json::json!([1, 2, 3]));
+        let empty = event(&["{}"]);
+        assert!(!Binder::new(&empty, &["a"], false).is_keyword(), "empty: positional");
+    }
+
+    #[test]
+    fn raw_json_parameters_take_the_text_as_it_came() {
+        let text = r#"{"b":1,"a":12345678901234567890123,"s":"\u00e9"}"#;
+        let event = event(&[text, "2"]);
+        let binder = Binder::new(&event, &["args"], true);
+        let args = binder.rest::<RawJson>(0, "args").expect("bound");
+        assert_eq!(args.iter().map(RawJson::get).collect::<Vec<_>>(), [text, "2"]);
+        assert_eq!(binder.required::<u8>(1, "n").expect("bound"), 2);
+    }
 }

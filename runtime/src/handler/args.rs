@@ -46,6 +46,13 @@ impl ArgsWriter {
     }
 }
 
+/// One shared empty list: an `Arc<[Bytes]>` of its own would cost an
+/// allocation per event, and almost no event has attachments.
+pub(crate) fn no_attachments() -> Arc<[Bytes]> {
+    static EMPTY: std::sync::OnceLock<Arc<[Bytes]>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(|| Arc::from([])).clone()
+}
+
 /// Arguments serialized once for every protocol: a JSON array in which
 /// bytes are placeholders, and the attachments they stand for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -64,10 +71,20 @@ impl EncodedArgs {
         args.write_args(&mut out)?;
         out.writer.push_raw(b"]");
         let (json, attachments) = out.writer.finish();
-        Ok(Self {
-            json,
-            attachments: attachments.into(),
-        })
+        let attachments = if attachments.is_empty() {
+            no_attachments()
+        } else {
+            attachments.into()
+        };
+        Ok(Self { json, attachments })
+    }
+
+    /// `[]`.
+    pub(crate) fn empty() -> Self {
+        Self {
+            json: "[]".to_owned(),
+            attachments: no_attachments(),
+        }
     }
 
     /// The array for a legacy client, which has no binary frames: bytes

@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use futures_util::FutureExt;
 use tokio::sync::{mpsc, oneshot};
@@ -41,23 +40,19 @@ pub(crate) async fn run<H: Handler>(
             Inbound::Event(event) => {
                 let mut event = *event;
                 let ack_id = event.ack;
-                let name = event.name.clone();
-                let ack = event.ack.map(|id| AckSender::new(connection.clone(), id));
-                let claimed = ack.as_ref().map(|sender| sender.claimed.clone());
-                event.ack_sender = ack;
+                event.ack_sender = event.ack.map(|id| AckSender::new(connection.clone(), id));
                 match guarded(&cx, "on_event", handler.on_event(&cx, event)).await {
                     Some(Ok(reply)) => {
                         // Unless the handler took the ack over, its reply answers it.
-                        if let Some(claimed) = claimed
-                            && !claimed.load(Ordering::Acquire)
-                            && let Some(id) = ack_id
+                        if let Some(id) = ack_id
+                            && !connection.ack_claimed(id.id)
                         {
-                            AckSender::new(connection.clone(), id).send(reply);
+                            connection.answer_ack(id, reply);
                         }
                         true
                     }
                     Some(Err(error)) => {
-                        tracing::debug!(sid = cx.sid(), endpoint = cx.endpoint(), event = name, %error, "event refused");
+                        tracing::debug!(sid = cx.sid(), endpoint = cx.endpoint(), %error, "event refused");
                         connection.send(Outgoing::Error(&error.to_string()));
                         true
                     }

@@ -1,11 +1,10 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::codec::legacy::{MessageId, RawJson};
-use crate::handler::args::{EmitArgs, EncodedArgs};
-use crate::session::{Connection, Outgoing};
+use crate::handler::args::{EmitArgs, EncodedArgs, no_attachments};
+use crate::session::Connection;
 
 /// A message from the client: type 3 (text) or type 4 (JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +37,7 @@ impl Event {
             args,
             ack: None,
             ack_sender: None,
-            attachments: Arc::from([]),
+            attachments: no_attachments(),
         }
     }
 
@@ -52,7 +51,9 @@ impl Event {
     /// [`Reply`] is then not sent. `None` if the client asked for no ack.
     pub fn take_ack(&mut self) -> Option<AckSender> {
         let sender = self.ack_sender.take()?;
-        sender.claimed.store(true, Ordering::Release);
+        if let Some(id) = sender.id {
+            sender.connection.claim_ack(id.id);
+        }
         Some(sender)
     }
 }
@@ -62,7 +63,6 @@ impl Event {
 pub struct AckSender {
     connection: Arc<Connection>,
     id: Option<MessageId>,
-    pub(crate) claimed: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for AckSender {
@@ -78,7 +78,6 @@ impl AckSender {
         Self {
             connection,
             id: Some(id),
-            claimed: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -87,7 +86,6 @@ impl AckSender {
         Self {
             connection: cx.connection.clone(),
             id: None,
-            claimed: Arc::new(AtomicBool::new(true)),
         }
     }
 
@@ -99,12 +97,7 @@ impl AckSender {
     /// Answers with `reply`.
     pub fn send(self, reply: Reply) {
         let Some(id) = self.id else { return };
-        let empty = EncodedArgs {
-            json: "[]".to_owned(),
-            attachments: Arc::from([]),
-        };
-        let args = id.wants_data.then(|| reply.args.as_ref().unwrap_or(&empty));
-        self.connection.send(Outgoing::Ack { id: id.id, args });
+        self.connection.answer_ack(id, reply);
     }
 
     /// Answers with `args` (a tuple of `Serialize` values, a `Vec`, ...).
@@ -117,7 +110,7 @@ impl AckSender {
 /// What an event handler answers the client's ack with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reply {
-    args: Option<EncodedArgs>,
+    pub(crate) args: Option<EncodedArgs>,
 }
 
 impl Reply {

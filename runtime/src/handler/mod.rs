@@ -10,7 +10,7 @@ mod event;
 mod info;
 
 pub use args::{AckResponse, ArgsWriter, EmitArgs};
-pub(crate) use args::{EncodedArgs, write_args_json};
+pub(crate) use args::{EncodedArgs, no_attachments, write_args_json};
 pub use ctx::{BroadcastOperator, Ctx, EmitTarget};
 pub use endpoint::{Endpoint, EndpointResolver};
 pub use error::{AckError, DispatchError};

@@ -145,7 +145,11 @@ impl ModernSession {
     async fn receive(self: &Arc<Self>, packet: Packet, attachments: Vec<Bytes>) {
         // Every argument shares the packet's attachments: placeholders
         // number them across the whole packet.
-        let attachments: Arc<[Bytes]> = attachments.into();
+        let attachments: Arc<[Bytes]> = if attachments.is_empty() {
+            crate::handler::no_attachments()
+        } else {
+            attachments.into()
+        };
         let share = |args: Vec<RawJson>| -> Vec<RawJson> {
             if attachments.is_empty() {
                 return args;
@@ -167,13 +171,16 @@ impl ModernSession {
                 let mut event = Event::new(name, share(args));
                 event.ack = id.map(|id| MessageId { id, wants_data: true });
                 event.attachments = attachments.clone();
-                let inbox = self.lock().get(endpoint_of(&namespace)).map(|h| h.inbox.clone());
-                match inbox {
-                    // Waiting here is the backpressure: a busy handler slows its reader.
-                    Some(inbox) => {
-                        let _ = inbox.send(Inbound::Event(Box::new(event))).await;
+                let full = match self.lock().get(endpoint_of(&namespace)) {
+                    Some(handle) => handle.offer(Inbound::Event(Box::new(event))),
+                    None => {
+                        tracing::debug!(sid = %self.id(), namespace, "event for a namespace not connected");
+                        return;
                     }
-                    None => tracing::debug!(sid = %self.id(), namespace, "event for a namespace not connected"),
+                };
+                // Waiting here is the backpressure: a busy handler slows its reader.
+                if let Some((inbox, inbound)) = full {
+                    let _ = inbox.send(inbound).await;
                 }
             }
             Packet::Ack {

@@ -202,6 +202,18 @@ fn cookies(headers: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A copy of the request's headers that a session may keep for its whole
+/// life. hyper's header values are slices of the connection's read buffer
+/// (8 KiB or more): a plain clone would keep that buffer alive per session.
+fn owned_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut owned = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let value = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| HeaderValue::from_static(""));
+        owned.append(name.clone(), value);
+    }
+    owned
+}
+
 async fn handshake<B>(shared: &Arc<Shared>, request: Request<B>) -> Response<Body> {
     match *request.method() {
         Method::GET => {}
@@ -216,7 +228,7 @@ async fn handshake<B>(shared: &Arc<Shared>, request: Request<B>) -> Response<Bod
         ip: client_ip(shared, &request),
         query,
         cookies: cookies(request.headers()),
-        headers: request.headers().clone(),
+        headers: owned_headers(request.headers()),
     };
     let info = ConnectionInfo::new(Arc::new(info), Vec::new());
     // Cross-domain pages without CORS handshake through a <script> tag.
@@ -274,7 +286,7 @@ fn session_info<B>(shared: &Shared, request: &Request<B>) -> SessionInfo {
         ip: client_ip(shared, request),
         query,
         cookies: cookies(request.headers()),
-        headers: request.headers().clone(),
+        headers: owned_headers(request.headers()),
     }
 }
 

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{mpsc, oneshot};
@@ -8,7 +9,7 @@ use crate::Protocol;
 use crate::codec::legacy::{self, MessageId, Packet, RawJson};
 use crate::codec::socketio as sio;
 use crate::engine::Frame as EngineFrame;
-use crate::handler::{AckError, AckResponse, ConnectionInfo, EncodedArgs, Event, Message};
+use crate::handler::{AckError, AckResponse, ConnectionInfo, EncodedArgs, Event, Message, Reply};
 use crate::modern::ModernSession;
 use crate::session::{CloseReason, Frame, Hub, Session};
 
@@ -27,6 +28,18 @@ pub(crate) struct ConnectionHandle {
     pub(crate) connection: Arc<Connection>,
     pub(crate) inbox: mpsc::Sender<Inbound>,
     pub(crate) task: JoinHandle<()>,
+}
+
+impl ConnectionHandle {
+    /// Puts `inbound` in the connection's queue if it has room, which is
+    /// almost always, without a sender clone; when it is full, hands back
+    /// what to await once the session's lock is released.
+    pub(crate) fn offer(&self, inbound: Inbound) -> Option<(mpsc::Sender<Inbound>, Inbound)> {
+        match self.inbox.try_send(inbound) {
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,
+            Err(mpsc::error::TrySendError::Full(inbound)) => Some((self.inbox.clone(), inbound)),
+        }
+    }
 }
 
 /// Starts the task that runs one connection's handler. Built by
@@ -174,6 +187,22 @@ impl Outgoing<'_> {
     }
 
     fn encode_legacy(&self, endpoint: &str) -> Option<String> {
+        // The hot packets borrow the endpoint; the rest go through `Packet`.
+        match *self {
+            Outgoing::Event { ack, name, args } => {
+                return Some(legacy::encode_event(
+                    ack.map(|id| MessageId { id, wants_data: true }),
+                    endpoint,
+                    name,
+                    &args.legacy_json(),
+                ));
+            }
+            Outgoing::Ack { id, args } => {
+                let args = args.map(EncodedArgs::legacy_json);
+                return Some(legacy::encode_ack(endpoint, id, args.as_deref()));
+            }
+            _ => {}
+        }
         let endpoint = endpoint.to_owned();
         Some(match *self {
             Outgoing::Connect => Packet::Connect { endpoint, query: None }.encode(),
@@ -191,16 +220,8 @@ impl Outgoing<'_> {
                 data: json.clone(),
             }
             .encode(),
-            Outgoing::Event { ack, name, args } => legacy::encode_event(
-                ack.map(|id| MessageId { id, wants_data: true }),
-                &endpoint,
-                name,
-                &args.legacy_json(),
-            ),
-            Outgoing::Ack { id, args } => {
-                let args = args.map(EncodedArgs::legacy_json);
-                legacy::encode_ack(&endpoint, id, args.as_deref())
-            }
+            // Encoded above.
+            Outgoing::Event { .. } | Outgoing::Ack { .. } => return None,
             Outgoing::Error(reason) => return Some(super::error_packet(&endpoint, reason).as_str().to_owned()),
         })
     }
@@ -221,6 +242,10 @@ pub(crate) struct Connection {
     endpoint: String,
     info: ConnectionInfo,
     state: Mutex<ConnState>,
+    /// The id of the client ack a handler last took over with
+    /// `Event::take_ack`: its reply then does not answer it. Events of one
+    /// connection run one at a time, so one slot is enough.
+    claimed_ack: AtomicU64,
 }
 
 impl std::fmt::Debug for Connection {
@@ -244,7 +269,31 @@ impl Connection {
                 next_ack: 1,
                 acks: HashMap::new(),
             }),
+            claimed_ack: AtomicU64::new(u64::MAX),
         }
+    }
+
+    pub(crate) fn claim_ack(&self, id: u64) {
+        self.claimed_ack.store(id, Ordering::Release);
+    }
+
+    pub(crate) fn ack_claimed(&self, id: u64) -> bool {
+        self.claimed_ack.load(Ordering::Acquire) == id
+    }
+
+    /// Answers the client's ack `id` with `reply` (an empty array when the
+    /// client wants data and the reply has none).
+    pub(crate) fn answer_ack(&self, id: MessageId, reply: Reply) {
+        let empty;
+        let args = match (id.wants_data, &reply.args) {
+            (false, _) => None,
+            (true, Some(args)) => Some(args),
+            (true, None) => {
+                empty = EncodedArgs::empty();
+                Some(&empty)
+            }
+        };
+        self.send(Outgoing::Ack { id: id.id, args });
     }
 
     fn lock(&self) -> MutexGuard<'_, ConnState> {

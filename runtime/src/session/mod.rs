@@ -336,13 +336,16 @@ impl Session {
     }
 
     async fn deliver(&self, endpoint: &str, inbound: Inbound) {
-        let inbox = self.lock().connections.get(endpoint).map(|h| h.inbox.clone());
-        match inbox {
-            // Waiting here is the backpressure: a busy handler slows its reader.
-            Some(inbox) => {
-                let _ = inbox.send(inbound).await;
+        let full = match self.lock().connections.get(endpoint) {
+            Some(handle) => handle.offer(inbound),
+            None => {
+                tracing::debug!(sid = %self.id, endpoint, "packet for an endpoint that is not connected; ignored");
+                return;
             }
-            None => tracing::debug!(sid = %self.id, endpoint, "packet for an endpoint that is not connected; ignored"),
+        };
+        // Waiting here is the backpressure: a busy handler slows its reader.
+        if let Some((inbox, inbound)) = full {
+            let _ = inbox.send(inbound).await;
         }
     }
 

@@ -46,6 +46,10 @@ impl RawJson {
         self.raw.get()
     }
 
+    pub(crate) fn as_raw(&self) -> &RawValue {
+        &self.raw
+    }
+
     /// The binary attachments that placeholders in the text index; empty for
     /// plain JSON.
     pub fn attachments(&self) -> &[Bytes] {
