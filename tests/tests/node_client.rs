@@ -200,6 +200,33 @@ async fn rooms_and_broadcast_reach_the_right_clients() {
             "{transport}"
         );
         assert!(!a.seen(|r| r["name"] == "from_outside"));
+        // Without the sender: to the endpoint, and to a room both are in.
+        a.emit_ack("", "join", vec![json!("blue")]).await;
+        a.emit("", "broadcast_others", vec![json!("not you")]).await;
+        assert_eq!(
+            b.expect_event("", "others").await,
+            vec![json!("not you")],
+            "{transport}"
+        );
+        b.emit("", "to_room_others", vec![json!("blue"), json!(3)]).await;
+        assert_eq!(
+            a.expect_event("", "room_others").await,
+            vec![json!("blue"), json!(3)],
+            "{transport}"
+        );
+        // A marker each sent after those: had the senders got their own, it came first.
+        a.emit("", "broadcast", vec![json!("marker")]).await;
+        assert_eq!(a.expect_event("", "broadcast").await, vec![json!("marker")]);
+        assert_eq!(b.expect_event("", "broadcast").await, vec![json!("marker")]);
+        assert!(
+            !a.seen(|r| r["name"] == "others"),
+            "{transport}: the sender is left out"
+        );
+        assert!(
+            !b.seen(|r| r["name"] == "room_others"),
+            "{transport}: the sender is left out"
+        );
+        a.emit_ack("", "leave", vec![json!("blue")]).await;
         b.emit_ack("", "leave", vec![json!("blue")]).await;
     }
 }

@@ -429,12 +429,19 @@ async fn websocket_moves_packets_both_ways_and_tolerates_framed_payloads() {
     http::send_text(&mut socket, "\u{fffd}5\u{fffd}3:::a\u{fffd}9\u{fffd}3:::é😀ab").await;
     assert_eq!(http::next_text(&mut socket, true).await.as_deref(), Some("3:::a"));
     assert_eq!(http::next_text(&mut socket, true).await.as_deref(), Some("3:::é😀ab"));
-    http::send_text(&mut socket, "hello").await;
-    assert!(
-        http::next_text(&mut socket, true)
-            .await
-            .is_some_and(|t| t.starts_with("7:::"))
-    );
+    // Malformed packets, bad event JSON and a broken frame each get an
+    // error packet; the socket stays usable and another session is untouched.
+    for bad in ["hello", "5:::{x", "5:::[1]", "\u{fffd}9\u{fffd}3:::a"] {
+        http::send_text(&mut socket, bad).await;
+        let answer = http::next_text(&mut socket, true).await;
+        assert!(
+            answer.as_deref().is_some_and(|t| t.starts_with("7:::")),
+            "{bad:?}: {answer:?}"
+        );
+        assert_healthy(&server).await;
+    }
+    http::send_text(&mut socket, "5:1+::{\"name\":\"sum\",\"args\":[2,2]}").await;
+    assert_eq!(http::next_text(&mut socket, true).await.as_deref(), Some("6:::1+[4]"));
     http::send_text(&mut socket, "0::").await;
     assert_eq!(http::next_text(&mut socket, true).await.as_deref(), Some("0::"));
     server.observed.wait_close(&sid, "").await;

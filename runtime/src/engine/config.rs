@@ -14,5 +14,8 @@ pub(crate) struct EngineConfig {
     pub(crate) inbox_capacity: usize,
     /// How long an upgrading websocket may take between probe and upgrade.
     pub(crate) upgrade_timeout: Duration,
+    /// Live sessions of every protocol family together.
     pub(crate) max_sessions: usize,
+    /// The server's counters, shared with the legacy sessions.
+    pub(crate) stats: std::sync::Arc<crate::session::Stats>,
 }

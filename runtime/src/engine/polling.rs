@@ -13,16 +13,25 @@ use crate::codec::engineio::{
 use crate::engine::session::{Lent, PollRefusal, Take};
 use crate::engine::{CloseReason, EngineSession, Frame, Protocol};
 use crate::transport::body::{Settle, text_settling};
-use crate::transport::{Body, text};
+use crate::transport::{Body, Transport, text};
 
-/// Releases the poll when the request ends, answered or abandoned.
+/// Releases the poll when the request ends, answered or abandoned; counts
+/// it as a bound transport meanwhile.
 struct PollGuard<'a> {
     session: &'a EngineSession,
     token: u64,
 }
 
+impl<'a> PollGuard<'a> {
+    fn new(session: &'a EngineSession, token: u64) -> Self {
+        session.config.stats.transport_bound(Transport::XhrPolling);
+        Self { session, token }
+    }
+}
+
 impl Drop for PollGuard<'_> {
     fn drop(&mut self) {
+        self.session.config.stats.transport_unbound(Transport::XhrPolling);
         self.session.end_poll(self.token);
     }
 }
@@ -34,10 +43,7 @@ pub(crate) async fn get(session: Arc<EngineSession>) -> Response<Body> {
         Err(PollRefusal::Closed) => return bad_request("session closed"),
         Err(PollRefusal::Overlapping) => return bad_request("overlapping polls; session closed"),
     };
-    let _guard = PollGuard {
-        session: &session,
-        token,
-    };
+    let _guard = PollGuard::new(&session, token);
     let lent = loop {
         let woken = session.wake().notified();
         tokio::pin!(woken);
@@ -115,6 +121,7 @@ pub(crate) async fn post(session: Arc<EngineSession>, body: &[u8], binary: bool)
             return bad_request("malformed payload");
         }
     };
+    session.config.stats.received(packets.len(), body.len());
     for packet in packets {
         session.receive(packet).await;
     }

@@ -62,9 +62,10 @@ impl Engine {
         if self.shutting_down.load(Ordering::Acquire) {
             return Err(EngineError::ShuttingDown);
         }
-        if self.session_count() >= self.config.max_sessions {
+        if !self.config.stats.reserve_session(self.config.max_sessions) {
             return Err(EngineError::TooManySessions);
         }
+        self.config.stats.session_opened();
         let (inbox, messages) = mpsc::channel(self.config.inbox_capacity);
         let registry: Weak<Engine> = Arc::downgrade(self);
         let on_close = Box::new(move |sid: &Arc<str>| {
@@ -88,6 +89,7 @@ impl Engine {
 
     fn remove(&self, sid: &str) {
         if self.lock().remove(sid).is_some() {
+            self.config.stats.session_closed();
             self.removed.notify_waiters();
         }
     }

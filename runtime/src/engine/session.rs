@@ -293,6 +293,9 @@ impl EngineSession {
         if state.queue.is_empty() {
             return if state.closed { Take::Gone } else { Take::Empty };
         }
+        if !lend {
+            self.config.stats.sent(state.queue.len(), state.queue_bytes);
+        }
         state.lent = lend;
         state.queue_bytes = 0;
         Take::Frames(state.queue.drain(..).collect())
@@ -470,6 +473,8 @@ impl Lent {
     }
 
     pub(crate) fn delivered(mut self) {
+        let bytes = self.frames.iter().map(Frame::len).sum();
+        self.session.config.stats.sent(self.frames.len(), bytes);
         self.frames.clear();
         self.session.settle(&[]);
     }

@@ -10,6 +10,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use crate::codec::engineio::Packet;
 use crate::engine::session::Take;
 use crate::engine::{CloseReason, EngineSession, Frame, Protocol};
+use crate::transport::Transport;
 use crate::transport::websocket::Socket;
 
 /// Serves a session that was opened on this socket.
@@ -93,7 +94,25 @@ fn message(protocol: Protocol, frame: Frame) -> Message {
     }
 }
 
+/// Counts an open websocket as a bound transport while it lives.
+struct Bound(Arc<crate::session::Stats>);
+
+impl Bound {
+    fn new(session: &EngineSession) -> Self {
+        session.config.stats.transport_bound(Transport::WebSocket);
+        Self(session.config.stats.clone())
+    }
+}
+
+impl Drop for Bound {
+    fn drop(&mut self) {
+        self.0.transport_unbound(Transport::WebSocket);
+    }
+}
+
 async fn run(mut socket: Socket, session: Arc<EngineSession>, token: u64) {
+    let _bound = Bound::new(&session);
+    let stats = session.config.stats.clone();
     loop {
         let woken = session.wake().notified();
         tokio::pin!(woken);
@@ -121,16 +140,22 @@ async fn run(mut socket: Socket, session: Arc<EngineSession>, token: u64) {
         tokio::select! {
             () = &mut woken => {}
             message = socket.next() => match message {
-                Some(Ok(Message::Text(text))) => match Packet::decode(text.as_str()) {
-                    Ok(packet) => session.receive(packet).await,
-                    Err(error) => {
-                        tracing::debug!(sid = %session.id(), %error, "malformed packet; session closed");
-                        session.close(CloseReason::ProtocolError);
-                        let _ = socket.close(None).await;
-                        return;
+                Some(Ok(Message::Text(text))) => {
+                    stats.received(1, text.len());
+                    match Packet::decode(text.as_str()) {
+                        Ok(packet) => session.receive(packet).await,
+                        Err(error) => {
+                            tracing::debug!(sid = %session.id(), %error, "malformed packet; session closed");
+                            session.close(CloseReason::ProtocolError);
+                            let _ = socket.close(None).await;
+                            return;
+                        }
                     }
-                },
-                Some(Ok(Message::Binary(data))) => session.receive_binary(data).await,
+                }
+                Some(Ok(Message::Binary(data))) => {
+                    stats.received(1, data.len());
+                    session.receive_binary(data).await;
+                }
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
                     session.close(CloseReason::TransportClosed);

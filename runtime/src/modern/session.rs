@@ -40,6 +40,7 @@ pub(crate) async fn serve(hub: Arc<Hub>, socket: Socket, mut incoming: Incoming)
         engine::Protocol::V3 => Protocol::V4,
         engine::Protocol::V4 => Protocol::V5,
     };
+    hub.start_stats();
     let session = Arc::new(ModernSession {
         socket,
         hub,

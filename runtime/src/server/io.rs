@@ -110,22 +110,38 @@ impl SocketIo {
         self.shared.hub.stats.snapshot()
     }
 
-    /// Live sessions right now.
+    /// Live sessions right now, of both protocol families (and of the bare
+    /// Engine.IO endpoints).
     pub fn session_count(&self) -> usize {
-        self.shared.hub.session_count()
+        let shared = &self.shared;
+        let engines = shared
+            .modern
+            .iter()
+            .chain(shared.engines.iter().map(|(_, engine)| engine));
+        shared.hub.session_count() + engines.map(|engine| engine.session_count()).sum::<usize>()
     }
 
     /// Resolves once no session is left (all closed and drained).
     pub async fn idle(&self) {
-        let hub = &self.shared.hub;
+        let shared = &self.shared;
+        let engines: Vec<&Arc<Engine>> = shared
+            .modern
+            .iter()
+            .chain(shared.engines.iter().map(|(_, e)| e))
+            .collect();
         loop {
-            let removed = hub.removed.notified();
-            tokio::pin!(removed);
-            removed.as_mut().enable();
-            if hub.session_count() == 0 {
+            // Armed before the count is read, so no removal slips between.
+            let mut removals: Vec<_> = std::iter::once(shared.hub.removed.notified())
+                .chain(engines.iter().map(|engine| engine.removed.notified()))
+                .map(Box::pin)
+                .collect();
+            for removal in &mut removals {
+                removal.as_mut().enable();
+            }
+            if self.session_count() == 0 {
                 return;
             }
-            removed.await;
+            futures_util::future::select_all(removals).await;
         }
     }
 
@@ -356,13 +372,14 @@ impl SocketIoBuilder {
         let engines = self
             .engines
             .into_iter()
-            .map(|(path, app)| (path, Engine::new(self.settings.engine_config(), app)))
+            .map(|(path, app)| (path, Engine::new(self.settings.engine_config(&hub.stats), app)))
             .collect();
         let modern = self.settings.modern_protocol.then(|| {
+            let config = self.settings.engine_config(&hub.stats);
             let hub = hub.clone();
             let app: AppFn =
                 Arc::new(move |socket, incoming| Box::pin(crate::modern::serve(hub.clone(), socket, incoming)));
-            Engine::new(self.settings.engine_config(), app)
+            Engine::new(config, app)
         });
         SocketIo {
             shared: Arc::new(Shared {

@@ -184,8 +184,9 @@ impl Settings {
         }
     }
 
-    pub(crate) fn engine_config(&self) -> crate::engine::EngineConfig {
+    pub(crate) fn engine_config(&self, stats: &std::sync::Arc<crate::session::Stats>) -> crate::engine::EngineConfig {
         crate::engine::EngineConfig {
+            stats: stats.clone(),
             ping_interval: self.ping_interval,
             ping_timeout: self.ping_timeout,
             max_payload: self.max_payload,

@@ -38,7 +38,7 @@ pub(crate) struct Hub {
     /// Session timers and connection teardowns, awaited by graceful shutdown.
     pub(crate) tasks: TaskTracker,
     shutting_down: AtomicBool,
-    pub(crate) stats: Stats,
+    pub(crate) stats: Arc<Stats>,
     /// Sessions handshaken but never bound by a transport.
     pub(crate) pending: std::sync::atomic::AtomicUsize,
     /// Woken whenever a session leaves the registry.
@@ -73,7 +73,7 @@ impl Hub {
             sessions: Mutex::new(HashMap::new()),
             tasks: TaskTracker::new(),
             shutting_down: AtomicBool::new(false),
-            stats: Stats::default(),
+            stats: Arc::new(Stats::default()),
             pending: std::sync::atomic::AtomicUsize::new(0),
             removed: tokio::sync::Notify::new(),
             ticking: std::sync::Once::new(),
@@ -98,16 +98,17 @@ impl Hub {
         if self.shutting_down.load(Ordering::Acquire) {
             return Err(HubError::ShuttingDown);
         }
-        if self.session_count() >= self.max_sessions {
-            return Err(HubError::TooManySessions);
-        }
         if self.pending.load(Ordering::Acquire) >= self.config.max_pending_handshakes {
             return Err(HubError::TooManyPending);
+        }
+        if !self.stats.reserve_session(self.max_sessions) {
+            return Err(HubError::TooManySessions);
         }
         self.start_stats();
         let session = Session::new(new_sid(), self.clone(), info);
         if !session.open_main().await {
             self.rooms.remove_session(session.id());
+            self.stats.session_closed();
             return Err(HubError::Refused);
         }
         self.lock().insert(session.id().clone(), session.clone());
@@ -129,7 +130,7 @@ impl Hub {
     }
 
     /// Samples the counters once a second, from the first handshake on.
-    fn start_stats(self: &Arc<Self>) {
+    pub(crate) fn start_stats(self: &Arc<Self>) {
         self.ticking.call_once(|| {
             let hub = Arc::downgrade(self);
             let stop = self.stop.clone();

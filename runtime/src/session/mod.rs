@@ -13,6 +13,7 @@ pub(crate) use config::SessionConfig;
 pub(crate) use connection::{Connection, ConnectionHandle, Encoded, Inbound, Outgoing, Owner, Spawner};
 pub(crate) use frame::Frame;
 pub(crate) use hub::{DynamicEndpointsFn, Hub, HubError, new_sid};
+pub(crate) use stats::Stats;
 pub use stats::{ConnectionsByTransport, StatsSnapshot};
 
 use std::collections::{HashMap, VecDeque};

@@ -24,6 +24,7 @@ fn slot(transport: Transport) -> usize {
     }
 }
 
+/// Shared by every session of a server, of both protocol families.
 #[derive(Default)]
 pub(crate) struct Stats {
     active_sessions: AtomicUsize,
@@ -49,15 +50,41 @@ fn raise_max(max: &AtomicUsize, value: usize) {
     max.fetch_max(value, Ordering::Relaxed);
 }
 
+impl std::fmt::Debug for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stats")
+            .field("active_sessions", &self.active_sessions)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Stats {
+    /// Counts a new session unless `limit` live sessions (of either protocol
+    /// family) already exist; one atomic step, so racing handshakes cannot
+    /// overshoot it.
+    pub(crate) fn reserve_session(&self, limit: usize) -> bool {
+        let reserved = self
+            .active_sessions
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |live| {
+                (live < limit).then_some(live + 1)
+            });
+        match reserved {
+            Ok(before) => {
+                raise_max(&self.max_sessions, before + 1);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// A reserved session went into service.
     pub(crate) fn session_opened(&self) {
-        let now = self.active_sessions.fetch_add(1, Ordering::Relaxed) + 1;
-        raise_max(&self.max_sessions, now);
         self.sessions_total.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A reserved session ended, or was refused before it opened.
     pub(crate) fn session_closed(&self) {
-        self.active_sessions.fetch_sub(1, Ordering::Relaxed);
+        self.active_sessions.fetch_sub(1, Ordering::AcqRel);
     }
 
     pub(crate) fn transport_bound(&self, transport: Transport) {
@@ -270,5 +297,22 @@ impl StatsSnapshot {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Stats;
+
+    #[test]
+    fn sessions_are_reserved_up_to_the_limit_and_released() {
+        let stats = Stats::default();
+        assert!(stats.reserve_session(2));
+        assert!(stats.reserve_session(2));
+        assert!(!stats.reserve_session(2), "the limit holds");
+        stats.session_closed();
+        assert!(stats.reserve_session(2), "a closed session makes room");
+        let snapshot = stats.snapshot();
+        assert_eq!((snapshot.active_sessions, snapshot.max_sessions), (2, 2));
     }
 }

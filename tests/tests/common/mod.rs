@@ -166,6 +166,20 @@ impl App {
                     .map_err(|e| bad(&event, e))?;
                 Ok(Reply::empty())
             }
+            "broadcast_others" => {
+                let x: RawJson = arg(&event, 0)?;
+                cx.broadcast().emit("others", (x,)).map_err(|e| bad(&event, e))?;
+                Ok(Reply::empty())
+            }
+            "to_room_others" => {
+                let room: String = arg(&event, 0)?;
+                let x: RawJson = arg(&event, 1)?;
+                cx.to(room.clone())
+                    .except(cx.sid())
+                    .emit("room_others", (room, x))
+                    .map_err(|e| bad(&event, e))?;
+                Ok(Reply::empty())
+            }
             "ask_twice" => {
                 // Two acked emits at once: with `max_pending_acks(1)` the second is refused.
                 let (first, second) = tokio::join!(cx.emit_with_ack("q1", ()), cx.emit_with_ack("q2", ()));

@@ -291,6 +291,10 @@ fn poster(addr: SocketAddr, sid: String, wire: Wire, mut outgoing: Out) -> mpsc:
             };
             let Some(packet) = packet else { return };
             post(addr, &sid, wire, &packet).await;
+            if packet == "0::" {
+                // Gone: a heartbeat answer still in flight has no session to go to.
+                return;
+            }
         }
     });
     echo_tx
