@@ -9,7 +9,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use socketio::{Ctx, PeerAddr, SocketIo};
@@ -54,11 +54,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let io = SocketIo::builder(SecureChat::default).flash_policy_port(None).build();
     let app = socketio_examples::page(include_str!("index.html")).fallback_service(io.service());
     let acceptor = TlsAcceptor::from(Arc::new(certificate()?));
-    let shutdown = socketio::shutdown_signal()?;
+    let signal = socketio::shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", socketio_examples::port(8443))).await?;
     let address = listener.local_addr()?;
     println!("listening on {address}");
     println!("open https://{address}/ in a browser (the certificate is self-signed)");
+    // Accepting goes on while the clients are told goodbye: a polling
+    // client between two polls comes back for its disconnect packet.
+    let shutdown = {
+        let io = io.clone();
+        async move {
+            signal.await;
+            io.shutdown().await;
+        }
+    };
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -69,12 +78,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tokio::spawn(async move {
             let Ok(tls) = acceptor.accept(stream).await else { return };
             let service = WithPeer { app, peer };
-            let _ = auto::Builder::new(TokioExecutor::new())
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            // Against slowloris: a client gets this long to send its headers.
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(std::time::Duration::from_secs(10));
+            let _ = builder
                 .serve_connection_with_upgrades(TokioIo::new(tls), TowerToHyperService::new(service))
                 .await;
         });
     }
-    io.shutdown().await;
     Ok(())
 }
 

@@ -55,7 +55,11 @@ async fn chat_two_people_talk_over_every_transport_chromium_offers() {
         browser.click(&carl, "#join button").await;
         browser.wait_text(&carl, "#log", &format!("{ann} is taken.")).await;
         if transport == "websocket" {
-            browser.screenshot(&ann, &screenshot_path("chat-two-users.png")).await;
+            let path = screenshot_path("chat-two-users.png");
+            let _ = std::fs::remove_file(&path);
+            browser.screenshot(&ann, &path).await;
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            assert!(size > 10_000, "a screenshot of the page was written: {size} bytes");
         }
         // Leaving is announced to the others.
         browser.click(&bob, "#leave").await;
@@ -199,17 +203,35 @@ async fn every_example_says_where_to_connect_and_stops_cleanly_on_ctrl_c() {
         "emit_from_outside",
         "axum",
         "crosssite",
+        "ssl_transports",
+        "conformance",
+        "conformance_modern",
     ] {
         let env: &[(&str, &str)] = if name == "crosssite" { &[("IO_PORT", "0")] } else { &[] };
         let mut example = start_example(name, env).await;
-        // A connected client must not keep it from stopping.
-        let sid = common::http::handshake(if name == "crosssite" {
+        // Programs for people say where to point a browser (crosssite on the
+        // line that also names its Socket.IO address).
+        let io = if name == "crosssite" {
             example.io_addr().await
         } else {
+            if !name.starts_with("conformance") {
+                let line = example.lines.recv().await.expect("a second line");
+                assert!(line.starts_with("open http"), "{name}: {line:?}");
+            }
             example.addr()
-        })
-        .await;
-        assert_eq!(sid.len(), 32, "{name}");
+        };
+        // A connected client must not keep it from stopping.
+        let _client = match name {
+            "conformance_modern" | "ssl_transports" => {
+                // Not plain 0.9 HTTP: a bare open connection is the client.
+                tokio::net::TcpStream::connect(io).await.expect("connect")
+            }
+            _ => {
+                let sid = common::http::handshake(io).await;
+                assert_eq!(sid.len(), 32, "{name}");
+                tokio::net::TcpStream::connect(io).await.expect("connect")
+            }
+        };
         let pid = example.child.id().expect("running").to_string();
         let sent = tokio::process::Command::new("kill")
             .args(["-INT", &pid])

@@ -27,48 +27,65 @@ pub struct MessageId {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Packet {
     /// `0`: close one endpoint, or the whole socket when the endpoint is empty.
-    #[allow(missing_docs)]
-    Disconnect { endpoint: String },
+    Disconnect {
+        /// The endpoint closed (`""`: the whole socket).
+        endpoint: String,
+    },
     /// `1`: connect an endpoint; `1::/chat?x=1` carries its own query.
-    #[allow(missing_docs)]
-    Connect { endpoint: String, query: Option<String> },
+    Connect {
+        /// The endpoint to connect.
+        endpoint: String,
+        /// The query after `?`, undecoded.
+        query: Option<String>,
+    },
     /// `2`: heartbeat.
     Heartbeat,
     /// `3`: a text message.
-    #[allow(missing_docs)]
     Message {
+        /// Asks the receiver for an ack.
         id: Option<MessageId>,
+        /// The endpoint it is sent on.
         endpoint: String,
+        /// The text.
         data: String,
     },
     /// `4`: a JSON message.
-    #[allow(missing_docs)]
     Json {
+        /// Asks the receiver for an ack.
         id: Option<MessageId>,
+        /// The endpoint it is sent on.
         endpoint: String,
+        /// The value, as its exact JSON text.
         data: RawJson,
     },
     /// `5`: an event with positional arguments.
-    #[allow(missing_docs)]
     Event {
+        /// Asks the receiver for an ack (`+`: with data).
         id: Option<MessageId>,
+        /// The endpoint it is sent on.
         endpoint: String,
+        /// The event name.
         name: String,
+        /// The arguments, each as its exact JSON text.
         args: Vec<RawJson>,
     },
     /// `6`: an acknowledgement of message `ack_id`, with the answer's
     /// arguments when data was asked for.
-    #[allow(missing_docs)]
     Ack {
+        /// The endpoint of the acknowledged packet.
         endpoint: String,
+        /// The id the packet carried.
         ack_id: u64,
+        /// The answer's arguments, when data was asked for.
         args: Option<Vec<RawJson>>,
     },
     /// `7`: an error, `reason[+advice]` (see [`error_code`]).
-    #[allow(missing_docs)]
     Error {
+        /// The endpoint it concerns.
         endpoint: String,
+        /// The reason (a code of [`error_code`] or text).
         reason: String,
+        /// What the receiver should do, after `+`.
         advice: Option<String>,
     },
     /// `8`: nothing to say (ends an empty long-poll).

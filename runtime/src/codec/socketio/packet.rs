@@ -16,36 +16,53 @@ use crate::codec::legacy::RawJson;
 pub enum Packet {
     /// `0`: join a namespace, with the client's optional auth object (from
     /// the client), or the socket id (from the server, see [`encode_connect`]).
-    #[allow(missing_docs)]
-    Connect { namespace: String, auth: Option<RawJson> },
+    Connect {
+        /// The namespace (`/` is the main one).
+        namespace: String,
+        /// The auth object, or the reply's `{"sid":..}`.
+        auth: Option<RawJson>,
+    },
     /// `1`: leave a namespace.
-    #[allow(missing_docs)]
-    Disconnect { namespace: String },
+    Disconnect {
+        /// The namespace left.
+        namespace: String,
+    },
     /// `2` EVENT, or `5` BINARY_EVENT when `attachments > 0`: that many
     /// binary attachments follow as separate binary packets, and the
     /// arguments hold [`placeholder`]s where they go. `id` asks for an ack.
-    #[allow(missing_docs)]
     Event {
+        /// The namespace it is sent on.
         namespace: String,
+        /// The ack id the sender waits on, if any.
         id: Option<u64>,
+        /// The event name (the first element of the array).
         name: String,
+        /// The arguments after the name, each as its exact JSON text.
         args: Vec<RawJson>,
+        /// How many binary attachments follow.
         attachments: usize,
     },
     /// `3` ACK, or `6` BINARY_ACK when `attachments > 0`: the answer to the
     /// event that carried `id`.
-    #[allow(missing_docs)]
     Ack {
+        /// The namespace of the acknowledged event.
         namespace: String,
+        /// The id the event carried.
         id: u64,
+        /// The answer's arguments.
         args: Vec<RawJson>,
+        /// How many binary attachments follow.
         attachments: usize,
     },
     /// `4`: the server refused a namespace. `data` is a JSON object
     /// (`{"message":"..."}`) or, from older servers, a string; a bare number
     /// would read back as an ack id.
-    #[allow(missing_docs)]
-    ConnectError { namespace: String, data: RawJson },
+    ConnectError {
+        /// The namespace refused.
+        namespace: String,
+        /// Why, as the server said it.
+        data: RawJson,
+    },
 }
 
 /// Why a Socket.IO packet could not be decoded.
