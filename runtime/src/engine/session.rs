@@ -298,7 +298,9 @@ impl EngineSession {
         }
         state.lent = lend;
         state.queue_bytes = 0;
-        Take::Frames(state.queue.drain(..).collect())
+        // The queue's buffer leaves with its frames (no copy when it has not
+        // wrapped): an idle session then holds no queue memory at all.
+        Take::Frames(Vec::from(std::mem::take(&mut state.queue)))
     }
 
     fn settle(&self, returned: &[Frame]) {

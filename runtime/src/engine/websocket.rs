@@ -14,19 +14,31 @@ use crate::transport::Transport;
 use crate::transport::websocket::Socket;
 
 /// Serves a session that was opened on this socket.
-pub(crate) async fn serve_new(mut socket: Socket, session: Arc<EngineSession>) {
-    let open = session.open_packet(crate::engine::session::Kind::WebSocket);
-    if send(&mut socket, session.protocol(), open).await.is_err() {
-        session.close(CloseReason::TransportClosed);
-        return;
+///
+/// These are not `async fn`s: their arguments would sit in the future twice
+/// (as arguments and as locals), and an idle socket's memory is mostly this
+/// future. The blocks use the captured socket in place.
+#[allow(clippy::manual_async_fn)] // see above: the future's size
+pub(crate) fn serve_new(mut socket: Socket, session: Arc<EngineSession>) -> impl Future<Output = ()> + Send {
+    async move {
+        let open = session.open_packet(crate::engine::session::Kind::WebSocket);
+        if send(&mut socket, session.protocol(), open).await.is_err() {
+            session.close(CloseReason::TransportClosed);
+            return;
+        }
+        let token = session.bind_websocket();
+        run(&mut socket, &session, token).await;
     }
-    let token = session.bind_websocket();
-    run(socket, session, token).await;
 }
 
 /// Upgrades a polling session: `2probe` → `3probe`, then `5` moves the
 /// session here. Whatever was queued meanwhile stays queued for this socket.
-pub(crate) async fn serve_upgrade(mut socket: Socket, session: Arc<EngineSession>) {
+#[allow(clippy::manual_async_fn)] // not `async fn`: see `serve_new`
+pub(crate) fn serve_upgrade(mut socket: Socket, session: Arc<EngineSession>) -> impl Future<Output = ()> + Send {
+    async move { upgrade(&mut socket, &session).await }
+}
+
+async fn upgrade(socket: &mut Socket, session: &Arc<EngineSession>) {
     if session.is_upgraded_or_upgrading() {
         let _ = socket.close(None).await;
         return;
@@ -110,8 +122,8 @@ impl Drop for Bound {
     }
 }
 
-async fn run(mut socket: Socket, session: Arc<EngineSession>, token: u64) {
-    let _bound = Bound::new(&session);
+async fn run(socket: &mut Socket, session: &Arc<EngineSession>, token: u64) {
+    let _bound = Bound::new(session);
     let stats = session.config.stats.clone();
     loop {
         let woken = session.wake().notified();

@@ -8,7 +8,8 @@ use crate::session::{CloseReason, Frame, Session};
 /// while no transport is bound, and leaving the registry once closed and
 /// drained.
 pub(crate) async fn run(session: Arc<Session>) {
-    let config = session.hub().config.clone();
+    // Borrowed, not cloned: an idle session's memory is mostly its futures.
+    let config = &session.hub().config;
     let mut next_heartbeat = Instant::now() + config.heartbeat_interval;
     loop {
         let changed = session.changed.notified();

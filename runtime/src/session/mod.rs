@@ -16,7 +16,7 @@ pub(crate) use hub::{DynamicEndpointsFn, Hub, HubError, new_sid};
 pub(crate) use stats::Stats;
 pub use stats::{ConnectionsByTransport, StatsSnapshot};
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{Notify, mpsc};
@@ -78,7 +78,36 @@ struct State {
     ever_bound: bool,
     created: Instant,
     close_reason: Option<CloseReason>,
-    connections: HashMap<String, ConnectionHandle>,
+    connections: Connections,
+}
+
+/// A session's endpoint connections. A list, not a map: a session has one
+/// or a few, and an idle session's memory counts (a map's smallest table
+/// is four entries).
+#[derive(Default)]
+struct Connections(Vec<(String, ConnectionHandle)>);
+
+impl Connections {
+    fn get(&self, endpoint: &str) -> Option<&ConnectionHandle> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == endpoint)
+            .map(|(_, handle)| handle)
+    }
+
+    fn insert(&mut self, endpoint: String, handle: ConnectionHandle) {
+        self.remove(&endpoint);
+        self.0.push((endpoint, handle));
+    }
+
+    fn remove(&mut self, endpoint: &str) -> Option<ConnectionHandle> {
+        let index = self.0.iter().position(|(name, _)| name == endpoint)?;
+        Some(self.0.swap_remove(index).1)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
 }
 
 /// One Socket.IO session (one handshake).
@@ -119,7 +148,7 @@ impl Session {
                 ever_bound: false,
                 created: now,
                 close_reason: None,
-                connections: HashMap::new(),
+                connections: Connections::default(),
             }),
             wake: Notify::new(),
             changed: Notify::new(),
@@ -249,7 +278,9 @@ impl Session {
             }
             state.lent = lend;
             state.queue_bytes = 0;
-            Take::Frames(state.queue.drain(..).collect())
+            // The queue's buffer leaves with its frames (no copy when it has not
+            // wrapped): an idle session then holds no queue memory at all.
+            Take::Frames(Vec::from(std::mem::take(&mut state.queue)))
         };
         self.changed.notify_waiters();
         taken
@@ -364,7 +395,7 @@ impl Session {
         }
         let (known, count) = {
             let state = self.lock();
-            (state.connections.contains_key(&endpoint), state.connections.len())
+            (state.connections.get(&endpoint).is_some(), state.connections.len())
         };
         if known {
             self.push(Frame::from(Packet::Connect { endpoint, query: None }.encode()));
@@ -458,7 +489,7 @@ impl Session {
             let frame = Frame::from("0::");
             state.queue_bytes += frame.len();
             state.queue.push_back(frame);
-            std::mem::take(&mut state.connections)
+            std::mem::take(&mut state.connections).0
         };
         tracing::debug!(sid = %self.id, ?reason, "session closed");
         self.hub.rooms.remove_session(&self.id);

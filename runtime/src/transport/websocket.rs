@@ -193,65 +193,79 @@ const CHALLENGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10
 
 /// Moves frames both ways until either side ends. Generic over the socket
 /// so that other websocket framings can share it.
-pub(crate) async fn serve<S>(mut socket: S, session: Option<Arc<Session>>, transport: Transport)
+///
+/// Not an `async fn`: its arguments would sit in the future twice (as
+/// arguments and as locals), and an idle socket's memory is mostly this
+/// future. The block below uses the captured socket in place.
+#[allow(clippy::manual_async_fn)] // see above: the future's size
+pub(crate) fn serve<S>(
+    mut socket: S,
+    session: Option<Arc<Session>>,
+    transport: Transport,
+) -> impl Future<Output = ()> + Send
 where
-    S: futures_util::Sink<Message, Error = WsError> + futures_util::Stream<Item = Result<Message, WsError>> + Unpin,
+    S: futures_util::Sink<Message, Error = WsError>
+        + futures_util::Stream<Item = Result<Message, WsError>>
+        + Unpin
+        + Send,
 {
-    let Some(binding) = session.and_then(|s| Binding::new(s, transport)) else {
-        let _ = socket.send(Message::Text(Utf8Bytes::from_static(NOT_HANDSHAKEN))).await;
-        let _ = socket.close().await;
-        return;
-    };
-    let session = binding.session().clone();
-    loop {
-        tokio::select! {
-            taken = binding.next_take() => match taken {
-                Take::Frames(frames) => {
-                    for frame in frames {
-                        if socket.feed(Message::Text(frame.into_utf8_bytes())).await.is_err() {
+    async move {
+        let Some(binding) = session.and_then(|s| Binding::new(s, transport)) else {
+            let _ = socket.send(Message::Text(Utf8Bytes::from_static(NOT_HANDSHAKEN))).await;
+            let _ = socket.close().await;
+            return;
+        };
+        let session = binding.session().clone();
+        loop {
+            tokio::select! {
+                taken = binding.next_take() => match taken {
+                    Take::Frames(frames) => {
+                        for frame in frames {
+                            if socket.feed(Message::Text(frame.into_utf8_bytes())).await.is_err() {
+                                return;
+                            }
+                        }
+                        if socket.flush().await.is_err() {
                             return;
                         }
                     }
-                    if socket.flush().await.is_err() {
+                    Take::Superseded | Take::Gone => {
+                        let _ = socket.close().await;
                         return;
                     }
-                }
-                Take::Superseded | Take::Gone => {
-                    let _ = socket.close().await;
-                    return;
-                }
-                Take::Empty => {}
-            },
-            message = socket.next() => match message {
-                Some(Ok(Message::Text(payload))) => {
-                    if let Err(error) = session.receive_payload(payload.as_str()).await {
-                        tracing::debug!(sid = %session.id(), %error, "malformed payload refused");
-                        session.push(crate::session::error_packet("", &format!("malformed payload: {error}")));
+                    Take::Empty => {}
+                },
+                message = socket.next() => match message {
+                    Some(Ok(Message::Text(payload))) => {
+                        if let Err(error) = session.receive_payload(payload.as_str()).await {
+                            tracing::debug!(sid = %session.id(), %error, "malformed payload refused");
+                            session.push(crate::session::error_packet("", &format!("malformed payload: {error}")));
+                        }
                     }
-                }
-                Some(Ok(Message::Binary(_))) => {
-                    let frame = CloseFrame { code: CloseCode::Unsupported, reason: "binary frames are not part of this protocol".into() };
-                    let _ = socket.send(Message::Close(Some(frame))).await;
-                    return;
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => session.touch(),
-                Some(Ok(Message::Close(_))) | None => {
-                    session.close(CloseReason::TransportClosed);
-                    return;
-                }
-                Some(Err(error)) => {
-                    tracing::debug!(sid = %session.id(), %error, "websocket closed on error");
-                    let code = match error {
-                        WsError::Capacity(_) => Some(CloseCode::Size),
-                        WsError::Utf8(_) => Some(CloseCode::Invalid),
-                        _ => None,
-                    };
-                    if let Some(code) = code {
-                        let frame = CloseFrame { code, reason: error.to_string().into() };
+                    Some(Ok(Message::Binary(_))) => {
+                        let frame = CloseFrame { code: CloseCode::Unsupported, reason: "binary frames are not part of this protocol".into() };
                         let _ = socket.send(Message::Close(Some(frame))).await;
+                        return;
                     }
-                    session.close(CloseReason::TransportClosed);
-                    return;
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => session.touch(),
+                    Some(Ok(Message::Close(_))) | None => {
+                        session.close(CloseReason::TransportClosed);
+                        return;
+                    }
+                    Some(Err(error)) => {
+                        tracing::debug!(sid = %session.id(), %error, "websocket closed on error");
+                        let code = match error {
+                            WsError::Capacity(_) => Some(CloseCode::Size),
+                            WsError::Utf8(_) => Some(CloseCode::Invalid),
+                            _ => None,
+                        };
+                        if let Some(code) = code {
+                            let frame = CloseFrame { code, reason: error.to_string().into() };
+                            let _ = socket.send(Message::Close(Some(frame))).await;
+                        }
+                        session.close(CloseReason::TransportClosed);
+                        return;
+                    }
                 }
             }
         }
