@@ -1,16 +1,83 @@
-//! Raw probes of the flashsocket, jsonp-polling and htmlfile transports and
-//! of the Flash policy server: handshakes, refusals, escaping.
+//! Raw probes of the flashsocket (and hixie-76 on the websocket path),
+//! jsonp-polling and htmlfile transports, of the `transports` setting and of
+//! the Flash policy server: handshakes, refusals, heartbeats, escaping; a
+//! healthy session is checked after bad input.
 
 mod common;
 
 use std::time::Duration;
 
-use common::http::{self, get, handshake, request};
-use common::raw_client::js_argument;
-use common::start;
-use socketio::{Server, SocketIo};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use common::http::{self, get, handshake, packets, request};
+use common::raw_client::{self, Wire, js_argument};
+use common::{TestServer, start};
+use socketio::{Server, SocketIo, Transport};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
+
+/// A second session works end to end over `wire` (a polling transport or
+/// htmlfile): handshake, `1::`, an acked event.
+async fn assert_healthy(server: &TestServer, wire: Wire) {
+    let sid = handshake(server.addr).await;
+    let sum = "5:1+::{\"name\":\"sum\",\"args\":[2,3]}";
+    if wire == Wire::HtmlFile {
+        let mut stream = HtmlStream::open(server.addr, &sid).await;
+        assert_eq!(stream.next().await.as_deref(), Some(&["1::".to_owned()][..]));
+        raw_client::post(server.addr, &sid, wire, sum).await;
+        assert_eq!(stream.next().await.as_deref(), Some(&["6:::1+[5]".to_owned()][..]));
+    } else {
+        assert_eq!(raw_client::poll(server.addr, &sid, wire).await, "1::");
+        raw_client::post(server.addr, &sid, wire, sum).await;
+        assert_eq!(raw_client::poll(server.addr, &sid, wire).await, "6:::1+[5]");
+    }
+}
+
+/// An htmlfile stream read chunk by chunk.
+struct HtmlStream {
+    reader: BufReader<TcpStream>,
+}
+
+impl HtmlStream {
+    async fn open(addr: std::net::SocketAddr, sid: &str) -> HtmlStream {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        let head = format!("GET /socket.io/1/htmlfile/{sid}?t=1 HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+        stream.write_all(head.as_bytes()).await.expect("write");
+        let mut reader = BufReader::new(stream);
+        let mut status = String::new();
+        reader.read_line(&mut status).await.expect("status");
+        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).await.expect("header");
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut stream = HtmlStream { reader };
+        let prologue = stream.chunk().await.expect("the prologue");
+        assert!(prologue.starts_with("<html><body><script>"), "{prologue}");
+        stream
+    }
+
+    /// The next chunk; `None` once the response ended.
+    async fn chunk(&mut self) -> Option<String> {
+        let mut size = String::new();
+        let read = tokio::time::timeout(Duration::from_secs(20), self.reader.read_line(&mut size))
+            .await
+            .expect("a chunk within 20 s")
+            .expect("read");
+        let size = usize::from_str_radix(size.trim(), 16).ok().filter(|_| read > 0)?;
+        let mut chunk = vec![0u8; size + 2];
+        self.reader.read_exact(&mut chunk).await.expect("chunk");
+        chunk.truncate(size);
+        (size > 0).then(|| String::from_utf8(chunk).expect("UTF-8"))
+    }
+
+    /// The packets of the next `<script>` chunk; `None` once the stream ended.
+    async fn next(&mut self) -> Option<Vec<String>> {
+        let chunk = self.chunk().await?;
+        Some(packets(&js_argument(&chunk, "<script>_(", ");</script>")))
+    }
+}
 
 async fn read_all(stream: &mut TcpStream) -> Vec<u8> {
     let mut data = Vec::new();
@@ -40,13 +107,138 @@ async fn flashsocket_also_speaks_rfc_6455() {
 }
 
 async fn hixie_request(addr: std::net::SocketAddr, sid: &str, key1: &str, key2: &str) -> TcpStream {
+    hixie_request_at(addr, &format!("/socket.io/1/flashsocket/{sid}"), key1, key2).await
+}
+
+async fn hixie_request_at(addr: std::net::SocketAddr, path: &str, key1: &str, key2: &str) -> TcpStream {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     let head = format!(
-        "GET /socket.io/1/flashsocket/{sid} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key1: {key1}\r\nSec-WebSocket-Key2: {key2}\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n\
+         Origin: http://page.example\r\nSec-WebSocket-Key1: {key1}\r\nSec-WebSocket-Key2: {key2}\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).await.expect("write");
     stream
+}
+
+/// The worked example of the hixie-76 draft: keys, challenge and answer.
+const DRAFT_KEY1: &str = "4 @1  46546xW%0l 1 5";
+const DRAFT_KEY2: &str = "12998 5 Y3 1  .P00";
+const DRAFT_KEY3: &[u8; 8] = b"^n:ds[4U";
+const DRAFT_ANSWER: &[u8; 16] = b"8jKS'y:G*Co,Wxa-";
+
+/// Reads a hixie-76 handshake answer: the 101 head (returned), then the
+/// 16-byte challenge answer.
+async fn hixie_accepted(reader: &mut BufReader<TcpStream>) -> String {
+    let mut head = String::new();
+    while !head.ends_with("\r\n\r\n") {
+        let n = reader.read_line(&mut head).await.expect("head");
+        assert!(n > 0, "closed in the head: {head}");
+    }
+    let mut answer = [0u8; 16];
+    reader.read_exact(&mut answer).await.expect("the challenge answer");
+    assert_eq!(&answer, DRAFT_ANSWER);
+    head
+}
+
+/// The next hixie-76 text frame, `None` at a close frame or the end.
+async fn hixie_frame(reader: &mut BufReader<TcpStream>) -> Option<String> {
+    let mut kind = [0u8; 1];
+    tokio::time::timeout(Duration::from_secs(20), reader.read_exact(&mut kind))
+        .await
+        .expect("a frame within 20 s")
+        .ok()?;
+    if kind[0] != 0 {
+        return None;
+    }
+    let mut frame = Vec::new();
+    reader.read_until(0xFF, &mut frame).await.expect("frame");
+    assert_eq!(frame.pop(), Some(0xFF), "terminated");
+    Some(String::from_utf8(frame).expect("UTF-8"))
+}
+
+#[tokio::test]
+async fn hixie_76_is_spoken_on_the_websocket_path_too() {
+    let server = start(|b| b).await;
+    let sid = handshake(server.addr).await;
+    let path = format!("/socket.io/1/websocket/{sid}");
+    let mut stream = hixie_request_at(server.addr, &path, DRAFT_KEY1, DRAFT_KEY2).await;
+    stream.write_all(DRAFT_KEY3).await.expect("challenge");
+    let mut reader = BufReader::new(stream);
+    let head = hixie_accepted(&mut reader).await.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    assert!(head.contains("\r\nupgrade: websocket\r\n"), "{head}");
+    assert!(
+        head.contains("\r\nsec-websocket-origin: http://page.example\r\n"),
+        "{head}"
+    );
+    let location = format!("\r\nsec-websocket-location: ws://{}{path}\r\n", server.addr).to_ascii_lowercase();
+    assert!(head.contains(&location), "{head}");
+    assert_eq!(hixie_frame(&mut reader).await.as_deref(), Some("1::"));
+    reader
+        .get_mut()
+        .write_all(b"\x003:::via hixie \xc3\xa9\xff")
+        .await
+        .expect("frame");
+    assert_eq!(hixie_frame(&mut reader).await.as_deref(), Some("3:::via hixie é"));
+    // The client's close frame ends the session.
+    reader.get_mut().write_all(b"\xff\x00").await.expect("close");
+    server.observed.wait_close(&sid, "").await;
+}
+
+/// Sends a hixie-76 upgrade for `sid` with `challenge` as the only body
+/// bytes, then ends its side; returns everything the server sent.
+async fn hixie_without_full_challenge(server: &TestServer, sid: &str, challenge: &[u8]) -> Vec<u8> {
+    let path = format!("/socket.io/1/websocket/{sid}");
+    let mut stream = hixie_request_at(server.addr, &path, DRAFT_KEY1, DRAFT_KEY2).await;
+    stream.write_all(challenge).await.expect("write");
+    stream.shutdown().await.expect("half-close");
+    read_all(&mut stream).await
+}
+
+#[tokio::test]
+async fn hixie_76_without_its_challenge_is_closed_and_harms_nothing() {
+    let server = start(|b| b).await;
+    let sid = handshake(server.addr).await;
+    for challenge in [&b""[..], b"^n:d"] {
+        let reply = hixie_without_full_challenge(&server, &sid, challenge).await;
+        let text = String::from_utf8_lossy(&reply);
+        // hyper sends the 101 before the challenge can be read; then the
+        // connection ends without an answer or a frame.
+        let (head, rest) = text.split_once("\r\n\r\n").expect("a complete head");
+        assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+        assert_eq!(rest, "", "{challenge:?}: no challenge answer, no frame");
+    }
+    // The session was never bound: a proper upgrade still gets its `1::`.
+    let mut stream = hixie_request_at(
+        server.addr,
+        &format!("/socket.io/1/websocket/{sid}"),
+        DRAFT_KEY1,
+        DRAFT_KEY2,
+    )
+    .await;
+    stream.write_all(DRAFT_KEY3).await.expect("challenge");
+    let mut reader = BufReader::new(stream);
+    hixie_accepted(&mut reader).await;
+    assert_eq!(hixie_frame(&mut reader).await.as_deref(), Some("1::"));
+    assert!(server.observed.closes_of(&sid).is_empty());
+    assert_healthy(&server, Wire::XhrPolling).await;
+}
+
+#[tokio::test]
+async fn hixie_76_that_never_sends_its_challenge_is_dropped() {
+    let server = start(|b| b).await;
+    let sid = handshake(server.addr).await;
+    let path = format!("/socket.io/1/websocket/{sid}");
+    let mut stream = hixie_request_at(server.addr, &path, DRAFT_KEY1, DRAFT_KEY2).await;
+    stream.write_all(b"^n:").await.expect("write");
+    // The client keeps its side open; the server gives up (after its 10 s
+    // challenge timeout) and closes without an answer.
+    let reply = read_all(&mut stream).await;
+    let text = String::from_utf8_lossy(&reply);
+    let (head, rest) = text.split_once("\r\n\r\n").expect("a complete head");
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    assert_eq!(rest, "");
+    assert_healthy(&server, Wire::XhrPolling).await;
 }
 
 #[tokio::test]
@@ -103,6 +295,7 @@ async fn jsonp_indexes_must_be_small_numbers() {
     let polled = get(server.addr, &format!("/socket.io/1/jsonp-polling/{sid}?i=4")).await;
     assert_eq!(polled.text(), "io.j[4](\"1::\");");
     assert_eq!(polled.header("x-content-type-options"), Some("nosniff"));
+    assert_healthy(&server, Wire::JsonpPolling).await;
 }
 
 #[tokio::test]
@@ -205,6 +398,8 @@ async fn unknown_sessions_get_the_error_packet_inside_each_transports_script() {
     )
     .await;
     assert_eq!(post.status, 404);
+    assert_healthy(&server, Wire::JsonpPolling).await;
+    assert_healthy(&server, Wire::HtmlFile).await;
 }
 
 #[tokio::test]
@@ -234,6 +429,7 @@ async fn jsonp_form_posts_are_decoded_and_bad_forms_refused() {
         got.push_str(&js_argument(&get(server.addr, &path).await.text(), "io.j[0](", ");"));
     }
     assert!(got.ends_with("3:::line\nbreak + plus"), "{got:?}");
+    assert_healthy(&server, Wire::JsonpPolling).await;
 }
 
 async fn policy_server(
@@ -283,4 +479,175 @@ async fn the_flash_policy_server_answers_requests_and_drops_everything_else() {
     let _ = stop.send(());
     task.await.expect("task").expect("clean exit");
     assert!(TcpStream::connect(addr).await.is_err(), "the policy port is closed");
+}
+
+#[tokio::test]
+async fn htmlfile_streams_get_heartbeats_and_live_while_they_are_answered() {
+    let server = start(|b| {
+        b.heartbeat_interval(Duration::from_millis(100))
+            .heartbeat_timeout(Duration::from_secs(1))
+    })
+    .await;
+    // Answered over POST, heartbeats keep the stream alive well past the
+    // timeout (25 of them: 2.5 s against 1 s).
+    let sid = handshake(server.addr).await;
+    let mut stream = HtmlStream::open(server.addr, &sid).await;
+    assert_eq!(stream.next().await.expect("open")[0], "1::");
+    let mut heartbeats = 0;
+    while heartbeats < 25 {
+        let packets = stream.next().await.expect("the stream stays open");
+        for packet in packets {
+            assert_eq!(packet, "2::", "nothing else is sent");
+            heartbeats += 1;
+            raw_client::post(server.addr, &sid, Wire::HtmlFile, "2::").await;
+        }
+    }
+    raw_client::post(
+        server.addr,
+        &sid,
+        Wire::HtmlFile,
+        "5:1+::{\"name\":\"sum\",\"args\":[2,3]}",
+    )
+    .await;
+    let mut got = Vec::new();
+    while !got.contains(&"6:::1+[5]".to_owned()) {
+        got.extend(stream.next().await.expect("the stream stays open"));
+    }
+    assert!(got.iter().all(|p| p == "2::" || p == "6:::1+[5]"), "{got:?}");
+    assert!(server.observed.closes_of(&sid).is_empty());
+    // Unanswered, they end the session: `0::`, then the stream ends.
+    let silent = handshake(server.addr).await;
+    let mut stream = HtmlStream::open(server.addr, &silent).await;
+    let mut got = Vec::new();
+    while let Some(packets) = stream.next().await {
+        got.extend(packets);
+    }
+    assert_eq!(got.first().map(String::as_str), Some("1::"));
+    assert_eq!(got.last().map(String::as_str), Some("0::"));
+    let middle = &got[1..got.len() - 1];
+    assert!(!middle.is_empty() && middle.iter().all(|p| p == "2::"), "{got:?}");
+    server.observed.wait_close(&silent, "").await;
+}
+
+/// A request for `transport` on `sid` in the shape that transport uses.
+async fn transport_request(addr: std::net::SocketAddr, transport: &str, sid: &str) -> Vec<http::Reply> {
+    let path = format!("/socket.io/1/{transport}/{sid}?i=0");
+    match transport {
+        "websocket" | "flashsocket" => {
+            let rfc6455 = [
+                ("Upgrade", "websocket"),
+                ("Connection", "Upgrade"),
+                ("Sec-WebSocket-Version", "13"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ];
+            let hixie = [
+                ("Upgrade", "WebSocket"),
+                ("Connection", "Upgrade"),
+                ("Sec-WebSocket-Key1", DRAFT_KEY1),
+                ("Sec-WebSocket-Key2", DRAFT_KEY2),
+            ];
+            vec![
+                request(addr, "GET", &path, &rfc6455, b"").await,
+                request(addr, "GET", &path, &hixie, DRAFT_KEY3).await,
+            ]
+        }
+        _ => {
+            let form = [("Content-Type", "application/x-www-form-urlencoded")];
+            vec![
+                get(addr, &path).await,
+                request(addr, "POST", &path, &form, b"d=%223%3A%3A%3Ax%22").await,
+            ]
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_transports_setting_orders_the_handshake_and_refuses_the_rest() {
+    use Transport::{FlashSocket, HtmlFile, JsonpPolling, WebSocket, XhrPolling};
+    // Between them the two servers disable each of the five transports.
+    for enabled in [vec![JsonpPolling, WebSocket, XhrPolling], vec![HtmlFile, FlashSocket]] {
+        let server = start(|b| b.transports(enabled.clone())).await;
+        let body = get(server.addr, "/socket.io/1/").await.text();
+        let names: Vec<&str> = enabled.iter().map(|t| t.name()).collect();
+        let sid = body.split(':').next().expect("sid").to_owned();
+        assert_eq!(body, format!("{sid}:60:60:{}", names.join(",")));
+        for disabled in Transport::all().into_iter().filter(|t| !enabled.contains(t)) {
+            for reply in transport_request(server.addr, disabled.name(), &sid).await {
+                assert_eq!(
+                    (reply.status, reply.text().as_str()),
+                    (404, "unknown or disabled transport"),
+                    "{disabled}"
+                );
+            }
+        }
+        // The refusals took nothing: the first enabled transport gets `1::`.
+        match enabled[0] {
+            JsonpPolling => assert_eq!(raw_client::poll(server.addr, &sid, Wire::JsonpPolling).await, "1::"),
+            _ => {
+                let mut stream = HtmlStream::open(server.addr, &sid).await;
+                assert_eq!(stream.next().await.as_deref(), Some(&["1::".to_owned()][..]));
+            }
+        }
+    }
+}
+
+/// A port that was free a moment ago.
+async fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// The policy `Server` serves for the default (any) origins.
+const ANY_POLICY: &[u8] = b"<?xml version=\"1.0\"?><!DOCTYPE cross-domain-policy SYSTEM \
+    \"http://www.macromedia.com/xml/dtds/cross-domain-policy.dtd\"><cross-domain-policy>\
+    <allow-access-from domain=\"*\" to-ports=\"*\"/></cross-domain-policy>\0";
+
+#[tokio::test]
+async fn the_server_starts_the_flash_policy_server_on_the_configured_port() {
+    let port = free_port().await;
+    let server = start(|b| b.flash_policy_port(Some(port))).await;
+    // The server binds the policy port before it accepts HTTP: once a
+    // handshake is answered, the policy server is up.
+    handshake(server.addr).await;
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.expect("the policy port");
+    stream.write_all(b"<policy-file-request/>\0").await.expect("write");
+    assert_eq!(read_all(&mut stream).await, ANY_POLICY);
+    server.stop().await;
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).await.is_err(),
+        "closed with the server"
+    );
+}
+
+#[tokio::test]
+async fn a_flash_policy_port_of_none_starts_no_policy_server() {
+    #[derive(Default)]
+    struct Plain;
+    impl socketio::Handler for Plain {}
+    // 127.0.0.2 (loopback too) keeps the default port of other programs on
+    // this machine out of the way; we hold it there ourselves.
+    let host = std::net::Ipv4Addr::new(127, 0, 0, 2);
+    let default_port = socketio::Settings::default().flash_policy_port.expect("a default port");
+    let held = TcpListener::bind((host, default_port)).await;
+    // The default tries the port, which is taken...
+    let http = TcpListener::bind((host, 0)).await.expect("bind");
+    let server = Server::new(SocketIo::new(Plain::default)).with_graceful_shutdown(std::future::pending());
+    let error = server.run_on(http).await.expect_err("the policy port is in use");
+    assert_eq!(error.kind(), std::io::ErrorKind::AddrInUse);
+    // ...`None` does not, and the server runs.
+    let http = TcpListener::bind((host, 0)).await.expect("bind");
+    let addr = http.local_addr().expect("addr");
+    let io = SocketIo::builder(Plain::default).flash_policy_port(None).build();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(
+        Server::new(io)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .run_on(http),
+    );
+    assert_eq!(get(addr, "/socket.io/1/").await.status, 200);
+    let _ = stop.send(());
+    task.await.expect("task").expect("clean exit");
+    drop(held);
 }

@@ -110,7 +110,17 @@ pub async fn post(addr: SocketAddr, path: &str, body: &str) -> Reply {
 
 /// Handshakes and returns the session id.
 pub async fn handshake(addr: SocketAddr) -> String {
-    let reply = get(addr, "/socket.io/1/").await;
+    handshake_query(addr, "").await
+}
+
+/// Handshakes with `query` on the URL and returns the session id.
+pub async fn handshake_query(addr: SocketAddr, query: &str) -> String {
+    let path = if query.is_empty() {
+        "/socket.io/1/".to_owned()
+    } else {
+        format!("/socket.io/1/?{query}")
+    };
+    let reply = get(addr, &path).await;
     assert_eq!(reply.status, 200, "handshake: {}", reply.text());
     reply.text().split(':').next().expect("sid").to_owned()
 }

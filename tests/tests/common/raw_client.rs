@@ -36,6 +36,11 @@ impl Wire {
         Wire::JsonpPolling,
     ];
 
+    /// Whether the client receives by long-polling (xhr-polling, jsonp-polling).
+    pub fn polls(self) -> bool {
+        matches!(self, Wire::XhrPolling | Wire::JsonpPolling)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Wire::WebSocket => "websocket",
@@ -100,6 +105,17 @@ impl RawClient {
     /// connection dropped), as a browser does when a page navigates.
     pub async fn connect_with(addr: SocketAddr, wire: Wire, abort_polls: bool) -> RawClient {
         let sid = http::handshake(addr).await;
+        Self::attach(addr, wire, sid, abort_polls)
+    }
+
+    /// Handshakes with `query` (e.g. `k=v`) on the handshake URL.
+    pub async fn connect_query(addr: SocketAddr, wire: Wire, query: &str) -> RawClient {
+        let sid = http::handshake_query(addr, query).await;
+        Self::attach(addr, wire, sid, false)
+    }
+
+    /// Opens the transport of an already handshaken session.
+    pub fn attach(addr: SocketAddr, wire: Wire, sid: String, abort_polls: bool) -> RawClient {
         let (in_tx, incoming) = mpsc::unbounded_channel();
         let (outgoing, out_rx) = mpsc::unbounded_channel();
         match wire {
@@ -156,6 +172,27 @@ impl RawClient {
     /// The next packet equal to `packet`.
     pub async fn expect_packet(&mut self, packet: &str) {
         self.expect(packet, |p| p == packet).await;
+    }
+
+    /// Whether a packet matching `pred` arrived and was not taken yet; after
+    /// a round trip, a packet queued before it would be here.
+    pub fn seen(&self, pred: impl Fn(&str) -> bool) -> bool {
+        self.backlog.iter().any(|p| pred(p))
+    }
+
+    /// Everything not taken yet, in arrival order, once the transport ended.
+    pub async fn expect_closed(&mut self) -> Vec<String> {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(20), self.incoming.recv()).await {
+                Ok(Some(packet)) => self.backlog.push_back(packet),
+                Ok(None) => return self.backlog.drain(..).collect(),
+                Err(_) => panic!(
+                    "{}: the transport did not end within 20 s; backlog {:?}",
+                    self.wire.name(),
+                    self.backlog
+                ),
+            }
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -259,7 +296,8 @@ async fn hixie76(addr: SocketAddr, sid: String, incoming: In, mut outgoing: Out)
     }
 }
 
-async fn post(addr: SocketAddr, sid: &str, wire: Wire, packet: &str) {
+/// Sends `packet` (one packet or a framed payload) the way `wire` posts.
+pub async fn post(addr: SocketAddr, sid: &str, wire: Wire, packet: &str) {
     let reply = match wire {
         Wire::JsonpPolling => {
             let literal = serde_json::to_string(packet).expect("string");
@@ -298,6 +336,19 @@ fn poster(addr: SocketAddr, sid: String, wire: Wire, mut outgoing: Out) -> mpsc:
         }
     });
     echo_tx
+}
+
+/// One long-poll of xhr-polling or jsonp-polling: its payload, unwrapped.
+pub async fn poll(addr: SocketAddr, sid: &str, wire: Wire) -> String {
+    match wire {
+        Wire::JsonpPolling => {
+            let reply = http::get(addr, &format!("/socket.io/1/jsonp-polling/{sid}?t=1&i=3")).await;
+            assert_eq!(reply.header("content-type"), Some("text/javascript; charset=UTF-8"));
+            js_argument(&reply.text(), "io.j[3](", ");")
+        }
+        Wire::XhrPolling => http::get(addr, &format!("/socket.io/1/xhr-polling/{sid}")).await.text(),
+        other => panic!("{} does not poll", other.name()),
+    }
 }
 
 async fn polling(addr: SocketAddr, sid: String, wire: Wire, incoming: In, outgoing: Out, abort_polls: bool) {
@@ -343,14 +394,7 @@ async fn polling(addr: SocketAddr, sid: String, wire: Wire, incoming: In, outgoi
             }
             continue;
         }
-        let body = match wire {
-            Wire::JsonpPolling => {
-                let reply = http::get(addr, &format!("/socket.io/1/jsonp-polling/{sid}?t=1&i=3")).await;
-                assert_eq!(reply.header("content-type"), Some("text/javascript; charset=UTF-8"));
-                js_argument(&reply.text(), "io.j[3](", ");")
-            }
-            _ => http::get(addr, &format!("/socket.io/1/xhr-polling/{sid}")).await.text(),
-        };
+        let body = poll(addr, &sid, wire).await;
         if body == "7:::1+0" {
             let _ = incoming.send(body);
             return;
