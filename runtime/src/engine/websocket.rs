@@ -125,32 +125,46 @@ impl Drop for Bound {
 async fn run(socket: &mut Socket, session: &Arc<EngineSession>, token: u64) {
     let _bound = Bound::new(session);
     let stats = session.config.stats.clone();
+    // One wake-up registration, renewed only when it fires: a socket busy
+    // with incoming messages does not re-register (a lock) for each of
+    // them, nor look at an unchanged queue.
+    let woken = session.wake().notified();
+    tokio::pin!(woken);
+    woken.as_mut().enable();
+    let mut look = true;
     loop {
-        let woken = session.wake().notified();
-        tokio::pin!(woken);
-        woken.as_mut().enable();
-        match session.take(token) {
-            Take::Frames(frames) => {
-                for frame in frames {
-                    if socket.feed(message(session.protocol(), frame)).await.is_err() {
+        if look {
+            look = false;
+            match session.take(token) {
+                Take::Frames(frames) => {
+                    for frame in frames {
+                        if socket.feed(message(session.protocol(), frame)).await.is_err() {
+                            session.close(CloseReason::TransportClosed);
+                            return;
+                        }
+                    }
+                    if socket.flush().await.is_err() {
                         session.close(CloseReason::TransportClosed);
                         return;
                     }
+                    // Until the queue is empty: a closed session says Gone
+                    // only then, and nothing wakes us for it.
+                    look = true;
+                    continue;
                 }
-                if socket.flush().await.is_err() {
-                    session.close(CloseReason::TransportClosed);
+                Take::Gone | Take::Superseded => {
+                    let _ = socket.close(None).await;
                     return;
                 }
-                continue;
+                Take::Empty | Take::Upgrading => {}
             }
-            Take::Gone | Take::Superseded => {
-                let _ = socket.close(None).await;
-                return;
-            }
-            Take::Empty | Take::Upgrading => {}
         }
         tokio::select! {
-            () = &mut woken => {}
+            () = &mut woken => {
+                woken.set(session.wake().notified());
+                woken.as_mut().enable();
+                look = true;
+            }
             message = socket.next() => match message {
                 Some(Ok(Message::Text(text))) => {
                     stats.received(1, text.len());

@@ -29,6 +29,11 @@ impl Binding {
     /// Waits until there is something for this transport: frames, or news
     /// that it was superseded or the session is gone. Never `Take::Empty`.
     /// Cancel-safe: frames are taken and returned in the same poll.
+    /// What is queued now, without waiting.
+    pub(crate) fn take(&self) -> Take {
+        self.session.take(self.token)
+    }
+
     pub(crate) async fn next_take(&self) -> Take {
         self.wait_for(|| match self.session.take(self.token) {
             Take::Empty => None,

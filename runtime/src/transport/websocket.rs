@@ -216,9 +216,17 @@ where
             return;
         };
         let session = binding.session().clone();
+        // One wake-up registration, renewed only when it fires: a socket
+        // busy with incoming messages does not re-register (a lock) for
+        // each of them, nor look at an unchanged queue.
+        let woken = session.wake().notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        let mut look = true;
         loop {
-            tokio::select! {
-                taken = binding.next_take() => match taken {
+            if look {
+                look = false;
+                match binding.take() {
                     Take::Frames(frames) => {
                         for frame in frames {
                             if socket.feed(Message::Text(frame.into_utf8_bytes())).await.is_err() {
@@ -228,13 +236,24 @@ where
                         if socket.flush().await.is_err() {
                             return;
                         }
+                        // Until the queue is empty: a closed session says
+                        // Gone only then, and nothing wakes us for it.
+                        look = true;
+                        continue;
                     }
                     Take::Superseded | Take::Gone => {
                         let _ = socket.close().await;
                         return;
                     }
                     Take::Empty => {}
-                },
+                }
+            }
+            tokio::select! {
+                () = &mut woken => {
+                    woken.set(session.wake().notified());
+                    woken.as_mut().enable();
+                    look = true;
+                }
                 message = socket.next() => match message {
                     Some(Ok(Message::Text(payload))) => {
                         if let Err(error) = session.receive_payload(payload.as_str()).await {

@@ -337,7 +337,7 @@ fn head(out: &mut String, kind: char, id: Option<MessageId>, endpoint: &str) {
     out.push(kind);
     out.push(':');
     if let Some(id) = id {
-        out.push_str(&id.id.to_string());
+        push_number(out, id.id);
         if id.wants_data {
             out.push('+');
         }
@@ -374,10 +374,13 @@ pub fn encode_event(id: Option<MessageId>, endpoint: &str, name: &str, args_arra
 
 /// An ack packet: `6::<endpoint>:<id>` or, with data, `6::<endpoint>:<id>+<args_array>`.
 pub fn encode_ack(endpoint: &str, ack_id: u64, args_array: Option<&str>) -> String {
-    let mut out = String::with_capacity(8 + endpoint.len() + args_array.map_or(0, str::len));
+    // Exact unless U+2028/U+2029 need escapes: a full buffer becomes a frame
+    // without another allocation.
+    let len = 4 + endpoint.len() + digits(ack_id) + args_array.map_or(0, |args| 1 + args.len());
+    let mut out = String::with_capacity(len);
     head(&mut out, '6', None, endpoint);
     out.push(':');
-    out.push_str(&ack_id.to_string());
+    push_number(&mut out, ack_id);
     if let Some(args) = args_array {
         out.push('+');
         push_ack_json(&mut out, args);
@@ -389,13 +392,32 @@ pub fn encode_ack(endpoint: &str, ack_id: u64, args_array: Option<&str>) -> Stri
 /// U+2028/U+2029 (line terminators to a regex): written as JSON escapes
 /// they decode to the same value. Raw, they can only sit inside strings.
 fn push_ack_json(out: &mut String, json: &str) {
-    for c in json.chars() {
-        match c {
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let mut rest = json;
+    while let Some(at) = rest.find(['\u{2028}', '\u{2029}']) {
+        out.push_str(&rest[..at]);
+        out.push_str(if rest[at..].starts_with('\u{2028}') {
+            "\\u2028"
+        } else {
+            "\\u2029"
+        });
+        rest = &rest[at + '\u{2028}'.len_utf8()..];
     }
+    out.push_str(rest);
+}
+
+fn digits(mut number: u64) -> usize {
+    let mut count = 1;
+    while number >= 10 {
+        number /= 10;
+        count += 1;
+    }
+    count
+}
+
+fn push_number(out: &mut String, number: u64) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{number}");
 }
 
 #[cfg(test)]
