@@ -42,7 +42,10 @@ fn event_name(cx: &Ctxt, item: &mut syn::TraitItemFn) -> String {
                 syn::Meta::List(list) if !list.tokens.is_empty() => {
                     cx.error(&list.tokens, "write the event's name as a string: `#[event(\"name\")]`")
                 }
-                _ => cx.error(attr, "give the event's name: `#[event(\"name\")]`"),
+                _ => cx.error(
+                    attr,
+                    "`#[event]` renames an event: write `#[event(\"name\")]`, or remove it to keep the method's name",
+                ),
             },
         }
         false

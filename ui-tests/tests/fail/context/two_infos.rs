@@ -5,7 +5,7 @@ struct Chat;
 #[socketio::handler]
 impl Chat {
     #[event]
-    fn hello(&self, info: &ConnectionInfo, again: ConnectionInfo) {}
+    fn hello(&self, info: &ConnectionInfo, again: &ConnectionInfo) {}
 }
 
 fn main() {}

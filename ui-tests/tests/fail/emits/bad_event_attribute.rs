@@ -4,6 +4,8 @@ trait Out {
     fn room_msg(text: &str);
     #[event("")]
     fn tick(n: u8);
+    #[event]
+    fn tock(n: u8);
 }
 
 fn main() {}
