@@ -34,8 +34,19 @@ fn event_name(cx: &Ctxt, item: &mut syn::TraitItemFn) -> String {
         }
         match attr.parse_args::<LitStr>() {
             Ok(lit) if !lit.value().is_empty() => name = lit.value(),
-            Ok(lit) => cx.error(&lit, "an event name cannot be empty"),
-            Err(_) => cx.error(attr, "write `#[event(\"name\")]`"),
+            Ok(lit) => cx.error(
+                &lit,
+                "an event name cannot be empty: write the name the client listens for, like \"tick\"",
+            ),
+            Err(_) => match &attr.meta {
+                syn::Meta::List(list) if !list.tokens.is_empty() => {
+                    cx.error(&list.tokens, "write the event's name as a string: `#[event(\"name\")]`")
+                }
+                _ => cx.error(
+                    attr,
+                    "`#[event]` renames an event: write `#[event(\"name\")]`, or remove it to keep the method's name",
+                ),
+            },
         }
         false
     });
@@ -45,7 +56,10 @@ fn event_name(cx: &Ctxt, item: &mut syn::TraitItemFn) -> String {
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::default();
     if !attr.is_empty() {
-        cx.error(&attr, "`#[socketio::emits]` takes no arguments");
+        cx.error(
+            &attr,
+            "`#[socketio::emits]` takes no arguments: each method names an event, renamed with `#[event(\"name\")]`",
+        );
     }
     let mut item: ItemTrait = match syn::parse2(item.clone()) {
         Ok(item) => item,
@@ -59,7 +73,10 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     if !item.generics.params.is_empty() {
-        cx.error(&item.generics, "an emits trait cannot be generic");
+        cx.error(
+            &item.generics,
+            "an emits trait cannot be generic: give its events' arguments concrete types",
+        );
     }
     let mut declared = Vec::new();
     for trait_item in &mut item.items {
@@ -82,7 +99,10 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             );
         }
         if !sig.generics.params.is_empty() {
-            cx.error(&sig.generics, "an event's arguments have concrete types");
+            cx.error(
+                &sig.generics,
+                "an event cannot be generic: give its arguments concrete types",
+            );
         }
         let mut args = Vec::new();
         for input in &sig.inputs {
@@ -93,7 +113,10 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
                 ),
                 FnArg::Typed(arg) => match &*arg.pat {
                     Pat::Ident(ident) => args.push((ident.ident.clone(), (*arg.ty).clone())),
-                    other => cx.error(other, "name each argument"),
+                    other => cx.error(
+                        other,
+                        "name each argument, like `x: i32`: the name becomes the emit method's parameter",
+                    ),
                 },
             }
         }
@@ -125,12 +148,28 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let methods = declared.iter().map(|d| {
         let event = &d.event;
         let docs = &d.docs;
-        let names: Vec<_> = d.args.iter().map(|(name, _)| name).collect();
+        // Each argument sits in the emitted tuple at its type's span: a type
+        // that cannot be serialized is then reported once, by the check below,
+        // rather than again by the tuple's bound (rustc drops the duplicate).
+        let names: Vec<_> = d
+            .args
+            .iter()
+            .map(|(name, ty)| {
+                let mut name = name.clone();
+                name.set_span(ty.span());
+                name
+            })
+            .collect();
         let params = d.args.iter().map(|(name, ty)| quote!(#name: #ty));
-        let checks = d.args.iter().map(|(_, ty)| {
-            quote_spanned!(ty.span()=> ::socketio::__private::assert_emit_argument::<#ty>();)
-        });
-        let tuple = quote!((#(#names,)*));
+        let checks = d
+            .args
+            .iter()
+            .map(|(_, ty)| quote_spanned!(ty.span()=> ::socketio::__private::assert_emit_argument::<#ty>();));
+        let tuple_span = d
+            .args
+            .first()
+            .map_or_else(proc_macro2::Span::call_site, |(_, ty)| ty.span());
+        let tuple = quote_spanned!(tuple_span=> (#(#names,)*));
         match &d.answer {
             None => {
                 let method = format_ident!("emit_{}", d.method);
@@ -149,20 +188,32 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
                 } else {
                     quote_spanned!(answer.span()=> ::socketio::__private::ack_one::<#answer>(&__socketio_response))
                 };
+                // A boxed future rather than `impl Future`: the opaque type
+                // would carry the `AckTarget` bound too, and asking through a
+                // `BroadcastOperator` would then be reported three times.
                 quote! {
                     #(#docs)*
                     fn #method(&self, #(#params),*)
-                        -> impl ::core::future::Future<Output = ::core::result::Result<#answer, ::socketio::AckError>> + ::core::marker::Send + 'static
+                        -> ::core::pin::Pin<::std::boxed::Box<
+                            dyn ::core::future::Future<Output = ::core::result::Result<#answer, ::socketio::AckError>>
+                                + ::core::marker::Send + 'static>>
                     where
                         Self: ::socketio::__private::AckTarget,
                     {
                         #(#checks)*
+                        // Behind `dyn`, the pending answer's type holds no
+                        // argument type: one that cannot be serialized is not
+                        // reported again at each use of the future.
+                        let __socketio_args = #tuple;
                         let __socketio_pending = ::socketio::__private::emit_with_ack(
-                            ::socketio::__private::AckTarget::ctx(self), #event, #tuple);
-                        async move {
+                            ::socketio::__private::AckTarget::ctx(self),
+                            #event,
+                            &__socketio_args as &dyn ::socketio::EmitArgs,
+                        );
+                        ::std::boxed::Box::pin(async move {
                             let __socketio_response = __socketio_pending.await?;
                             #parse
-                        }
+                        })
                     }
                 }
             }

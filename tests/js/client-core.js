@@ -12,6 +12,17 @@
       return onPacket.apply(this, arguments);
     };
 
+    // Packets of the watched types are reported as the server sent them:
+    // the 0.9 client keeps only the error reasons it knows (the server's
+    // text becomes '') and silently drops acks it did not ask for.
+    const watched = new Set();
+    const decodePacket = io.parser.decodePacket;
+    io.parser.decodePacket = function (data) {
+      const packet = decodePacket.apply(this, arguments);
+      if (packet && watched.has(packet.type)) report({ ev: 'packet', type: packet.type, ns: packet.endpoint, raw: data });
+      return packet;
+    };
+
     let main = null; // the main namespace object
     const namespaces = {}; // name -> namespace object
     const replies = {}; // event name -> args to answer its callback with
@@ -95,6 +106,9 @@
       },
       json(cmd) {
         nsObject(cmd.ns).json.send(cmd.data);
+      },
+      watch(cmd) {
+        for (const type of cmd.types || []) watched.add(type);
       },
       reply(cmd) {
         replies[cmd.name] = cmd.args || [];

@@ -270,6 +270,24 @@ impl NodeClient {
         self.command(json!({"op": "json", "ns": ns, "data": value})).await;
     }
 
+    /// From now on, reports every packet of these types (`"error"`, `"ack"`,
+    /// ...) as the server sent it: `{"ev": "packet", "type", "ns", "raw"}`.
+    /// The 0.9 client keeps only the error reasons it knows and drops acks
+    /// it did not ask for, so their text is seen only here.
+    pub async fn watch_packets(&mut self, types: &[&str]) {
+        self.command(json!({"op": "watch", "types": types})).await;
+    }
+
+    /// Waits for a watched packet of type `kind` on `ns` and returns its text.
+    pub async fn expect_packet(&mut self, ns: &str, kind: &str) -> String {
+        let report = self
+            .expect(&format!("a {kind} packet on {ns:?}"), |r| {
+                r["ev"] == "packet" && r["type"] == kind && r["ns"] == ns
+            })
+            .await;
+        report["raw"].as_str().unwrap_or_default().to_owned()
+    }
+
     /// Answers every server event `name` that asks for an ack with `args`.
     pub async fn reply_to(&mut self, name: &str, args: Vec<Value>) {
         self.command(json!({"op": "reply", "name": name, "args": args})).await;

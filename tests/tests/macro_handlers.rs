@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use socketio::{AckError, AckSender, ConnectionInfo, Ctx, Event, Server, SocketIo};
+use socketio::{AckError, AckSender, ConnectionInfo, Ctx, Endpoint, Event, Server, SocketIo};
 use socketio_tests::NodeClient;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -129,11 +129,52 @@ impl Other {
     }
 }
 
+/// Resolves `/room-N` through `#[endpoint_resolver]` alone: its server
+/// gives the builder no resolver.
+#[derive(Default)]
+struct Lobby;
+
+#[socketio::handler]
+impl Lobby {
+    #[event]
+    fn add(&self, a: i64, b: i64) -> i64 {
+        a + b
+    }
+
+    #[endpoint_resolver]
+    fn resolve(name: &str) -> Option<Endpoint> {
+        let n: u32 = name.strip_prefix("/room-")?.parse().ok()?;
+        Some(Endpoint::new(move || Room { n }))
+    }
+}
+
+struct Room {
+    n: u32,
+}
+
+#[socketio::handler]
+impl Room {
+    fn on_open(&mut self, cx: &Ctx) {
+        cx.send(format!("room {}", self.n));
+    }
+
+    #[event]
+    fn which(&self, cx: &Ctx) -> (u32, String) {
+        (self.n, cx.endpoint().to_owned())
+    }
+}
+
 async fn start() -> String {
-    let io = SocketIo::builder(Fixture::default)
-        .endpoint_resolver(|name: &str| (name == "/late").then(|| socketio::Endpoint::new(Other::default)))
-        .flash_policy_port(None)
-        .build();
+    serve(
+        SocketIo::builder(Fixture::default)
+            .endpoint_resolver(|name: &str| (name == "/late").then(|| Endpoint::new(Other::default)))
+            .flash_policy_port(None)
+            .build(),
+    )
+    .await
+}
+
+async fn serve(io: SocketIo) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(
@@ -318,5 +359,101 @@ async fn endpoint_tables_and_resolvers_from_the_attribute_and_the_builder() {
         .await;
         assert_eq!(c.emit_ack("", "add", vec![json!(1), json!(2)]).await, [json!(3)]);
         assert!(!c.seen(|r: &Value| r["ev"] == "error"), "{transport}");
+    }
+}
+
+#[tokio::test]
+async fn a_binding_failure_names_the_event_and_the_problem() {
+    let url = start().await;
+    for transport in TRANSPORTS {
+        let mut c = client(&url, transport).await;
+        // The 0.9 client hides reasons it does not know: read the packet.
+        c.watch_packets(&["error"]).await;
+        for (name, args, reason) in [
+            (
+                "add",
+                vec![json!("x"), json!(1)],
+                "event `add`: argument `a`: invalid type: string \"x\", expected i64",
+            ),
+            ("add", vec![json!(1)], "event `add`: missing argument `b`"),
+            (
+                "add",
+                vec![json!(1), json!(2), json!(3)],
+                "event `add`: expected at most 2 argument(s), got 3",
+            ),
+            (
+                "add",
+                vec![json!({"a": 1, "c": 2})],
+                "event `add`: argument `a`: invalid type: map, expected i64",
+            ),
+            (
+                "greet",
+                vec![json!(5)],
+                "event `greet`: argument `name`: invalid type: integer `5`, expected a string",
+            ),
+            (
+                "collect",
+                vec![json!("n"), json!(1), json!("two")],
+                "event `collect`: argument `others`: invalid type: string \"two\", expected i64",
+            ),
+        ] {
+            c.emit("", name, args.clone()).await;
+            let packet = c.expect_packet("", "error").await;
+            let text = packet
+                .strip_prefix("7:::")
+                .unwrap_or_else(|| panic!("an error packet: {packet}"));
+            assert!(
+                text.starts_with(reason),
+                "{transport}: {name} {args:?} gave {text:?}, expected {reason:?}"
+            );
+            c.expect("the client's error event", |r| r["ev"] == "error" && r["ns"] == "")
+                .await;
+        }
+        assert_eq!(c.emit_ack("", "add", vec![json!(1), json!(1)]).await, [json!(2)]);
+    }
+}
+
+#[tokio::test]
+async fn return_values_are_not_sent_when_the_client_asked_for_no_ack() {
+    let url = start().await;
+    for transport in TRANSPORTS {
+        let mut c = client(&url, transport).await;
+        // The 0.9 client drops acks it did not ask for: watch the packets.
+        c.watch_packets(&["ack"]).await;
+        c.emit("", "add", vec![json!(1), json!(2)]).await;
+        c.emit("", "collect", vec![json!("n"), json!(1)]).await;
+        c.emit("", "count", vec![]).await;
+        c.emit("", "checked", vec![json!(true)]).await;
+        c.emit("", "nobody", vec![]).await;
+        // Events run in order: an ack for any of them would come before this.
+        c.emit("", "typed", vec![]).await;
+        assert_eq!(c.expect_event("", "point").await, [json!({"x": 1, "y": 2})]);
+        assert!(!c.seen(|r| r["ev"] == "packet"), "{transport}: an ack nobody asked for");
+        // The watch does see acks that were asked for, and the state moved on.
+        assert_eq!(c.emit_ack("", "count", vec![]).await, [json!(2)]);
+        let ack = c.expect_packet("", "ack").await;
+        assert!(ack.starts_with("6:::") && ack.ends_with("+[2]"), "{transport}: {ack}");
+    }
+}
+
+#[tokio::test]
+async fn an_endpoint_resolver_from_the_attribute_alone_resolves_dynamic_endpoints() {
+    let url = serve(SocketIo::builder(Lobby::default).flash_policy_port(None).build()).await;
+    for transport in TRANSPORTS {
+        let mut c = client(&url, transport).await;
+        for n in [7, 8] {
+            let ns = format!("/room-{n}");
+            c.of(&ns).await;
+            c.expect_connect(&ns).await;
+            assert_eq!(c.expect_message(&ns).await, json!(format!("room {n}")));
+            assert_eq!(c.emit_ack(&ns, "which", vec![]).await, [json!(n), json!(ns)]);
+        }
+        c.of("/room-x").await;
+        c.expect("connect_failed", |r| {
+            r["ev"] == "connect_failed" && r["ns"] == "/room-x"
+        })
+        .await;
+        assert_eq!(c.emit_ack("", "add", vec![json!(1), json!(2)]).await, [json!(3)]);
+        assert_eq!(c.emit_ack("/room-7", "which", vec![]).await[0], json!(7), "{transport}");
     }
 }

@@ -221,9 +221,13 @@ pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> To
     });
     let resolver = find(|r| matches!(r, Role::Resolver)).map(|method| {
         let ident = &method.ident;
+        // A signature that does not fit is reported at the method's name,
+        // against the one expected.
+        let resolve = quote_spanned!(ident.span()=> Self::#ident);
         quote! {
-            fn resolve_endpoint(name: &str) -> ::core::option::Option<::socketio::Endpoint> {
-                Self::#ident(name)
+            fn resolve_endpoint(__socketio_name: &str) -> ::core::option::Option<::socketio::Endpoint> {
+                let __socketio_resolve: fn(&str) -> ::core::option::Option<::socketio::Endpoint> = #resolve;
+                __socketio_resolve(__socketio_name)
             }
         }
     });

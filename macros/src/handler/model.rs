@@ -25,15 +25,22 @@ impl HandlerArgs {
             if meta.path.is_ident("endpoints") {
                 let content;
                 syn::parenthesized!(content in meta.input);
-                let entries = content.parse_terminated(
-                    |input| {
-                        let name: LitStr = input.parse()?;
-                        input.parse::<Token![=>]>()?;
-                        let ty: Type = input.parse()?;
-                        Ok((name, ty))
-                    },
-                    Token![,],
-                )?;
+                let entries = content
+                    .parse_terminated(
+                        |input| {
+                            let name: LitStr = input.parse()?;
+                            input.parse::<Token![=>]>()?;
+                            let ty: Type = input.parse()?;
+                            Ok((name, ty))
+                        },
+                        Token![,],
+                    )
+                    .map_err(|error| {
+                        syn::Error::new(
+                            error.span(),
+                            format!("{error}: write `endpoints(\"/name\" => Type, ...)`"),
+                        )
+                    })?;
                 for (name, ty) in entries {
                     if !name.value().starts_with('/') {
                         cx.error(&name, "an endpoint name starts with `/`, like \"/chat\"");
@@ -141,32 +148,37 @@ fn parse_event_attr(cx: &Ctxt, attr: &Attribute, method: &syn::Ident) -> (String
     if matches!(attr.meta, syn::Meta::Path(_)) {
         return (name, positional);
     }
+    const EXPECTED: &str = "expected a name (\"ping\"), `name = \"...\"` or `positional`";
+    let event_name = |lit: LitStr| {
+        if lit.value().is_empty() {
+            return Err(syn::Error::new(
+                lit.span(),
+                "an event name cannot be empty: write the name the client emits, like \"ping\"",
+            ));
+        }
+        Ok(lit.value())
+    };
     let result = attr.parse_args_with(|input: syn::parse::ParseStream<'_>| {
         if input.peek(LitStr) {
-            let lit: LitStr = input.parse()?;
-            if lit.value().is_empty() {
-                return Err(syn::Error::new(lit.span(), "an event name cannot be empty"));
-            }
-            name = lit.value();
+            name = event_name(input.parse()?)?;
             if input.is_empty() {
                 return Ok(());
             }
             input.parse::<Token![,]>()?;
         }
         while !input.is_empty() {
-            let key: syn::Ident = input.parse()?;
+            let key: syn::Ident = input
+                .parse()
+                .map_err(|error| syn::Error::new(error.span(), format!("unknown `event` argument; {EXPECTED}")))?;
             if key == "positional" {
                 positional = true;
             } else if key == "name" {
                 input.parse::<Token![=]>()?;
-                let lit: LitStr = input.parse()?;
-                name = lit.value();
+                name = event_name(input.parse()?)?;
             } else {
                 return Err(syn::Error::new(
                     key.span(),
-                    format!(
-                        "unknown `event` argument `{key}`; expected a name (\"ping\"), `name = \"...\"` or `positional`"
-                    ),
+                    format!("unknown `event` argument `{key}`; {EXPECTED}"),
                 ));
             }
             if !input.is_empty() {
@@ -187,9 +199,16 @@ fn classify(cx: &Ctxt, arg: &syn::PatType, rest: bool) -> Param {
     match last_ident(ty).as_deref() {
         Some("Ctx") => return Param::Ctx { by_ref },
         Some("ConnectionInfo") => return Param::Info { by_ref },
-        Some("AckSender") if !by_ref => return Param::Ack,
-        Some("Event") if !by_ref => return Param::Event,
-        Some("Message") if !by_ref => return Param::Message,
+        Some(name @ ("AckSender" | "Event" | "Message")) => {
+            if by_ref {
+                cx.error(ty, format!("take the `{name}` by value: write `{name}`, not `&{name}`"));
+            }
+            return match name {
+                "AckSender" => Param::Ack,
+                "Event" => Param::Event,
+                _ => Param::Message,
+            };
+        }
         _ => {}
     }
     let name = match &*arg.pat {
@@ -239,20 +258,32 @@ fn classify(cx: &Ctxt, arg: &syn::PatType, rest: bool) -> Param {
     }))
 }
 
-fn take_rest_attr(cx: &Ctxt, arg: &mut syn::PatType) -> bool {
-    let mut rest = false;
+/// Removes a `#[rest]` attribute from the parameter, returning it.
+fn take_rest_attr(cx: &Ctxt, arg: &mut syn::PatType) -> Option<Attribute> {
+    let mut rest = None;
     arg.attrs.retain(|attr| {
         if attr.path().is_ident("rest") {
-            if !matches!(attr.meta, syn::Meta::Path(_)) {
-                cx.error(attr, "`#[rest]` takes no arguments");
+            if let syn::Meta::List(list) = &attr.meta {
+                cx.error(
+                    &list.tokens,
+                    "`#[rest]` takes no arguments: write `#[rest] name: Vec<T>`",
+                );
             }
-            rest = true;
+            rest = Some(attr.clone());
             false
         } else {
             true
         }
     });
     rest
+}
+
+/// What to write instead of an `Event` or `Message` parameter.
+fn instead(role: &Role) -> String {
+    match role {
+        Role::Event { .. } => "an event method names its arguments, like `text: String`".to_owned(),
+        other => format!("{} cannot take one", other.describe()),
+    }
 }
 
 fn check_params(cx: &Ctxt, role: &Role, params: &[(Param, Span)]) {
@@ -270,24 +301,31 @@ fn check_params(cx: &Ctxt, role: &Role, params: &[(Param, Span)]) {
         match param {
             Param::Ctx { .. } if seen_ctx => error("only one context parameter is allowed: remove this one".into()),
             Param::Ctx { .. } => seen_ctx = true,
-            Param::Info { .. } if seen_info => error("only one `ConnectionInfo` parameter is allowed".into()),
+            Param::Info { .. } if seen_info => error("only one `ConnectionInfo` parameter is allowed: remove this one".into()),
             Param::Info { .. } => seen_info = true,
             Param::Ack if !matches!(role, Role::Event { .. } | Role::Fallback) => error(format!(
                 "{} cannot take an `AckSender`: only events answer acks",
                 role.describe()
             )),
-            Param::Ack if seen_ack => error("only one `AckSender` parameter is allowed".into()),
+            Param::Ack if seen_ack => error("only one `AckSender` parameter is allowed: remove this one".into()),
             Param::Ack => seen_ack = true,
-            Param::Event if !matches!(role, Role::Fallback) => error(
-                "only the `#[fallback]` method takes the whole `Event`; an event method names its arguments".into(),
-            ),
-            Param::Message if !matches!(role, Role::OnMessage) => error("only `on_message` takes a `Message`".into()),
+            Param::Event if !matches!(role, Role::Fallback) => error(format!(
+                "only the `#[fallback]` method takes the whole `Event`; {}",
+                instead(role)
+            )),
+            Param::Message if !matches!(role, Role::OnMessage) => {
+                error(format!("only `on_message` takes a `Message`; {}", instead(role)))
+            }
             Param::Bind(binding) => match role {
                 Role::Event { .. } => {
                     if matches!(binding.shape, Shape::Rest(_)) && binds.last() != Some(&index) {
                         error("`#[rest]` must be the last argument".into());
                     }
                 }
+                Role::Fallback => error(
+                    "the fallback cannot take event arguments: take the whole `event: socketio::Event` and read `event.args`"
+                        .into(),
+                ),
                 other => error(format!(
                     "{} cannot take event arguments; it may take `&Ctx`{}",
                     other.describe(),
@@ -318,7 +356,7 @@ fn role_of(cx: &Ctxt, method: &mut ImplItemFn) -> Option<Role> {
                 cx.error(
                     attr,
                     format!(
-                        "`#[{}]` already marks this method",
+                        "`#[{}]` already marks this method: a method has one role, remove this attribute",
                         previous
                             .path()
                             .segments
@@ -339,8 +377,13 @@ fn role_of(cx: &Ctxt, method: &mut ImplItemFn) -> Option<Role> {
                     "fallback" => Role::Fallback,
                     _ => Role::Resolver,
                 });
-                if name != "event" && !matches!(attr.meta, syn::Meta::Path(_)) {
-                    cx.error(attr, format!("`#[{name}]` takes no arguments"));
+                if name != "event"
+                    && let syn::Meta::List(list) = &attr.meta
+                {
+                    cx.error(
+                        &list.tokens,
+                        format!("`#[{name}]` takes no arguments: write `#[{name}]`"),
+                    );
                 }
                 role_attr = Some(attr.clone());
             }
@@ -393,14 +436,40 @@ pub(crate) fn parse(cx: &Ctxt, item: &mut ItemImpl) -> Model {
             _ => {}
         }
         let mut params = Vec::new();
-        if !matches!(role, Role::Resolver) {
+        if matches!(role, Role::Resolver) {
+            let typed: Vec<&syn::PatType> = sig
+                .inputs
+                .iter()
+                .filter_map(|arg| match arg {
+                    FnArg::Typed(arg) => Some(arg),
+                    FnArg::Receiver(_) => None,
+                })
+                .collect();
+            if typed.len() != 1 {
+                let message =
+                    "the endpoint resolver takes the endpoint's name: `fn resolve(name: &str) -> Option<Endpoint>`";
+                if sig.inputs.is_empty() {
+                    cx.error(&sig.ident, message);
+                } else {
+                    cx.error(&sig.inputs, message);
+                }
+            }
+        } else {
             for arg in &mut sig.inputs {
                 let FnArg::Typed(arg) = arg else { continue };
                 let rest = take_rest_attr(cx, arg);
-                if rest && !matches!(role, Role::Event { .. }) {
-                    cx.error(&arg.pat, "`#[rest]` is for event arguments");
+                if let Some(attr) = &rest
+                    && !matches!(role, Role::Event { .. })
+                {
+                    cx.error(
+                        attr,
+                        format!(
+                            "`#[rest]` marks the last argument of an event method, not of {}",
+                            role.describe()
+                        ),
+                    );
                 }
-                params.push((classify(cx, arg, rest), arg.span()));
+                params.push((classify(cx, arg, rest.is_some()), arg.span()));
             }
             check_params(cx, &role, &params);
         }
@@ -413,14 +482,21 @@ pub(crate) fn parse(cx: &Ctxt, item: &mut ItemImpl) -> Model {
             (Role::OnOpen, Some(ty)) if last_ident(ty).as_deref() != Some("bool") => {
                 cx.error(ty, "`on_open` returns `bool` (false refuses the connection) or nothing")
             }
-            (Role::OnMessage | Role::OnClose, Some(ty)) => cx.error(ty, format!("{} returns nothing", role.describe())),
-            (Role::Resolver, None) => {
-                cx.error(&sig.ident, "the endpoint resolver returns `Option<socketio::Endpoint>`")
-            }
+            (Role::OnMessage | Role::OnClose, Some(ty)) => cx.error(
+                ty,
+                format!("{} returns nothing: remove the return type", role.describe()),
+            ),
+            (Role::Resolver, None) => cx.error(
+                &sig.ident,
+                "the endpoint resolver returns `Option<socketio::Endpoint>` (`None` refuses the endpoint)",
+            ),
             _ => {}
         }
         if sig.asyncness.is_some() && matches!(role, Role::Resolver) {
-            cx.error(sig.asyncness, "the endpoint resolver is a plain (not async) function");
+            cx.error(
+                sig.asyncness,
+                "the endpoint resolver is a plain function, called for each new endpoint name: remove `async`",
+            );
         }
         let duplicate = methods.iter().find(|m| match (&m.role, &role) {
             (Role::Event { name: a, .. }, Role::Event { name: b, .. }) => a == b,
@@ -430,7 +506,18 @@ pub(crate) fn parse(cx: &Ctxt, item: &mut ItemImpl) -> Model {
         if let Some(first) = duplicate {
             let what = match &role {
                 Role::Event { name, .. } => format!("event \"{name}\" is already handled by `{}`", first.ident),
-                other => format!("{} is already `{}`", other.describe(), first.ident),
+                other => format!(
+                    "`{}` is a second {}, the first is `{}`: a handler has only one",
+                    sig.ident,
+                    match other {
+                        Role::OnOpen => "`on_open` hook",
+                        Role::OnMessage => "`on_message` hook",
+                        Role::OnClose => "`on_close` hook",
+                        Role::Fallback => "fallback",
+                        _ => "endpoint resolver",
+                    },
+                    first.ident
+                ),
             };
             cx.error(&sig.ident, what);
         }

@@ -31,11 +31,41 @@ impl Shadowed {
     fn maybe(&self, a: ::core::option::Option<u8>) {
         let _ = a;
     }
+
+    #[event]
+    async fn later(&mut self, a: u8) -> u8 {
+        a
+    }
+
+    #[event]
+    fn checked(&self, a: u8) -> ::core::result::Result<u8, &'static str> {
+        if a > 0 { Ok(a) } else { Err("zero") }
+    }
+
+    #[event]
+    fn rest(&self, first: u8, #[rest] others: ::std::vec::Vec<u8>) -> usize {
+        usize::from(first) + others.len()
+    }
+
+    #[event]
+    fn context(&self, cx: &socketio::Ctx, info: &socketio::ConnectionInfo, ack: socketio::AckSender, a: u8) {
+        let _ = (cx.sid(), info.ip(), a);
+        ack.send(socketio::Reply::empty());
+    }
+
+    /// An acked typed emit from an event.
+    #[event]
+    async fn ask(&self, cx: &socketio::Ctx) -> ::core::result::Result<usize, socketio::AckError> {
+        let answer = cx.ask_q("?").await?;
+        Ok(answer.len())
+    }
 }
 
 #[socketio::emits]
 trait Out {
     fn ping(n: u8);
+    // `String` is shadowed above: the answer is spelled in full.
+    fn q(x: &str) -> ::std::string::String;
 }
 
 fn main() {}

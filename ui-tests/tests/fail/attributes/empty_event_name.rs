@@ -1,0 +1,12 @@
+struct Chat;
+
+#[socketio::handler]
+impl Chat {
+    #[event("")]
+    fn hello(&self) {}
+
+    #[event(name = "")]
+    fn goodbye(&self) {}
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+struct Chat;
+
+#[socketio::handler]
+impl Chat {
+    #[fallback(x)]
+    fn other(&self) {}
+}
+
+fn main() {}

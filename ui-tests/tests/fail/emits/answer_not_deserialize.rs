@@ -1,0 +1,8 @@
+struct NotData;
+
+#[socketio::emits]
+trait Out {
+    fn question(q: &str) -> NotData;
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[socketio::emits]
+trait Out {
+    async fn question(q: &str) -> String;
+}
+
+fn main() {}

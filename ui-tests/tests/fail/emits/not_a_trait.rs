@@ -1,0 +1,4 @@
+#[socketio::emits]
+struct Out;
+
+fn main() {}
