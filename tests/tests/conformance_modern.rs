@@ -18,7 +18,7 @@ use common::engineio::{
     handshake, next_binary, next_message, next_text, path, poll_packets, poll_until_gone, send_binary, send_text,
     try_websocket, until_closed, websocket,
 };
-use common::example::{Example, start_example};
+use common::example::{Example, start_example, start_example_with};
 use common::http::{get, post, request};
 use socketio_tests::NodeClient;
 
@@ -85,10 +85,15 @@ async fn connected_polling(addr: SocketAddr) -> String {
 
 #[tokio::test]
 async fn the_process_takes_its_settings_from_the_environment_and_serves_everything_on_one_port() {
-    let example = server(&[]).await;
+    // It listens on the PORT it is given, and says so: start_example reads
+    // `listening on 127.0.0.1:PORT` from its output.
+    let port = {
+        let probe = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+        probe.local_addr().expect("addr").port()
+    };
+    let example = server(&[("PORT", &port.to_string())]).await;
     let addr = example.addr();
-    // start_example read `listening on 127.0.0.1:PORT` from its output.
-    assert_eq!(addr.ip(), Ipv4Addr::LOCALHOST);
+    assert_eq!(addr, SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
     // The defaults are the suites' values, on both endpoints at once.
     for base in BASES {
         let (_, open) = handshake(addr, base).await;
@@ -146,19 +151,32 @@ async fn the_process_takes_its_settings_from_the_environment_and_serves_everythi
 }
 
 #[tokio::test]
-async fn sigterm_stops_the_process_cleanly() {
-    let mut example = server(&[]).await;
+async fn sigterm_to_its_process_group_stops_the_process_cleanly() {
+    // Its own group, as the suites run it, so the signal spares this test.
+    let mut example = start_example_with("conformance_modern", &[], |command| {
+        command.process_group(0);
+    })
+    .await;
     let mut ws = websocket(example.addr(), "/engine.io", None).await;
     assert!(next_text(&mut ws).await.is_some_and(|open| open.starts_with("0{")));
     let pid = example.child.id().expect("running");
+    // Field 5 of /proc/PID/stat is the process group: never signal another one.
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    let group = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(2));
+    assert_eq!(group, Some(pid.to_string().as_str()), "a group of its own");
     let killed = tokio::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
+        // `--` first: procps-ng 4.0.2 misreads `kill -TERM -PGID`.
+        .args(["-s", "TERM", "--", &format!("-{pid}")])
         .status()
         .await
         .expect("kill");
     assert!(killed.success());
     until_closed(&mut ws).await;
-    let status = example.child.wait().await.expect("exit status");
+    // A failsafe, not a timing assertion (the suites allow 5 s before SIGKILL).
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), example.child.wait())
+        .await
+        .expect("the process exits")
+        .expect("exit status");
     assert!(status.success(), "a clean exit on SIGTERM: {status:?}");
 }
 
