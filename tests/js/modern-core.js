@@ -51,9 +51,14 @@
       return manager && manager.engine && manager.engine.transport ? manager.engine.transport.name : null;
     }
 
+    // The Engine.IO session id: namespaces multiplexed on one connection share it.
+    function engineId() {
+      return manager && manager.engine ? manager.engine.id : null;
+    }
+
     function hook(name, socket) {
       sockets[name] = socket;
-      socket.on('connect', () => report({ ev: 'connect', ns: name, transport: transportName() }));
+      socket.on('connect', () => report({ ev: 'connect', ns: name, transport: transportName(), engine: engineId() }));
       socket.on('disconnect', (reason) => report({ ev: 'disconnect', ns: name, reason: String(reason) }));
       socket.on('connect_error', (err) => report({ ev: 'connect_error', ns: name, message: String(err && err.message) }));
       // socket.io-client 2 reports a namespace refusal as an `error` event.
@@ -126,6 +131,9 @@
           engine.on('upgrade', (transport) => report({ ev: 'upgrade', transport: transport.name }));
         });
         manager.on('reconnect', () => report({ ev: 'reconnect' }));
+        // Heartbeats, numbered: 4.x counts the server's pings, 2.x its own.
+        let pings = 0;
+        manager.on('ping', () => report({ ev: 'ping', n: ++pings }));
         open(cmd.ns || '', cmd);
       },
       of(cmd) {

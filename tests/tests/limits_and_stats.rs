@@ -4,6 +4,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::engineio;
 use common::http::{self, get, handshake, poll_packets, post, xhr};
 use common::raw_client::{RawClient, Wire};
 use common::start;
@@ -183,4 +184,177 @@ async fn modern_sessions_count_in_the_stats_and_share_the_session_limit() {
     // The limit counts both families.
     assert_eq!(get(addr, "/socket.io/1/").await.status, 503);
     assert_eq!(get(addr, "/socket.io/?EIO=4&transport=polling").await.status, 503);
+}
+
+// Modern (Engine.IO 4 / Socket.IO 5) sessions under the same limits.
+
+/// The `i` of a `42["big",i,...]` event.
+fn big_index(packet: &str) -> Option<usize> {
+    packet.strip_prefix(r#"42["big","#)?.split(',').next()?.parse().ok()
+}
+
+#[tokio::test]
+async fn a_modern_polling_client_that_stops_polling_is_dropped_at_the_queue_bound() {
+    let server = start(|b| b.max_queue_bytes(64 * 1024)).await;
+    let addr = server.addr;
+    let (sid, _) = engineio::handshake(addr, "/socket.io").await;
+    let at = engineio::path("/socket.io", Some(&sid));
+    assert_eq!(post(addr, &at, "40").await.text(), "ok");
+    assert!(engineio::poll_packets(addr, &at, 1).await[0].starts_with("40{"));
+    let chunk = "x".repeat(8 * 1024);
+    // Below the bound a backlog waits for the next poll.
+    for i in 0..4 {
+        server.io.of("").emit("big", (i, &chunk)).expect("serializable");
+    }
+    let got = engineio::poll_packets(addr, &at, 4).await;
+    assert_eq!(
+        got.iter().map(|p| big_index(p)).collect::<Vec<_>>(),
+        [0, 1, 2, 3].map(Some)
+    );
+    // Past it the session closes (its close hooks run) and the sid is gone.
+    for i in 0..20 {
+        server.io.of("").emit("big", (i, &chunk)).expect("serializable");
+    }
+    server.observed.wait_close(&sid, "").await;
+    assert_eq!(get(addr, &at).await.status, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_modern_websocket_client_that_never_reads_is_dropped_at_the_queue_bound() {
+    let server = start(|b| b.max_queue_bytes(256 * 1024)).await;
+    let mut ws = engineio::websocket(server.addr, "/socket.io", None).await;
+    let open = engineio::next_text(&mut ws).await.expect("open packet");
+    let open: serde_json::Value = serde_json::from_str(&open[1..]).expect("JSON");
+    let sid = open["sid"].as_str().expect("sid").to_owned();
+    engineio::send_text(&mut ws, "40").await;
+    assert!(engineio::next_text(&mut ws).await.expect("connect").starts_with("40{"));
+    // Far more than the socket buffers hold: the rest queues up to the bound.
+    let big = "x".repeat(64 * 1024);
+    for i in 0..300 {
+        server.io.of("").emit("big", (i, &big)).expect("serializable");
+        tokio::task::yield_now().await;
+    }
+    server.observed.wait_close(&sid, "").await;
+    // Reading at last: a prefix of the events in order, then the close packet.
+    let mut next = 0;
+    loop {
+        match engineio::next_text(&mut ws).await.as_deref() {
+            Some("1") => break,
+            Some(packet) => {
+                assert_eq!(big_index(packet), Some(next), "in order");
+                next += 1;
+            }
+            None => panic!("closed without the close packet after {next} events"),
+        }
+    }
+    assert!(next < 300, "the session was dropped before the end");
+    assert!(engineio::next_text(&mut ws).await.is_none(), "then the socket closes");
+}
+
+#[tokio::test]
+async fn a_modern_session_connects_at_most_max_endpoints_besides_the_main_one() {
+    let server = start(|b| b.max_endpoints_per_session(1)).await;
+    let refusal = |ns: &str| format!(r#"44{ns},{{"message":"Invalid namespace"}}"#);
+    // The main namespace does not count, whenever it connects.
+    let mut ws = engineio::websocket(server.addr, "/socket.io", None).await;
+    let _open = engineio::next_text(&mut ws).await;
+    engineio::send_text(&mut ws, "40/chat,").await;
+    assert!(
+        engineio::next_text(&mut ws)
+            .await
+            .expect("connect")
+            .starts_with(r#"40/chat,{"sid":"#)
+    );
+    assert_eq!(
+        engineio::next_text(&mut ws).await.as_deref(),
+        Some(r#"42/chat,["message","welcome /chat"]"#)
+    );
+    engineio::send_text(&mut ws, "40/dyn-a,").await;
+    assert_eq!(engineio::next_text(&mut ws).await, Some(refusal("/dyn-a")));
+    engineio::send_text(&mut ws, "40").await;
+    assert!(
+        engineio::next_text(&mut ws)
+            .await
+            .expect("connect")
+            .starts_with(r#"40{"sid":"#)
+    );
+    engineio::send_text(&mut ws, "40/dyn-b,").await;
+    assert_eq!(engineio::next_text(&mut ws).await, Some(refusal("/dyn-b")));
+    // Leaving one makes room for another.
+    engineio::send_text(&mut ws, "41/chat,").await;
+    engineio::send_text(&mut ws, "40/dyn-c,").await;
+    assert!(
+        engineio::next_text(&mut ws)
+            .await
+            .expect("connect")
+            .starts_with(r#"40/dyn-c,{"sid":"#)
+    );
+
+    // The real client sees the refusal as connect_error; the rest goes on.
+    let mut c = socketio_tests::NodeClient::connect_modern(&server.url(), 4, "websocket", serde_json::json!({})).await;
+    c.expect_connect("").await;
+    c.of("/chat").await;
+    c.expect_connect("/chat").await;
+    c.of("/dyn-x").await;
+    let refused = c
+        .expect("connect_error on /dyn-x", |r| {
+            r["ev"] == "connect_error" && r["ns"] == "/dyn-x"
+        })
+        .await;
+    assert_eq!(refused["message"], "Invalid namespace");
+    let sum = c
+        .emit_ack("/chat", "sum", vec![serde_json::json!(1), serde_json::json!(2)])
+        .await;
+    assert_eq!(sum, [serde_json::json!(3)]);
+}
+
+#[tokio::test]
+async fn too_many_attachments_in_one_packet_close_the_modern_connection() {
+    let server = start(|b| b.max_attachments(2)).await;
+    let placeholders = |n: usize| -> String {
+        (0..n)
+            .map(|i| format!(r#"{{"_placeholder":true,"num":{i}}}"#))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    // At the bound: the echo keeps its attachments.
+    let mut ws = engineio::websocket(server.addr, "/socket.io", None).await;
+    let _open = engineio::next_text(&mut ws).await;
+    engineio::send_text(&mut ws, "40").await;
+    assert!(engineio::next_text(&mut ws).await.expect("connect").starts_with("40{"));
+    engineio::send_text(&mut ws, &format!(r#"452-1["echo",{}]"#, placeholders(2))).await;
+    engineio::send_binary(&mut ws, &[1]).await;
+    engineio::send_binary(&mut ws, &[2]).await;
+    assert_eq!(
+        engineio::next_text(&mut ws).await,
+        Some(format!(r#"452-["echo",{}]"#, placeholders(2)))
+    );
+    assert_eq!(engineio::next_binary(&mut ws).await, [1]);
+    assert_eq!(engineio::next_binary(&mut ws).await, [2]);
+    assert_eq!(
+        engineio::next_text(&mut ws).await,
+        Some(format!("462-1[{}]", placeholders(2)))
+    );
+    assert_eq!(engineio::next_binary(&mut ws).await, [1]);
+    assert_eq!(engineio::next_binary(&mut ws).await, [2]);
+    // One more, in an event or in an ack: the connection closes before any
+    // attachment is read, and nothing is echoed.
+    for packet in [
+        format!(r#"453-["echo",{}]"#, placeholders(3)),
+        format!("463-7[{}]", placeholders(3)),
+    ] {
+        let mut ws = engineio::websocket(server.addr, "/socket.io", None).await;
+        let open = engineio::next_text(&mut ws).await.expect("open packet");
+        let open: serde_json::Value = serde_json::from_str(&open[1..]).expect("JSON");
+        engineio::send_text(&mut ws, "40").await;
+        assert!(engineio::next_text(&mut ws).await.expect("connect").starts_with("40{"));
+        engineio::send_text(&mut ws, &packet).await;
+        let seen = engineio::until_closed(&mut ws).await;
+        assert!(
+            seen.iter()
+                .all(|m| matches!(m, tokio_tungstenite::tungstenite::Message::Text(t) if t.as_str() == "1")),
+            "{packet}: {seen:?}"
+        );
+        server.observed.wait_close(open["sid"].as_str().expect("sid"), "").await;
+    }
 }

@@ -1,5 +1,6 @@
 //! Handlers written with `#[socketio::handler]`, driven by the real 0.9.16
-//! client: every binding rule, acks both ways, typed emits, endpoints.
+//! client: every binding rule, acks both ways, typed emits, endpoints; then
+//! the same handlers driven by socket.io-client 4 and 2.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -27,10 +28,24 @@ trait Outgoing {
 #[derive(Default)]
 struct Fixture {
     counter: u32,
+    /// The auth payload the open hook saw (Socket.IO v5 clients only).
+    auth: Option<Value>,
 }
 
 #[socketio::handler(endpoints("/other" => Other))]
 impl Fixture {
+    /// Refuses a modern client whose auth says `{"let_in": false}`.
+    fn on_open(&mut self, info: &ConnectionInfo) -> bool {
+        self.auth = info.auth().and_then(|auth| auth.deserialize().ok());
+        self.auth.as_ref().and_then(|auth| auth.get("let_in")) != Some(&json!(false))
+    }
+
+    /// The auth payload of the CONNECT, as the open hook saw it.
+    #[event]
+    fn opened_with(&self) -> Option<Value> {
+        self.auth.clone()
+    }
+
     #[event]
     fn add(&self, a: i64, b: i64) -> i64 {
         a + b
@@ -455,5 +470,150 @@ async fn an_endpoint_resolver_from_the_attribute_alone_resolves_dynamic_endpoint
         .await;
         assert_eq!(c.emit_ack("", "add", vec![json!(1), json!(2)]).await, [json!(3)]);
         assert_eq!(c.emit_ack("/room-7", "which", vec![]).await[0], json!(7), "{transport}");
+    }
+}
+
+/// Modern clients: socket.io-client 4 (Socket.IO 5) and 2 (Socket.IO 4).
+const MODERN: [(u8, &str); 4] = [(4, "websocket"), (4, "polling"), (2, "websocket"), (2, "polling")];
+
+async fn modern_client(url: &str, version: u8, transport: &str) -> NodeClient {
+    let mut c = NodeClient::connect_modern(url, version, transport, json!({})).await;
+    c.expect_connect("").await;
+    c
+}
+
+#[tokio::test]
+async fn modern_clients_bind_optional_positional_rest_and_fallback_and_get_later_acks() {
+    let url = start().await;
+    for (version, transport) in MODERN {
+        let who = format!("socket.io-client@{version} over {transport}");
+        let mut c = modern_client(&url, version, transport).await;
+        assert_eq!(
+            c.emit_ack("", "add", vec![json!(2), json!(3)]).await,
+            [json!(5)],
+            "{who}"
+        );
+        assert_eq!(
+            c.emit_ack("", "add", vec![json!({"b": 3, "a": 2})]).await,
+            [json!(5)],
+            "{who}"
+        );
+        // A missing or null `Option` parameter is `None`.
+        assert_eq!(
+            c.emit_ack("", "greet", vec![json!("ann")]).await,
+            [json!("hello, ann")],
+            "{who}"
+        );
+        assert_eq!(
+            c.emit_ack("", "greet", vec![json!("ann"), json!(null)]).await,
+            [json!("hello, ann")],
+            "{who}"
+        );
+        assert_eq!(
+            c.emit_ack("", "greet", vec![json!("ann"), json!("hi")]).await,
+            [json!("hi, ann")],
+            "{who}"
+        );
+        assert_eq!(
+            c.emit_ack("", "greet", vec![json!({"name": "bob"})]).await,
+            [json!("hello, bob")],
+            "{who}"
+        );
+        assert_eq!(
+            c.emit_ack("", "collect", vec![json!("n"), json!(1), json!(2), json!(3)])
+                .await,
+            [json!("n"), json!(3), json!(6)],
+            "{who}"
+        );
+        // Keyword binding of the ambiguous object, and `positional` opting out.
+        assert_eq!(
+            c.emit_ack("", "ambiguous", vec![json!({"x": [1]})]).await,
+            [json!([1])],
+            "{who}"
+        );
+        assert_eq!(
+            c.emit_ack("", "ambiguous-positional", vec![json!({"x": 1})]).await,
+            [json!({"x": 1})],
+            "{who}"
+        );
+        // An AckSender answering from another task.
+        assert_eq!(
+            c.emit_ack("", "later", vec![json!("quiet")]).await,
+            [json!("QUIET")],
+            "{who}"
+        );
+        assert_eq!(c.emit_ack("", "checked", vec![json!(true)]).await, [json!("fine")]);
+        // `#[fallback]` takes names no method handles.
+        assert_eq!(
+            c.emit_ack("", "nobody", vec![json!(1), json!(2)]).await,
+            [json!("no handler for nobody with 2 argument(s)")],
+            "{who}"
+        );
+        // Typed acks from the client.
+        c.reply_to("question", vec![json!("me"), json!(42)]).await;
+        c.reply_to("confirm", vec![json!(true)]).await;
+        assert_eq!(
+            c.emit_ack("", "interview", vec![]).await,
+            [json!("me"), json!(42), json!(true)],
+            "{who}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn modern_clients_get_no_answer_for_an_err_or_a_binding_failure_and_go_on() {
+    let url = start().await;
+    for (version, transport) in MODERN {
+        let who = format!("socket.io-client@{version} over {transport}");
+        let mut c = modern_client(&url, version, transport).await;
+        // Socket.IO 4/5 have no error packet: an `Err` return and a binding
+        // failure leave the client's ack unanswered (legacy clients get an
+        // error packet instead).
+        for (tag, name, args) in [
+            ("err", "checked", json!([false])),
+            ("unbound", "add", json!(["x", 1])),
+            ("too-many", "add", json!([1, 2, 3])),
+        ] {
+            c.command(json!({"op": "emit", "ns": "", "name": name, "args": args, "ack": tag}))
+                .await;
+        }
+        // Events are handled in order and their acks go out in order: had
+        // the three been answered, their acks would have arrived first.
+        assert_eq!(
+            c.emit_ack("", "checked", vec![json!(true)]).await,
+            [json!("fine")],
+            "{who}"
+        );
+        assert!(
+            !c.seen(|r| r["ev"] == "ack" && ["err", "unbound", "too-many"].contains(&r["tag"].as_str().unwrap_or(""))),
+            "{who}"
+        );
+        assert!(
+            !c.seen(|r| r["ev"] == "disconnect" || r["ev"] == "connect_error"),
+            "{who}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_main_namespace_open_hook_sees_the_auth_payload_and_may_refuse() {
+    let url = start().await;
+    for transport in ["websocket", "polling"] {
+        let mut c = NodeClient::connect_modern(&url, 4, transport, json!({"auth": {"user": "ann"}})).await;
+        c.expect_connect("").await;
+        assert_eq!(
+            c.emit_ack("", "opened_with", vec![]).await,
+            [json!({"user": "ann"})],
+            "{transport}"
+        );
+        // No auth: the hook sees none.
+        let mut c = modern_client(&url, 4, transport).await;
+        assert_eq!(c.emit_ack("", "opened_with", vec![]).await, [json!(null)]);
+        let mut refused = NodeClient::connect_modern(&url, 4, transport, json!({"auth": {"let_in": false}})).await;
+        let error = refused
+            .expect("connect_error on /", |r| r["ev"] == "connect_error" && r["ns"] == "")
+            .await;
+        assert_eq!(error["message"], "Not authorized", "{transport}");
+        assert!(!refused.seen(|r| r["ev"] == "connect"), "{transport}");
     }
 }

@@ -224,3 +224,49 @@ async fn a_dropped_connection_reconnects() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_open_hook_refuses_the_main_namespace_with_connect_error() {
+    let server = common::example::start().await;
+    for version in GENERATIONS {
+        for transport in ["polling", "websocket"] {
+            let options = json!({"query": {"reject": "1"}});
+            let mut c = NodeClient::connect_modern(&server.url, version, transport, options).await;
+            let refused = c
+                .expect("connect_error on /", |r| r["ev"] == "connect_error" && r["ns"] == "")
+                .await;
+            assert_eq!(
+                refused["message"], "Not authorized",
+                "socket.io-client@{version} over {transport}"
+            );
+            assert!(!c.seen(|r| r["ev"] == "connect"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_server_ack_the_client_never_answers_times_out_with_a_clear_error() {
+    let timeout = std::time::Duration::from_millis(300);
+    let server = common::start(|b| b.ack_timeout(timeout)).await;
+    for version in GENERATIONS {
+        for transport in ["polling", "websocket"] {
+            let who = format!("socket.io-client@{version} over {transport}");
+            let mut c = connect(&server.url(), version, transport, json!({})).await;
+            // The client has no handler for `question`: its ack never comes.
+            c.emit("", "ask", vec![]).await;
+            let question = c
+                .expect("the question", |r| r["ev"] == "event" && r["name"] == "question")
+                .await;
+            assert_eq!(question["has_callback"], true, "{who}");
+            assert_eq!(
+                c.expect_event("", "answer_error").await,
+                [json!(socketio::AckError::Timeout(timeout).to_string())],
+                "{who}"
+            );
+            // The connection goes on, and an answered question still works.
+            c.reply_to("question", vec![json!("now")]).await;
+            c.emit("", "ask", vec![]).await;
+            assert_eq!(c.expect_event("", "answer").await, [json!("now")], "{who}");
+        }
+    }
+}

@@ -5,84 +5,19 @@
 
 mod common;
 
-use std::net::SocketAddr;
-
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+use common::engineio::{
+    handshake, handshake_eio, next_binary, next_text, path, path_eio, poll_v3_until_gone, until_closed, v3_packets,
+    v3_payload, websocket, websocket_eio,
+};
 use common::example::{Example, start_example};
 use common::http::{get, post};
 
-type Ws = common::http::Ws;
-
 async fn server() -> Example {
     start_example("conformance_modern", &[]).await
-}
-
-fn path(base: &str, sid: Option<&str>) -> String {
-    match sid {
-        Some(sid) => format!("{base}/?EIO=4&transport=polling&sid={sid}"),
-        None => format!("{base}/?EIO=4&transport=polling"),
-    }
-}
-
-/// A polling handshake: the sid and the open packet's JSON.
-async fn handshake(addr: SocketAddr, base: &str) -> (String, Value) {
-    let reply = get(addr, &path(base, None)).await;
-    assert_eq!(reply.status, 200, "{}", reply.text());
-    let text = reply.text();
-    let open: Value = serde_json::from_str(text.strip_prefix('0').expect("an open packet")).expect("JSON");
-    (open["sid"].as_str().expect("sid").to_owned(), open)
-}
-
-async fn websocket(addr: SocketAddr, base: &str, sid: Option<&str>) -> Ws {
-    let url = match sid {
-        Some(sid) => format!("ws://{addr}{base}/?EIO=4&transport=websocket&sid={sid}"),
-        None => format!("ws://{addr}{base}/?EIO=4&transport=websocket"),
-    };
-    let request = url.into_client_request().expect("request");
-    tokio_tungstenite::connect_async(request).await.expect("websocket").0
-}
-
-/// The next text frame, answering pings; `None` once the server closed.
-async fn next_text(ws: &mut Ws) -> Option<String> {
-    loop {
-        match ws.next().await {
-            Some(Ok(Message::Text(text))) if text.as_str() == "2" => {
-                ws.send(Message::Text("3".into())).await.ok()?;
-            }
-            Some(Ok(Message::Text(text))) => return Some(text.as_str().to_owned()),
-            Some(Ok(Message::Binary(_) | Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-            Some(Ok(Message::Close(_)) | Err(_)) | None => return None,
-        }
-    }
-}
-
-/// The next binary frame, answering pings.
-async fn next_binary(ws: &mut Ws) -> Vec<u8> {
-    loop {
-        match ws.next().await {
-            Some(Ok(Message::Binary(data))) => return data.to_vec(),
-            Some(Ok(Message::Text(text))) if text.as_str() == "2" => {
-                ws.send(Message::Text("3".into())).await.expect("pong");
-            }
-            other => panic!("expected a binary frame, got {other:?}"),
-        }
-    }
-}
-
-/// Reads until the server closes the socket; what it sent meanwhile.
-async fn until_closed(ws: &mut Ws) -> Vec<Message> {
-    let mut seen = Vec::new();
-    while let Some(Ok(message)) = ws.next().await {
-        if matches!(message, Message::Close(_)) {
-            break;
-        }
-        seen.push(message);
-    }
-    seen
 }
 
 #[tokio::test]
@@ -415,4 +350,105 @@ async fn either_protocol_family_can_be_turned_off() {
     assert_eq!(get(modern_only.addr, "/socket.io/1/").await.status, 404);
     let (sid, _) = handshake(modern_only.addr, "/socket.io").await;
     assert_eq!(sid.len(), 32);
+}
+
+// Engine.IO 3 (socket.io-client 1.x and 2.x): the client pings.
+
+#[tokio::test]
+async fn engine_io_3_clients_ping_and_a_silent_one_is_dropped() {
+    let server = start_example(
+        "conformance_modern",
+        &[("PING_INTERVAL_MS", "200"), ("PING_TIMEOUT_MS", "300")],
+    )
+    .await;
+    let addr = server.addr();
+    let (sid, open) = handshake_eio(addr, 3, "/engine.io").await;
+    let mut keys: Vec<&str> = open.as_object().expect("object").keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["pingInterval", "pingTimeout", "sid", "upgrades"], "{open}");
+    assert_eq!(
+        (open["pingInterval"].as_u64(), open["pingTimeout"].as_u64()),
+        (Some(200), Some(300))
+    );
+    // Over polling: a ping is answered with a pong, next to the echo.
+    let at = path_eio(3, "/engine.io", Some(&sid));
+    assert_eq!(post(addr, &at, &v3_payload(&["2", "4hi"])).await.text(), "ok");
+    assert_eq!(v3_packets(&get(addr, &at).await.text()), ["3", "4hi"]);
+
+    // A websocket client pinging on its own timer, and a silent polling
+    // session opened after it: once the silent one is gone, the pinging one
+    // has outlived the same deadline and still answers.
+    let mut ws = websocket_eio(addr, 3, "/engine.io", None).await;
+    let open = next_text(&mut ws).await.expect("the open packet");
+    assert!(open.starts_with("0{") && open.contains(r#""upgrades":[]"#), "{open}");
+    let (silent, _) = handshake_eio(addr, 3, "/engine.io").await;
+    let silent_at = path_eio(3, "/engine.io", Some(&silent));
+    let gone = tokio::spawn(async move { poll_v3_until_gone(addr, &silent_at).await });
+    tokio::pin!(gone);
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(50));
+    loop {
+        tokio::select! {
+            seen = &mut gone => {
+                // A held poll gets the close packet; a later one a 400.
+                let seen = seen.expect("poller");
+                assert!(seen.iter().all(|p| p == "1"), "{seen:?}");
+                break;
+            }
+            _ = ticks.tick() => {
+                ws.send(Message::Text("2".into())).await.expect("ping");
+                assert_eq!(next_text(&mut ws).await.as_deref(), Some("3"));
+            }
+        }
+    }
+    ws.send(Message::Text("4still".into())).await.expect("send");
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some("4still"));
+    // Now silent, the websocket is closed; a v3 server never pings.
+    let seen = until_closed(&mut ws).await;
+    assert!(
+        seen.iter().all(|m| matches!(m, Message::Text(t) if t.as_str() == "1")),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn engine_io_3_upgrade_loses_nothing_and_takes_over_the_session() {
+    let server = start_example(
+        "conformance_modern",
+        &[("PING_INTERVAL_MS", "20000"), ("PING_TIMEOUT_MS", "20000")],
+    )
+    .await;
+    let addr = server.addr();
+    let (sid, open) = handshake_eio(addr, 3, "/engine.io").await;
+    assert_eq!(open["upgrades"], serde_json::json!(["websocket"]));
+    let at = path_eio(3, "/engine.io", Some(&sid));
+    let held = tokio::spawn({
+        let at = at.clone();
+        async move { get(addr, &at).await }
+    });
+    let mut ws = websocket_eio(addr, 3, "/engine.io", Some(&sid)).await;
+    ws.send(Message::Text("2probe".into())).await.expect("probe");
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some("3probe"));
+    // The held poll and a new one end with a noop.
+    let held = held.await.expect("held poll");
+    assert_eq!((held.status, v3_packets(&held.text())), (200, vec!["6".to_owned()]));
+    let new = get(addr, &at).await;
+    assert_eq!((new.status, v3_packets(&new.text())), (200, vec!["6".to_owned()]));
+    // Echoes asked for over polling during the upgrade arrive on the
+    // websocket once it takes over, in order.
+    let during = v3_payload(&["4during1", "4during2"]);
+    assert_eq!(post(addr, &at, &during).await.text(), "ok");
+    ws.send(Message::Text("5".into())).await.expect("upgrade");
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some("4during1"));
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some("4during2"));
+    // v3 binary websocket frames lead with the message type byte.
+    ws.send(Message::Binary(vec![4, 1, 2, 3].into())).await.expect("send");
+    assert_eq!(next_binary(&mut ws).await, [4, 1, 2, 3]);
+    // Client pings travel on the websocket now.
+    ws.send(Message::Text("2".into())).await.expect("ping");
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some("3"));
+    assert_eq!(get(addr, &at).await.status, 400, "polling is over");
+    let mut second = websocket_eio(addr, 3, "/engine.io", Some(&sid)).await;
+    until_closed(&mut second).await;
+    ws.send(Message::Text("4still here".into())).await.expect("send");
+    assert_eq!(next_text(&mut ws).await.as_deref(), Some("4still here"));
 }

@@ -211,18 +211,21 @@ impl ModernSession {
             None => (namespace, Vec::new()),
         };
         let endpoint = endpoint_of(&namespace).to_owned();
-        let (known, count) = {
+        // The limit counts namespaces besides the main one, which a v5
+        // client may connect at any point, or never.
+        let (known, others) = {
             let connections = self.lock();
-            (connections.contains_key(&endpoint), connections.len())
+            let others = connections.keys().filter(|endpoint| !endpoint.is_empty()).count();
+            (connections.contains_key(&endpoint), others)
         };
         if known {
             return;
         }
-        let spawner = if count > self.hub.config.max_endpoints_per_session {
+        let spawner = if endpoint.is_empty() {
+            Some(self.hub.main.clone())
+        } else if others >= self.hub.config.max_endpoints_per_session {
             tracing::warn!(sid = %self.id(), namespace, "too many namespaces on one session");
             None
-        } else if endpoint.is_empty() {
-            Some(self.hub.main.clone())
         } else {
             self.hub.resolve(&endpoint)
         };

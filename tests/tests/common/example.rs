@@ -79,9 +79,16 @@ async fn build_examples() {
 
 /// Starts example `name` on a free port; it prints `listening on ADDR` first.
 pub async fn start_example(name: &str, env: &[(&str, &str)]) -> Example {
+    start_example_with(name, env, |_| {}).await
+}
+
+/// [`start_example`] with the command adjusted first (e.g. its own process group).
+pub async fn start_example_with(name: &str, env: &[(&str, &str)], adjust: impl FnOnce(&mut Command)) -> Example {
     build_examples().await;
     let binary = example_binary(name);
-    let mut child = Command::new(&binary)
+    let mut command = Command::new(&binary);
+    adjust(&mut command);
+    let mut child = command
         .env("PORT", "0")
         .env("FLASH_POLICY_PORT", "0")
         .env("HEARTBEAT_INTERVAL", "1")

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod engineio;
 pub mod example;
 pub mod http;
 pub mod raw_client;
