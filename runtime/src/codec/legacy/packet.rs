@@ -1,4 +1,5 @@
-use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use super::error::DecodeError;
@@ -104,12 +105,152 @@ pub mod error_code {
     pub const ADVICE_RECONNECT: &str = "0";
 }
 
-#[derive(Deserialize)]
+/// An event's data, `{"name":..,"args":[..]}`, read in one pass: each
+/// argument's text is borrowed from the input as the array is met.
 struct EventData<'a> {
-    #[serde(borrow)]
     name: Option<&'a RawValue>,
-    #[serde(borrow)]
-    args: Option<&'a RawValue>,
+    args: Args<'a>,
+}
+
+enum Args<'a> {
+    /// Absent or `null`.
+    None,
+    List(Vec<&'a RawValue>),
+    /// Not an array: a client that sent one bare value. Its text is read
+    /// again by [`single_arg`], as a visitor is not handed the raw text.
+    Single,
+}
+
+impl<'de> Deserialize<'de> for EventData<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(EventVisitor)
+    }
+}
+
+struct EventVisitor;
+
+impl<'de> Visitor<'de> for EventVisitor {
+    type Value = EventData<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an event object")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let (mut name, mut args) = (None, None);
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Name if name.is_some() => return Err(de::Error::duplicate_field("name")),
+                Field::Name => name = Some(map.next_value::<&'de RawValue>()?),
+                Field::Args if args.is_some() => return Err(de::Error::duplicate_field("args")),
+                Field::Args => args = Some(map.next_value_seed(ArgsSeed)?),
+                Field::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(EventData {
+            name,
+            args: args.unwrap_or(Args::None),
+        })
+    }
+}
+
+/// A key of the event object, told apart without copying it.
+enum Field {
+    Name,
+    Args,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = Field;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+
+            fn visit_str<E>(self, key: &str) -> Result<Field, E> {
+                Ok(match key {
+                    "name" => Field::Name,
+                    "args" => Field::Args,
+                    _ => Field::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(FieldVisitor)
+    }
+}
+
+struct ArgsSeed;
+
+impl<'de> DeserializeSeed<'de> for ArgsSeed {
+    type Value = Args<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(ArgsVisitor)
+    }
+}
+
+struct ArgsVisitor;
+
+impl<'de> Visitor<'de> for ArgsVisitor {
+    type Value = Args<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("event arguments")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+        let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+        while let Some(arg) = seq.next_element::<&'de RawValue>()? {
+            list.push(arg);
+        }
+        Ok(Args::List(list))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Args::None)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+        Ok(Args::Single)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Args::Single)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Args::Single)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Args::Single)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Args::Single)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Args::Single)
+    }
+}
+
+/// The text of a bare (non-array) `args` value.
+fn single_arg(data: &str) -> Result<RawJson, DecodeError> {
+    #[derive(Deserialize)]
+    struct Bare<'a> {
+        #[serde(borrow)]
+        args: &'a RawValue,
+    }
+    let bare: Bare<'_> = serde_json::from_str(data).map_err(invalid)?;
+    Ok(RawJson::from(bare.args.to_owned()))
 }
 
 /// The four characters JSON allows between tokens.
@@ -195,10 +336,10 @@ impl Packet {
                 let name = event.name.ok_or(DecodeError::EventWithoutName)?;
                 let name: String = serde_json::from_str(name.get()).map_err(|_| DecodeError::EventWithoutName)?;
                 let args = match event.args {
-                    None => Vec::new(),
-                    Some(args) if args.get() == "null" => Vec::new(),
-                    Some(args) if args.get().starts_with('[') => raw_elements(args.get())?,
-                    Some(single) => vec![RawJson::from(single.to_owned())],
+                    Args::None => Vec::new(),
+                    // Copied, not parsed again: the parse above validated them.
+                    Args::List(list) => list.into_iter().map(|arg| RawJson::from(arg.to_owned())).collect(),
+                    Args::Single => vec![single_arg(data)?],
                 };
                 Packet::Event {
                     id,

@@ -320,3 +320,48 @@ fn pre_serialized_helpers_match_the_packet_encoder() {
         "6:::1+[\"a\\u2028b\\u2029\"]"
     );
 }
+
+#[test]
+fn event_data_reads_every_shape_of_args_in_one_pass() {
+    let args = |packet: &str| match Packet::decode(packet) {
+        Ok(Packet::Event { name, args, .. }) => (name, args.iter().map(|a| a.get().to_owned()).collect::<Vec<_>>()),
+        other => panic!("{packet}: {other:?}"),
+    };
+    assert_eq!(
+        args(r#"5:::{"name":"e","args":[1, "x" ,{"b":[2]},[],null]}"#),
+        (
+            "e".to_owned(),
+            vec![
+                "1".into(),
+                "\"x\"".into(),
+                "{\"b\":[2]}".into(),
+                "[]".into(),
+                "null".into()
+            ]
+        )
+    );
+    // Escaped keys, keys in either order, unknown keys, and no args.
+    assert_eq!(
+        args(r#"5:::{"a\u0072gs":[7],"x":{"y":[1]},"n\u0061me":"e"}"#),
+        ("e".to_owned(), vec!["7".into()])
+    );
+    assert_eq!(args(r#"5:::{"name":"e"}"#).1, Vec::<String>::new());
+    assert_eq!(args(r#"5:::{"name":"e","args":null}"#).1, Vec::<String>::new());
+    // One bare value is one argument, whatever its kind.
+    for single in ["3", "\"s\"", "true", "{\"k\":[1]}", "-1.5e3"] {
+        assert_eq!(args(&format!(r#"5:::{{"name":"e","args":{single}}}"#)).1, [single]);
+    }
+    // Duplicated fields are refused, as a derived reader would.
+    assert!(matches!(
+        Packet::decode(r#"5:::{"name":"e","name":"f"}"#),
+        Err(DecodeError::InvalidJson(_))
+    ));
+    assert!(matches!(
+        Packet::decode(r#"5:::{"name":"e","args":[],"args":[1]}"#),
+        Err(DecodeError::InvalidJson(_))
+    ));
+    assert!(matches!(
+        Packet::decode(r#"5:::{"name":"e","args":[1,}"#),
+        Err(DecodeError::InvalidJson(_))
+    ));
+}
