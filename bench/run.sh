@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Runs every benchmark scenario against every server, twice, on loopback:
+# Runs every benchmark scenario against every server, RUNS rounds, on loopback:
 # the server pinned to CPU 0, the load generator to CPU 1. Prints the
 # markdown table of BENCHMARKS.md; raw results go to target/bench/.
 #
-#   bench/run.sh              # everything (about 15 minutes)
+#   bench/run.sh              # everything, three rounds (about 15 minutes)
 #   DURATION=2 RUNS=1 bench/run.sh   # a quick look
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-5}
-RUNS=${RUNS:-2}
+RUNS=${RUNS:-3}
 IDLE_SESSIONS=${IDLE_SESSIONS:-10000}
 OUT=target/bench
 mkdir -p "$OUT"
@@ -54,18 +54,16 @@ start_server() {
     exit 1
 }
 
-# run SERVER PROTOCOL TRANSPORT SCENARIO [loadgen options...]
+# run SERVER PROTOCOL TRANSPORT SCENARIO [loadgen options...]: one run.
 run() {
     local server=$1 protocol=$2 transport=$3 scenario=$4
     shift 4
-    for round in $(seq 1 "$RUNS"); do
-        start_server "$server"
-        echo "-- $server $protocol $transport $scenario (run $round)" >&2
-        taskset -c 1 "$BIN/loadgen" --server "$server" --addr "127.0.0.1:$PORT" --pid "$SERVER_PID" \
-            --protocol "$protocol" --transport "$transport" --scenario "$scenario" --duration "$DURATION" "$@" \
-            | tee -a "$RESULTS" >&2 || echo "   (failed)" >&2
-        stop_server
-    done
+    start_server "$server"
+    echo "-- $server $protocol $transport $scenario (round $ROUND)" >&2
+    taskset -c 1 "$BIN/loadgen" --server "$server" --addr "127.0.0.1:$PORT" --pid "$SERVER_PID" \
+        --protocol "$protocol" --transport "$transport" --scenario "$scenario" --duration "$DURATION" "$@" \
+        | tee -a "$RESULTS" >&2 || echo "   (failed)" >&2
+    stop_server
 }
 
 ECHO=(--connections 50 --inflight 16)
@@ -73,26 +71,35 @@ FANOUT=(--connections 100 --inflight 4)
 CONNECT=(--inflight 16)
 IDLE=(--connections "$IDLE_SESSIONS")
 
-run raw raw websocket echo "${ECHO[@]}"
-run raw raw websocket idle "${IDLE[@]}"
-for protocol in legacy modern; do
-    run ours "$protocol" websocket echo "${ECHO[@]}"
-    run ours "$protocol" polling echo "${ECHO[@]}"
-    run ours "$protocol" websocket fanout "${FANOUT[@]}"
-    run ours "$protocol" websocket idle "${IDLE[@]}"
-    run ours "$protocol" websocket connect "${CONNECT[@]}"
-done
-run node-0.9 legacy websocket echo "${ECHO[@]}"
-run node-0.9 legacy polling echo "${ECHO[@]}"
-run node-0.9 legacy websocket fanout "${FANOUT[@]}"
-run node-0.9 legacy websocket idle "${IDLE[@]}"
-run node-0.9 legacy websocket connect "${CONNECT[@]}"
-for peer in node-4 socketioxide; do
-    run "$peer" modern websocket echo "${ECHO[@]}"
-    run "$peer" modern polling echo "${ECHO[@]}"
-    run "$peer" modern websocket fanout "${FANOUT[@]}"
-    run "$peer" modern websocket idle "${IDLE[@]}"
-    run "$peer" modern websocket connect "${CONNECT[@]}"
+# Every job once per round, rounds one after another: a slow spell of the
+# machine (a shared VM's neighbours) then hits every server alike, instead
+# of all the runs of one of them.
+jobs() {
+    run raw raw websocket echo "${ECHO[@]}"
+    run raw raw websocket idle "${IDLE[@]}"
+    for protocol in legacy modern; do
+        run ours "$protocol" websocket echo "${ECHO[@]}"
+        run ours "$protocol" polling echo "${ECHO[@]}"
+        run ours "$protocol" websocket fanout "${FANOUT[@]}"
+        run ours "$protocol" websocket idle "${IDLE[@]}"
+        run ours "$protocol" websocket connect "${CONNECT[@]}"
+    done
+    run node-0.9 legacy websocket echo "${ECHO[@]}"
+    run node-0.9 legacy polling echo "${ECHO[@]}"
+    run node-0.9 legacy websocket fanout "${FANOUT[@]}"
+    run node-0.9 legacy websocket idle "${IDLE[@]}"
+    run node-0.9 legacy websocket connect "${CONNECT[@]}"
+    for peer in node-4 socketioxide; do
+        run "$peer" modern websocket echo "${ECHO[@]}"
+        run "$peer" modern polling echo "${ECHO[@]}"
+        run "$peer" modern websocket fanout "${FANOUT[@]}"
+        run "$peer" modern websocket idle "${IDLE[@]}"
+        run "$peer" modern websocket connect "${CONNECT[@]}"
+    done
+}
+
+for ROUND in $(seq 1 "$RUNS"); do
+    jobs
 done
 
 "$BIN/report" "$RESULTS"

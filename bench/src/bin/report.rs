@@ -27,9 +27,17 @@ fn metrics(scenario: &str) -> (&'static str, Option<&'static str>) {
     }
 }
 
-fn mean(runs: &[&Value], field: &str) -> Option<f64> {
-    let values: Vec<f64> = runs.iter().filter_map(|run| run[field].as_f64()).collect();
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+/// The median of the runs: one run in a slow spell of a shared machine
+/// moves it less than it moves a mean.
+fn median(runs: &[&Value], field: &str) -> Option<f64> {
+    let mut values: Vec<f64> = runs.iter().filter_map(|run| run[field].as_f64()).collect();
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    match values.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(values[middle]),
+        _ => Some((values[middle - 1] + values[middle]) / 2.0),
+    }
 }
 
 fn human(value: Option<f64>) -> String {
@@ -69,7 +77,7 @@ fn main() {
             .unwrap_or_default()
     };
 
-    println!("### Ours ÷ peer, same workload, same run (means of the runs)\n");
+    println!("### Ours ÷ peer, same workload, same run (medians of the runs)\n");
     println!(
         "| scenario | ours | peer | ours | peer | ratio | ours per server CPU-s | peer per server CPU-s | ratio per CPU-s | p50 / p99 / p99.9 µs ours | peer |"
     );
@@ -233,17 +241,18 @@ fn main() {
         let ours_runs = find(ours, our_protocol, transport, scenario);
         let peer_runs = find(peer, peer_protocol, transport, scenario);
         let (metric, per_cpu) = metrics(scenario);
-        let latency = |runs: &[&Value]| match (mean(runs, "p50_us"), mean(runs, "p99_us"), mean(runs, "p999_us")) {
+        let latency = |runs: &[&Value]| match (median(runs, "p50_us"), median(runs, "p99_us"), median(runs, "p999_us"))
+        {
             (Some(a), Some(b), Some(c)) => format!("{a:.0} / {b:.0} / {c:.0}"),
             (Some(a), Some(b), None) => format!("{a:.0} / {b:.0}"),
             _ => "—".to_owned(),
         };
-        let per = |runs: &[&Value]| per_cpu.and_then(|field| mean(runs, field));
+        let per = |runs: &[&Value]| per_cpu.and_then(|field| median(runs, field));
         println!(
             "| {what} ({transport}) | ours {our_protocol} | {peer} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            human(mean(&ours_runs, metric)),
-            human(mean(&peer_runs, metric)),
-            ratio(mean(&ours_runs, metric), mean(&peer_runs, metric)),
+            human(median(&ours_runs, metric)),
+            human(median(&peer_runs, metric)),
+            ratio(median(&ours_runs, metric), median(&peer_runs, metric)),
             human(per(&ours_runs)),
             human(per(&peer_runs)),
             ratio(per(&ours_runs), per(&peer_runs)),
