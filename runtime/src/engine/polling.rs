@@ -152,7 +152,7 @@ pub(crate) fn encode_payload(protocol: Protocol, frames: &[Frame]) -> String {
                     Frame::Text(text) => std::borrow::Cow::Borrowed(text.as_str()),
                     Frame::Binary(data) => std::borrow::Cow::Owned(format!("b4{}", base64(data))),
                 };
-                out.push_str(&packet.encode_utf16().count().to_string());
+                out.push_str(&crate::codec::legacy::utf16_len(&packet).to_string());
                 out.push(':');
                 out.push_str(&packet);
             }

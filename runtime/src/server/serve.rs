@@ -80,7 +80,17 @@ impl Server {
     }
 
     /// Serves on an already bound listener until shutdown.
-    pub async fn run_on(mut self, listener: TcpListener) -> std::io::Result<()> {
+    pub async fn run_on(self, listener: TcpListener) -> std::io::Result<()> {
+        // On a runtime worker, not on the thread that awaits this (often
+        // `block_on` in `main`): accepting there would hand every new
+        // connection to another thread, a context switch per connect.
+        match tokio::spawn(self.serve(listener)).await {
+            Ok(result) => result,
+            Err(error) => Err(std::io::Error::other(format!("the server task failed: {error}"))),
+        }
+    }
+
+    async fn serve(mut self, listener: TcpListener) -> std::io::Result<()> {
         // Installed first, so that no signal slips through while starting.
         let signal: ShutdownSignal = match self.signal.take() {
             Some(signal) => signal,
@@ -148,6 +158,9 @@ impl Server {
     }
 }
 
+/// The pause after a failed accept (out of file descriptors, say).
+const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Accepts connections and serves each on its own task.
 struct Acceptor<'a> {
     io: &'a SocketIo,
@@ -164,8 +177,10 @@ impl Acceptor<'_> {
                 accepted = self.listener.accept() => match accepted {
                     Ok(accepted) => accepted,
                     Err(error) => {
-                        // Running out of descriptors must not end the server.
+                        // Running out of descriptors must not end the server,
+                        // nor spin it: the error repeats until one closes.
                         tracing::warn!(%error, "accept failed");
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
                         continue;
                     }
                 },

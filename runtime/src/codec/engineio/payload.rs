@@ -62,7 +62,7 @@ pub fn encode_v3_payload(packets: &[Packet]) -> String {
     let mut out = String::new();
     for packet in packets {
         let text = encode_v3_text(packet);
-        out.push_str(&text.encode_utf16().count().to_string());
+        out.push_str(&crate::codec::legacy::utf16_len(&text).to_string());
         out.push(':');
         out.push_str(&text);
     }
@@ -81,12 +81,17 @@ pub fn decode_v3_payload(body: &str, max_packets: usize) -> Result<Vec<Packet>, 
         }
         let units: usize = digits.parse().map_err(|_| PayloadError::BadLength)?;
         let (mut taken, mut end) = (0, 0);
-        for c in after.chars() {
-            if taken >= units {
-                break;
+        // Most packets are ASCII: one byte, one UTF-16 unit.
+        if after.as_bytes().get(..units).is_some_and(<[u8]>::is_ascii) {
+            (taken, end) = (units, units);
+        } else {
+            for c in after.chars() {
+                if taken >= units {
+                    break;
+                }
+                taken += c.len_utf16();
+                end += c.len_utf8();
             }
-            taken += c.len_utf16();
-            end += c.len_utf8();
         }
         if taken != units {
             return Err(PayloadError::BadLength);

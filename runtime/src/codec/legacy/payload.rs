@@ -8,6 +8,9 @@ const MARK: char = '\u{fffd}';
 
 /// UTF-16 length of a string, as JavaScript counts it.
 pub fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() {
+        return s.len();
+    }
     s.chars().map(char::len_utf16).sum()
 }
 
@@ -27,7 +30,8 @@ pub fn encode_payload_into<S: AsRef<str>>(packets: &[S], out: &mut String) {
     for packet in packets {
         let packet = packet.as_ref();
         out.push(MARK);
-        out.push_str(&utf16_len(packet).to_string());
+        // Writing to a String cannot fail.
+        let _ = std::fmt::Write::write_fmt(out, format_args!("{}", utf16_len(packet)));
         out.push(MARK);
         out.push_str(packet);
     }
@@ -53,14 +57,18 @@ pub fn decode_payload(input: &str, max_packets: usize) -> Result<Vec<&str>, Payl
             return Err(PayloadError::BadLength);
         }
         let units: usize = digits.parse().map_err(|_| PayloadError::BadLength)?;
-        let mut taken = 0;
-        let mut byte_end = 0;
-        for c in body.chars() {
-            if taken >= units {
-                break;
+        let (mut taken, mut byte_end) = (0, 0);
+        // Most packets are ASCII: one byte, one UTF-16 unit.
+        if body.as_bytes().get(..units).is_some_and(<[u8]>::is_ascii) {
+            (taken, byte_end) = (units, units);
+        } else {
+            for c in body.chars() {
+                if taken >= units {
+                    break;
+                }
+                taken += c.len_utf16();
+                byte_end += c.len_utf8();
             }
-            taken += c.len_utf16();
-            byte_end += c.len_utf8();
         }
         if taken < units {
             return Err(PayloadError::Truncated);
