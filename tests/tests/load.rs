@@ -203,3 +203,67 @@ async fn shutdown_under_load_disconnects_everyone_and_lets_handlers_finish() {
     );
     let _ = futures_util::stream::iter(clients).collect::<Vec<_>>().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_refuses_new_sessions_closes_modern_clients_and_keeps_its_deadline() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let server = start(|b| b.shutdown_timeout(Duration::from_millis(500))).await;
+    let addr = server.addr;
+    // A handler that would run far past the deadline.
+    let mut legacy = RawClient::connect(addr, Wire::WebSocket).await;
+    legacy.expect_packet("1::").await;
+    legacy.send("5:::{\"name\":\"slow\",\"args\":[60000]}");
+    let mut ticks = tokio::time::interval(Duration::from_millis(5));
+    while server.observed.slow_started.load(Ordering::SeqCst) < 1 {
+        ticks.tick().await;
+    }
+    // A modern client on the main namespace.
+    let (mut modern, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/socket.io/?EIO=4&transport=websocket"))
+        .await
+        .expect("websocket");
+    let open = modern.next().await.expect("open").expect("frame");
+    assert!(open.to_text().is_ok_and(|t| t.starts_with("0{")), "{open:?}");
+    modern.send(Message::Text("40".into())).await.expect("send");
+    let connected = modern.next().await.expect("connect").expect("frame");
+    assert!(connected.to_text().is_ok_and(|t| t.starts_with("40{")), "{connected:?}");
+
+    let observed = server.observed.clone();
+    let stop = tokio::spawn(server.stop());
+    // While the slow handler holds the shutdown up, new sessions are refused.
+    let refused = async {
+        loop {
+            let reply = get(addr, "/socket.io/1/").await;
+            if reply.status == 503 {
+                return reply.text();
+            }
+            assert_eq!(reply.status, 200, "before the shutdown began");
+            tokio::task::yield_now().await;
+        }
+    };
+    let reason = tokio::time::timeout(Duration::from_secs(20), refused)
+        .await
+        .expect("refused");
+    assert!(reason.contains("shutting down"), "{reason}");
+    // Both families are told goodbye.
+    legacy.expect_packet("0::").await;
+    let mut seen = Vec::new();
+    while let Some(Ok(message)) = modern.next().await {
+        seen.push(message);
+    }
+    assert!(
+        seen.contains(&Message::Text("1".into())),
+        "the Engine.IO close packet: {seen:?}"
+    );
+    // The deadline is kept: the shutdown ends with the handler still asleep.
+    tokio::time::timeout(Duration::from_secs(20), stop)
+        .await
+        .expect("the shutdown keeps its deadline")
+        .expect("stopped");
+    assert_eq!(
+        observed.slow_finished.load(Ordering::SeqCst),
+        0,
+        "cut at the deadline, not awaited"
+    );
+}

@@ -10,6 +10,8 @@ pub(crate) struct EngineConfig {
     pub(crate) max_packets_per_payload: usize,
     /// Outbound queue bound in bytes: a client that stops reading is dropped.
     pub(crate) max_queue_bytes: usize,
+    /// The same bound in packets.
+    pub(crate) max_queue_packets: usize,
     /// Messages buffered for the application before transports wait.
     pub(crate) inbox_capacity: usize,
     /// How long an upgrading websocket may take between probe and upgrade.

@@ -214,7 +214,7 @@ impl EngineSession {
                 bytes += frame.len();
                 state.queue.push_back(frame);
             }
-            if bytes > self.config.max_queue_bytes {
+            if bytes > self.config.max_queue_bytes || state.queue.len() > self.config.max_queue_packets {
                 state.queue.truncate(start);
                 true
             } else {

@@ -192,6 +192,7 @@ impl Settings {
             max_payload: self.max_payload,
             max_packets_per_payload: self.max_packets_per_payload.max(1),
             max_queue_bytes: self.max_queue_bytes.max(1),
+            max_queue_packets: self.max_queue_packets.max(1),
             inbox_capacity: self.handler_queue.max(1),
             upgrade_timeout: std::time::Duration::from_secs(10),
             max_sessions: self.max_sessions,
@@ -207,5 +208,62 @@ impl Settings {
             self.close_timeout.as_secs().max(1),
             transports.join(",")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{AllowedOrigins, Settings};
+    use crate::Transport;
+
+    /// The defaults the documentation promises, each in one place.
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let s = Settings::default();
+        assert_eq!(s.resource, "socket.io");
+        assert_eq!(s.transports, Transport::all());
+        assert_eq!(
+            (
+                s.heartbeat_interval,
+                s.heartbeat_timeout,
+                s.close_timeout,
+                s.polling_duration
+            ),
+            (
+                Duration::from_secs(25),
+                Duration::from_secs(60),
+                Duration::from_secs(60),
+                Duration::from_secs(20)
+            )
+        );
+        assert!(matches!(s.allowed_origins, AllowedOrigins::Any));
+        assert!(s.trusted_proxy_header.is_none());
+        assert_eq!((s.max_sessions, s.max_pending_handshakes), (100_000, 10_000));
+        assert_eq!((s.max_http_body, s.max_websocket_message), (1 << 20, 1 << 20));
+        assert_eq!(s.max_packets_per_payload, 1000);
+        assert_eq!((s.max_queue_packets, s.max_queue_bytes), (10_000, 16 << 20));
+        assert_eq!(s.max_endpoints_per_session, 64);
+        assert_eq!((s.handler_queue, s.max_pending_acks), (1024, 1024));
+        assert_eq!(s.ack_timeout, Duration::from_secs(30));
+        assert_eq!(s.shutdown_timeout, Duration::from_secs(10));
+        assert_eq!(s.flash_policy_port, Some(10843));
+        assert_eq!(s.flash_policy_timeout, Duration::from_secs(5));
+        assert_eq!(s.handshake_expiry, Duration::from_secs(30));
+        assert_eq!(s.header_read_timeout, Duration::from_secs(10));
+        assert!(s.metrics_path.is_none());
+        assert!(s.legacy_protocol && s.modern_protocol);
+        assert_eq!(
+            (s.ping_interval, s.ping_timeout),
+            (Duration::from_secs(25), Duration::from_secs(20))
+        );
+        assert_eq!(s.max_payload, 1_000_000);
+        assert_eq!(s.connect_timeout, Duration::from_secs(45));
+        assert_eq!(s.max_attachments, 10);
+        assert_eq!(
+            s.handshake_tail(),
+            ":60:60:websocket,flashsocket,htmlfile,xhr-polling,jsonp-polling"
+        );
     }
 }

@@ -283,6 +283,35 @@ impl StatsSnapshot {
             "Payload bytes received from clients.",
             self.bytes_recv_total.to_string(),
         );
+        for (name, help, value) in [
+            (
+                "connections_per_second",
+                "New transport bindings per second, over 10 s.",
+                self.connections_ps,
+            ),
+            (
+                "packets_sent_per_second",
+                "Packets delivered per second, over 10 s.",
+                self.packets_sent_ps,
+            ),
+            (
+                "packets_received_per_second",
+                "Packets received per second, over 10 s.",
+                self.packets_recv_ps,
+            ),
+            (
+                "bytes_sent_per_second",
+                "Packet bytes delivered per second, over 10 s.",
+                self.bytes_sent_ps,
+            ),
+            (
+                "bytes_received_per_second",
+                "Payload bytes received per second, over 10 s.",
+                self.bytes_recv_ps,
+            ),
+        ] {
+            metric(name, "gauge", help, value.to_string());
+        }
         out.push_str("# HELP socketio_active_connections Transports bound right now.\n# TYPE socketio_active_connections gauge\n");
         let c = &self.connections_by_transport;
         for (name, value) in [
@@ -314,5 +343,40 @@ mod tests {
         assert!(stats.reserve_session(2), "a closed session makes room");
         let snapshot = stats.snapshot();
         assert_eq!((snapshot.active_sessions, snapshot.max_sessions), (2, 2));
+    }
+
+    #[test]
+    fn rates_average_the_last_ten_seconds() {
+        let stats = Stats::default();
+        assert_eq!(stats.snapshot().packets_recv_ps, 0.0, "no sample yet");
+        stats.tick();
+        // Twelve seconds of 10 packets (100 bytes) in and 2 out each: the
+        // window holds the last ten.
+        for second in 0..12u64 {
+            stats.received(10, 100);
+            stats.sent(2, 20 + second as usize);
+            stats.transport_bound(crate::Transport::XhrPolling);
+            stats.tick();
+        }
+        let snapshot = stats.snapshot();
+        assert_eq!(snapshot.packets_recv_ps, 10.0);
+        assert_eq!(snapshot.bytes_recv_ps, 100.0);
+        assert_eq!(snapshot.packets_sent_ps, 2.0);
+        assert_eq!(
+            snapshot.bytes_sent_ps,
+            20.0 + 6.5,
+            "bytes 22..=31 over the last ten seconds"
+        );
+        assert_eq!(snapshot.connections_ps, 1.0);
+        assert_eq!(snapshot.packets_recv_total, 120);
+        assert_eq!(snapshot.connections_by_transport.xhr_polling, 12);
+        let text = snapshot.to_prometheus();
+        assert!(
+            text.contains(
+                "# TYPE socketio_packets_received_per_second gauge\nsocketio_packets_received_per_second 10\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("socketio_bytes_sent_per_second 26.5\n"), "{text}");
     }
 }
