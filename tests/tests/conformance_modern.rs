@@ -347,10 +347,12 @@ async fn the_server_pings_and_drops_a_client_that_does_not_pong() {
     let at = path("/engine.io", Some(&sid));
     assert_eq!(get(example.addr(), &at).await.text(), "2");
 
-    let example = server(&[("PING_INTERVAL_MS", "100"), ("PING_TIMEOUT_MS", "500")]).await;
+    let example = server(&[("PING_INTERVAL_MS", "100"), ("PING_TIMEOUT_MS", "1000")]).await;
     let addr = example.addr();
     for base in BASES {
-        // Pongs keep a session alive through several pings.
+        // Pongs keep a session alive through several pings, each one a ping
+        // interval after the last pong (not after the timeout): four of them
+        // fit in the one-second connect timeout of /socket.io.
         let mut ws = websocket(addr, base, None).await;
         let _open = next_text(&mut ws).await;
         for _ in 0..4 {
@@ -485,8 +487,9 @@ async fn no_connect_within_the_connect_timeout_closes_the_connection() {
     // The first ping comes after the connect timeout, so what closes a
     // silent client here is the connect timeout.
     let example = server(&[
-        ("CONNECT_TIMEOUT_MS", "200"),
-        ("PING_INTERVAL_MS", "600"),
+        // Roomy enough that a loaded machine still connects in time.
+        ("CONNECT_TIMEOUT_MS", "1000"),
+        ("PING_INTERVAL_MS", "3000"),
         ("PING_TIMEOUT_MS", "5000"),
     ])
     .await;

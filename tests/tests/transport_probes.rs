@@ -485,16 +485,16 @@ async fn the_flash_policy_server_answers_requests_and_drops_everything_else() {
 async fn htmlfile_streams_get_heartbeats_and_live_while_they_are_answered() {
     let server = start(|b| {
         b.heartbeat_interval(Duration::from_millis(100))
-            .heartbeat_timeout(Duration::from_secs(1))
+            .heartbeat_timeout(Duration::from_secs(2))
     })
     .await;
     // Answered over POST, heartbeats keep the stream alive well past the
-    // timeout (25 of them: 2.5 s against 1 s).
+    // timeout (40 of them: 4 s against 2 s).
     let sid = handshake(server.addr).await;
     let mut stream = HtmlStream::open(server.addr, &sid).await;
     assert_eq!(stream.next().await.expect("open")[0], "1::");
     let mut heartbeats = 0;
-    while heartbeats < 25 {
+    while heartbeats < 40 {
         let packets = stream.next().await.expect("the stream stays open");
         for packet in packets {
             assert_eq!(packet, "2::", "nothing else is sent");

@@ -84,6 +84,9 @@ pub(crate) struct EngineSession {
     wake: Notify,
     /// Wakes the heartbeat task when the session closes.
     pub(crate) closed: Notify,
+    /// Wakes the heartbeat task when a pong arrives (v4), which schedules the
+    /// next ping from it, as node's engine.io does.
+    pub(crate) ponged: Notify,
     on_close: OnClose,
 }
 
@@ -142,6 +145,7 @@ impl EngineSession {
             }),
             wake: Notify::new(),
             closed: Notify::new(),
+            ponged: Notify::new(),
             on_close,
         })
     }
@@ -372,6 +376,7 @@ impl EngineSession {
             Packet::Binary(data) => Message::Binary(data),
             Packet::Pong(_) => {
                 self.lock().awaiting_pong = false;
+                self.ponged.notify_one();
                 return;
             }
             Packet::Ping(data) => {
