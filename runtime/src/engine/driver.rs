@@ -4,65 +4,74 @@ use tokio::time::Instant;
 
 use crate::engine::{CloseReason, EngineSession, Protocol};
 
-/// The session's heartbeat. v4: the server pings `ping_interval` after the
-/// session opened or the last pong came, and closes the session when no pong
-/// came within `ping_timeout` of a ping. v3: the client pings, and a client
-/// silent for both together is dropped.
+/// The session's timers, on one task. v4: the server pings `ping_interval`
+/// after the session opened or the last pong came (as node's engine.io
+/// does), and closes the session when no pong came within `ping_timeout` of
+/// a ping. v3: the client pings, and a client silent for both together is
+/// dropped. Under Socket.IO, a session that connected no namespace within
+/// the connect timeout is closed too.
 pub(crate) async fn run(session: Arc<EngineSession>) {
-    let config = session.config.clone();
-    // v3 deadlines count from creation, so that timer slack never adds up.
-    let mut next = Instant::now();
+    // Borrowed, not cloned: an idle session's memory is mostly its futures.
+    let config = &session.config;
+    let opened = Instant::now();
+    let mut connect_deadline = session.socketio().map(|layer| opened + layer.connect_timeout());
+    let mut next_ping = match session.protocol() {
+        Protocol::V4 => opened + config.ping_interval,
+        // v3 deadlines count from creation, so that timer slack never adds up.
+        Protocol::V3 => opened + config.ping_interval + config.ping_timeout,
+    };
+    let mut pong_deadline: Option<Instant> = None;
     loop {
-        let closed = session.closed.notified();
-        tokio::pin!(closed);
-        closed.as_mut().enable();
         if session.is_closed() {
             return;
         }
-        match session.protocol() {
-            Protocol::V4 => {
-                next += config.ping_interval;
-                tokio::select! {
-                    () = tokio::time::sleep_until(next) => {}
-                    () = &mut closed => return,
+        let mut wake_at = pong_deadline.unwrap_or(next_ping);
+        if let Some(deadline) = connect_deadline {
+            wake_at = wake_at.min(deadline);
+        }
+        tokio::select! {
+            () = tokio::time::sleep_until(wake_at) => {}
+            // The close, or a pong: perhaps one that came before this ping,
+            // so only the pong a ping waits for schedules the next one.
+            () = session.timers.notified() => {
+                if pong_deadline.is_some() && !session.pong_missing() {
+                    pong_deadline = None;
+                    next_ping = Instant::now() + config.ping_interval;
                 }
+                continue;
+            }
+        }
+        let now = Instant::now();
+        if connect_deadline.is_some_and(|deadline| now >= deadline) {
+            connect_deadline = None;
+            if let Some(layer) = session.socketio() {
+                layer.close_if_unconnected();
+            }
+            continue;
+        }
+        match (session.protocol(), pong_deadline) {
+            (Protocol::V4, Some(deadline)) if now >= deadline => {
+                if session.pong_missing() {
+                    session.close(CloseReason::PingTimeout);
+                    return;
+                }
+                pong_deadline = None;
+                next_ping = now + config.ping_interval;
+            }
+            (Protocol::V4, None) if now >= next_ping => {
                 if !session.heartbeat_check() {
                     return;
                 }
-                let deadline = tokio::time::sleep_until(next + config.ping_timeout);
-                tokio::pin!(deadline);
-                loop {
-                    tokio::select! {
-                        () = &mut deadline => {
-                            if session.pong_missing() {
-                                session.close(CloseReason::PingTimeout);
-                                return;
-                            }
-                            break;
-                        }
-                        // A pong that came before this ping may have left a
-                        // permit: only a pong still missing keeps us waiting.
-                        () = session.ponged.notified() => {
-                            if !session.pong_missing() {
-                                break;
-                            }
-                        }
-                        () = &mut closed => return,
-                    }
-                }
-                next = Instant::now();
+                pong_deadline = Some(next_ping + config.ping_timeout);
             }
-            Protocol::V3 => {
-                next += config.ping_interval + config.ping_timeout;
-                tokio::select! {
-                    () = tokio::time::sleep_until(next) => {}
-                    () = &mut closed => return,
-                }
+            (Protocol::V3, _) if now >= next_ping => {
                 if !session.heartbeat_check() {
                     session.close(CloseReason::PingTimeout);
                     return;
                 }
+                next_ping += config.ping_interval + config.ping_timeout;
             }
+            _ => {}
         }
     }
 }

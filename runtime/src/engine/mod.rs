@@ -15,7 +15,7 @@ mod websocket;
 
 pub(crate) use config::EngineConfig;
 pub(crate) use frame::Frame;
-pub(crate) use registry::{AppFn, Engine};
+pub(crate) use registry::{App, AppFn, Engine};
 pub(crate) use session::{CloseReason, EngineSession};
 pub use socket::{Incoming, Message, Socket};
 

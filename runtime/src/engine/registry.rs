@@ -6,17 +6,29 @@ use futures_util::future::BoxFuture;
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
 
-use crate::engine::session::Opening;
+use crate::engine::session::{Inbox, Opening};
 use crate::engine::{CloseReason, EngineConfig, EngineSession, Incoming, Socket, driver};
+use crate::modern::ModernSession;
+use crate::session::Hub;
 
-/// What runs for each new session: reads its messages until they end.
+/// What runs for each new session of a bare Engine.IO endpoint: reads its
+/// messages until they end.
 pub(crate) type AppFn = Arc<dyn Fn(Socket, Incoming) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// Who reads the sessions' messages.
+pub(crate) enum App {
+    /// A bare Engine.IO application: a task per session reads a channel.
+    Task(AppFn),
+    /// The Socket.IO layer, called in the transport's own task: an idle
+    /// session then costs neither a task nor a channel.
+    SocketIo(Arc<Hub>),
+}
 
 /// The sessions of one Engine.IO endpoint and the application they feed.
 pub(crate) struct Engine {
     pub(crate) config: Arc<EngineConfig>,
     sessions: Mutex<HashMap<Arc<str>, Arc<EngineSession>>>,
-    app: AppFn,
+    app: App,
     /// Heartbeat and application tasks, awaited by graceful shutdown.
     pub(crate) tasks: TaskTracker,
     shutting_down: AtomicBool,
@@ -42,7 +54,7 @@ pub(crate) enum EngineError {
 }
 
 impl Engine {
-    pub(crate) fn new(config: EngineConfig, app: AppFn) -> Arc<Self> {
+    pub(crate) fn new(config: EngineConfig, app: App) -> Arc<Self> {
         Arc::new(Self {
             config: Arc::new(config),
             sessions: Mutex::new(HashMap::new()),
@@ -57,7 +69,7 @@ impl Engine {
         self.sessions.lock().unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// Creates a session, starts its heartbeat and the application's task.
+    /// Creates a session, starts its heartbeat and hands it to the application.
     pub(crate) fn open(self: &Arc<Self>, opening: Opening) -> Result<Arc<EngineSession>, EngineError> {
         if self.shutting_down.load(Ordering::Acquire) {
             return Err(EngineError::ShuttingDown);
@@ -66,20 +78,28 @@ impl Engine {
             return Err(EngineError::TooManySessions);
         }
         self.config.stats.session_opened();
-        let (inbox, messages) = mpsc::channel(self.config.inbox_capacity);
         let registry: Weak<Engine> = Arc::downgrade(self);
         let on_close = Box::new(move |sid: &Arc<str>| {
             if let Some(engine) = registry.upgrade() {
                 engine.remove(sid);
             }
         });
-        let session = EngineSession::new(crate::session::new_sid(), opening, self.config.clone(), inbox, on_close);
+        let session = EngineSession::new(crate::session::new_sid(), opening, self.config.clone(), on_close);
+        // In the registry first: a refusing open hook may close the session
+        // at once, which must take it out again. No client knows the id yet.
         self.lock().insert(session.id().clone(), session.clone());
-        self.tasks.spawn(driver::run(session.clone()));
         let socket = Socket {
             session: session.clone(),
         };
-        self.tasks.spawn((self.app)(socket, Incoming { messages }));
+        match &self.app {
+            App::Task(app) => {
+                let (inbox, messages) = mpsc::channel(self.config.inbox_capacity);
+                session.set_inbox(Inbox::Channel(inbox));
+                self.tasks.spawn(app(socket, Incoming { messages }));
+            }
+            App::SocketIo(hub) => session.set_inbox(Inbox::SocketIo(ModernSession::start(hub.clone(), socket))),
+        }
+        self.tasks.spawn(driver::run(session.clone()));
         Ok(session)
     }
 

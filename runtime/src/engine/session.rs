@@ -8,6 +8,7 @@ use crate::codec::engineio::Packet;
 use crate::engine::frame::{CLOSE, NOOP};
 use crate::engine::{EngineConfig, Frame, Message, Protocol};
 use crate::handler::SessionInfo;
+use crate::modern::ModernSession;
 
 /// Why an Engine.IO session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +66,16 @@ struct State {
     awaiting_pong: bool,
     /// v3: the client pinged since the last check.
     pinged: bool,
-    inbox: Option<mpsc::Sender<Message>>,
+    inbox: Option<Inbox>,
+}
+
+/// Where a session's messages go; taken at close.
+#[derive(Clone)]
+pub(crate) enum Inbox {
+    /// A bare Engine.IO application's channel.
+    Channel(mpsc::Sender<Message>),
+    /// The Socket.IO layer, which reads them in the caller's task.
+    SocketIo(Arc<ModernSession>),
 }
 
 /// Tells the registry a session ended, so that its id is forgotten at once.
@@ -82,11 +92,9 @@ pub(crate) struct EngineSession {
     state: Mutex<State>,
     /// Wakes the bound transport.
     wake: Notify,
-    /// Wakes the heartbeat task when the session closes.
-    pub(crate) closed: Notify,
-    /// Wakes the heartbeat task when a pong arrives (v4), which schedules the
-    /// next ping from it, as node's engine.io does.
-    pub(crate) ponged: Notify,
+    /// Wakes the timer task: when the session closes, and when a pong
+    /// comes (v4), which schedules the next ping from it.
+    pub(crate) timers: Notify,
     on_close: OnClose,
 }
 
@@ -110,13 +118,7 @@ pub(crate) struct Opening {
 }
 
 impl EngineSession {
-    pub(crate) fn new(
-        id: Arc<str>,
-        opening: Opening,
-        config: Arc<EngineConfig>,
-        inbox: mpsc::Sender<Message>,
-        on_close: OnClose,
-    ) -> Arc<Self> {
+    pub(crate) fn new(id: Arc<str>, opening: Opening, config: Arc<EngineConfig>, on_close: OnClose) -> Arc<Self> {
         let Opening {
             protocol,
             binary_polling,
@@ -141,13 +143,34 @@ impl EngineSession {
                 upgraded: kind == Kind::WebSocket,
                 awaiting_pong: false,
                 pinged: false,
-                inbox: Some(inbox),
+                inbox: None,
             }),
             wake: Notify::new(),
-            closed: Notify::new(),
-            ponged: Notify::new(),
+            timers: Notify::new(),
             on_close,
         })
+    }
+
+    /// Gives the session its reader. One that closed meanwhile (a Socket.IO
+    /// 2 session whose main open hook refused at once) ends it at once.
+    pub(crate) fn set_inbox(&self, inbox: Inbox) {
+        let mut state = self.lock();
+        if !state.closed {
+            state.inbox = Some(inbox);
+            return;
+        }
+        drop(state);
+        if let Inbox::SocketIo(layer) = inbox {
+            layer.closed();
+        }
+    }
+
+    /// The Socket.IO layer reading this session, if that is what reads it.
+    pub(crate) fn socketio(&self) -> Option<Arc<ModernSession>> {
+        match &self.lock().inbox {
+            Some(Inbox::SocketIo(layer)) => Some(layer.clone()),
+            _ => None,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -376,7 +399,7 @@ impl EngineSession {
             Packet::Binary(data) => Message::Binary(data),
             Packet::Pong(_) => {
                 self.lock().awaiting_pong = false;
-                self.ponged.notify_one();
+                self.timers.notify_one();
                 return;
             }
             Packet::Ping(data) => {
@@ -396,9 +419,21 @@ impl EngineSession {
             Packet::Open(_) | Packet::Upgrade | Packet::Noop => return,
         };
         let inbox = self.lock().inbox.clone();
-        if let Some(inbox) = inbox {
-            // Waiting here is the backpressure: a busy application slows its reader.
-            let _ = inbox.send(message).await;
+        // Waiting for room is the backpressure: a busy application slows its
+        // reader. The wait is boxed: every idle socket's future would
+        // otherwise hold room for it.
+        match inbox {
+            Some(Inbox::Channel(inbox)) => {
+                if let Err(mpsc::error::TrySendError::Full(message)) = inbox.try_send(message) {
+                    let _ = Box::pin(inbox.send(message)).await;
+                }
+            }
+            Some(Inbox::SocketIo(layer)) => {
+                if let Some((inbox, inbound)) = layer.receive(message) {
+                    let _ = Box::pin(inbox.send(inbound)).await;
+                }
+            }
+            None => {}
         }
     }
 
@@ -440,13 +475,13 @@ impl EngineSession {
     /// held poll gets the close packet (noop when the client asked), and the
     /// id leaves the registry at once.
     pub(crate) fn close(&self, reason: CloseReason) {
-        {
+        let inbox = {
             let mut state = self.lock();
             if state.closed {
                 return;
             }
             state.closed = true;
-            state.inbox = None;
+            let inbox = state.inbox.take();
             // A held poll must end; a websocket the client closed needs no word.
             let last = match (reason, state.kind) {
                 (CloseReason::ClientClose, Kind::Polling) => Some(NOOP),
@@ -457,11 +492,17 @@ impl EngineSession {
                 state.queue_bytes += last.len();
                 state.queue.push_back(last);
             }
-        }
+            inbox
+        };
         tracing::debug!(sid = %self.id, ?reason, "engine.io session closed");
         (self.on_close)(&self.id);
         self.wake.notify_waiters();
-        self.closed.notify_waiters();
+        // A permit if the timer task is not waiting: it looks at once.
+        self.timers.notify_one();
+        // A channel's reader sees it end; the Socket.IO layer is told.
+        if let Some(Inbox::SocketIo(layer)) = inbox {
+            layer.closed();
+        }
     }
 }
 

@@ -110,7 +110,10 @@ impl ConnectionInfo {
         find(&self.session.cookies, name)
     }
 
-    /// The handshake request's headers.
+    /// The handshake request's headers, without those that only describe
+    /// its connection (hop-by-hop ones such as `Connection` and `Upgrade`,
+    /// and the websocket handshake's `Sec-WebSocket-Key`, `-Version` and
+    /// `-Extensions`).
     pub fn headers(&self) -> &HeaderMap {
         &self.session.headers
     }

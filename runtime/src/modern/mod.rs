@@ -4,4 +4,4 @@
 
 mod session;
 
-pub(crate) use session::{ModernSession, serve};
+pub(crate) use session::ModernSession;

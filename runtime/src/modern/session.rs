@@ -1,4 +1,3 @@
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -7,16 +6,18 @@ use tokio::sync::{mpsc, oneshot};
 use crate::Protocol;
 use crate::codec::legacy::{MessageId, RawJson};
 use crate::codec::socketio::Packet;
-use crate::engine::{self, Frame as EngineFrame, Incoming, Message, Socket};
+use crate::engine::{self, Frame as EngineFrame, Message, Socket};
 use crate::handler::{ConnectionInfo, Event};
-use crate::session::{CloseReason, Connection, ConnectionHandle, Hub, Inbound, Outgoing, Owner, Spawner};
+use crate::session::{CloseReason, Connection, ConnectionHandle, Connections, Hub, Inbound, Outgoing, Owner, Spawner};
 
 /// The Socket.IO state of one Engine.IO session: its namespace connections.
 pub(crate) struct ModernSession {
     socket: Socket,
     hub: Arc<Hub>,
     protocol: Protocol,
-    connections: Mutex<HashMap<String, ConnectionHandle>>,
+    connections: Mutex<Connections>,
+    /// A binary event or ack still waiting for attachments.
+    partial: Mutex<Option<Box<Partial>>>,
 }
 
 impl std::fmt::Debug for ModernSession {
@@ -27,6 +28,10 @@ impl std::fmt::Debug for ModernSession {
     }
 }
 
+/// An event its handler's full queue could not take yet, with that queue:
+/// the transport awaits room for it, which slows the client down.
+pub(crate) type Backlogged = (mpsc::Sender<Inbound>, Inbound);
+
 /// A binary event or ack waiting for its attachments.
 struct Partial {
     packet: Packet,
@@ -34,80 +39,102 @@ struct Partial {
     attachments: Vec<Bytes>,
 }
 
-/// Runs the Socket.IO layer of one Engine.IO session until it closes.
-pub(crate) async fn serve(hub: Arc<Hub>, socket: Socket, mut incoming: Incoming) {
-    let protocol = match socket.protocol() {
-        engine::Protocol::V3 => Protocol::V4,
-        engine::Protocol::V4 => Protocol::V5,
-    };
-    hub.start_stats();
-    let session = Arc::new(ModernSession {
-        socket,
-        hub,
-        protocol,
-        connections: Mutex::new(HashMap::new()),
-    });
-    if protocol == Protocol::V4 {
-        // Socket.IO 2 servers connect the main namespace unasked.
-        session.connect("/".to_owned(), None);
-    }
-    let connect_timeout = tokio::time::sleep(session.hub.config.connect_timeout);
-    tokio::pin!(connect_timeout);
-    let mut partial: Option<Partial> = None;
-    loop {
-        let message = tokio::select! {
-            message = incoming.recv() => message,
-            () = &mut connect_timeout, if session.lock().is_empty() => {
-                tracing::debug!(sid = %session.id(), "no namespace connected in time");
-                session.socket.close();
-                continue;
-            }
+impl ModernSession {
+    /// The Socket.IO layer of a new Engine.IO session. Its messages come
+    /// through [`ModernSession::receive`], its end through
+    /// [`ModernSession::closed`].
+    pub(crate) fn start(hub: Arc<Hub>, socket: Socket) -> Arc<Self> {
+        let protocol = match socket.protocol() {
+            engine::Protocol::V3 => Protocol::V4,
+            engine::Protocol::V4 => Protocol::V5,
         };
-        let Some(message) = message else { break };
-        let complete = match (message, partial.take()) {
-            (Message::Text(text), None) => match Packet::decode(&text) {
-                Ok(packet) => match attachments_of(&packet) {
-                    0 => Some((packet, Vec::new())),
-                    too_many if too_many > session.hub.config.max_attachments => {
-                        tracing::debug!(sid = %session.id(), too_many, "too many attachments; closing");
-                        session.socket.close();
-                        continue;
-                    }
-                    missing => {
-                        partial = Some(Partial {
-                            packet,
-                            missing,
-                            attachments: Vec::with_capacity(missing.min(16)),
-                        });
+        hub.start_stats();
+        let session = Arc::new(ModernSession {
+            socket,
+            hub,
+            protocol,
+            connections: Mutex::new(Connections::default()),
+            partial: Mutex::new(None),
+        });
+        if protocol == Protocol::V4 {
+            // Socket.IO 2 servers connect the main namespace unasked.
+            session.connect("/".to_owned(), None);
+        }
+        session
+    }
+
+    /// How long a client may take to connect its first namespace.
+    pub(crate) fn connect_timeout(&self) -> std::time::Duration {
+        self.hub.config.connect_timeout
+    }
+
+    /// Closes the session if no namespace is connected (the connect timeout).
+    pub(crate) fn close_if_unconnected(&self) {
+        if self.lock().is_empty() {
+            tracing::debug!(sid = %self.id(), "no namespace connected in time");
+            self.socket.close();
+        }
+    }
+
+    /// Handles one Engine.IO message: a packet, or one of its attachments.
+    /// Not `async`: it runs inside the transport's future, which every idle
+    /// socket holds; an event for a full handler queue comes back, to await.
+    pub(crate) fn receive(self: &Arc<Self>, message: Message) -> Option<Backlogged> {
+        let complete = {
+            let mut partial = self.partial.lock().unwrap_or_else(|poison| poison.into_inner());
+            match (message, partial.take()) {
+                (Message::Text(text), None) => match Packet::decode(&text) {
+                    Ok(packet) => match attachments_of(&packet) {
+                        0 => Some((packet, Vec::new())),
+                        too_many if too_many > self.hub.config.max_attachments => {
+                            tracing::debug!(sid = %self.id(), too_many, "too many attachments; closing");
+                            None
+                        }
+                        missing => {
+                            *partial = Some(Box::new(Partial {
+                                packet,
+                                missing,
+                                attachments: Vec::with_capacity(missing.min(16)),
+                            }));
+                            return None;
+                        }
+                    },
+                    Err(error) => {
+                        tracing::debug!(sid = %self.id(), %error, "malformed socket.io packet; closing");
                         None
                     }
                 },
-                Err(error) => {
-                    tracing::debug!(sid = %session.id(), %error, "malformed socket.io packet; closing");
-                    session.socket.close();
-                    continue;
+                (Message::Binary(data), Some(mut waiting)) => {
+                    waiting.attachments.push(data);
+                    if waiting.attachments.len() < waiting.missing {
+                        *partial = Some(waiting);
+                        return None;
+                    }
+                    let Partial {
+                        packet, attachments, ..
+                    } = *waiting;
+                    Some((packet, attachments))
                 }
-            },
-            (Message::Binary(data), Some(mut waiting)) => {
-                waiting.attachments.push(data);
-                if waiting.attachments.len() == waiting.missing {
-                    Some((waiting.packet, waiting.attachments))
-                } else {
-                    partial = Some(waiting);
+                (Message::Text(_), Some(_)) | (Message::Binary(_), None) => {
+                    tracing::debug!(sid = %self.id(), "attachments out of order; closing");
                     None
                 }
             }
-            (Message::Text(_), Some(_)) | (Message::Binary(_), None) => {
-                tracing::debug!(sid = %session.id(), "attachments out of order; closing");
-                session.socket.close();
-                continue;
-            }
         };
-        if let Some((packet, attachments)) = complete {
-            session.receive(packet, attachments).await;
+        match complete {
+            Some((packet, attachments)) => self.receive_packet(packet, attachments),
+            None => {
+                self.socket.close();
+                None
+            }
         }
     }
-    session.teardown().await;
+
+    /// The Engine.IO session closed: close hooks run on a task of their own.
+    pub(crate) fn closed(self: Arc<Self>) {
+        let tasks = self.hub.tasks.clone();
+        tasks.spawn(async move { self.teardown().await });
+    }
 }
 
 fn attachments_of(packet: &Packet) -> usize {
@@ -123,7 +150,7 @@ fn endpoint_of(namespace: &str) -> &str {
 }
 
 impl ModernSession {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, ConnectionHandle>> {
+    fn lock(&self) -> MutexGuard<'_, Connections> {
         self.connections.lock().unwrap_or_else(|poison| poison.into_inner())
     }
 
@@ -143,7 +170,7 @@ impl ModernSession {
         self.socket.session.push_all(frames);
     }
 
-    async fn receive(self: &Arc<Self>, packet: Packet, attachments: Vec<Bytes>) {
+    fn receive_packet(self: &Arc<Self>, packet: Packet, attachments: Vec<Bytes>) -> Option<Backlogged> {
         // Every argument shares the packet's attachments: placeholders
         // number them across the whole packet.
         let attachments: Arc<[Bytes]> = if attachments.is_empty() {
@@ -172,16 +199,9 @@ impl ModernSession {
                 let mut event = Event::new(name, share(args));
                 event.ack = id.map(|id| MessageId { id, wants_data: true });
                 event.attachments = attachments.clone();
-                let full = match self.lock().get(endpoint_of(&namespace)) {
-                    Some(handle) => handle.offer(Inbound::Event(Box::new(event))),
-                    None => {
-                        tracing::debug!(sid = %self.id(), namespace, "event for a namespace not connected");
-                        return;
-                    }
-                };
-                // Waiting here is the backpressure: a busy handler slows its reader.
-                if let Some((inbox, inbound)) = full {
-                    let _ = inbox.send(inbound).await;
+                match self.lock().get(endpoint_of(&namespace)) {
+                    Some(handle) => return handle.offer(Inbound::Event(Box::new(event))),
+                    None => tracing::debug!(sid = %self.id(), namespace, "event for a namespace not connected"),
                 }
             }
             Packet::Ack {
@@ -197,6 +217,7 @@ impl ModernSession {
                 self.socket.close();
             }
         }
+        None
     }
 
     /// A CONNECT: the namespace's open hook decides; an unknown namespace
@@ -215,8 +236,8 @@ impl ModernSession {
         // client may connect at any point, or never.
         let (known, others) = {
             let connections = self.lock();
-            let others = connections.keys().filter(|endpoint| !endpoint.is_empty()).count();
-            (connections.contains_key(&endpoint), others)
+            let others = connections.iter().filter(|(endpoint, _)| !endpoint.is_empty()).count();
+            (connections.contains(&endpoint), others)
         };
         if known {
             return;
@@ -291,7 +312,7 @@ impl ModernSession {
     /// then the Engine.IO session closes; close hooks run in `teardown`.
     pub(crate) fn close(&self, reason: CloseReason) {
         tracing::debug!(sid = %self.id(), ?reason, "socket.io session closing");
-        let connections: Vec<Arc<Connection>> = self.lock().values().map(|h| h.connection.clone()).collect();
+        let connections: Vec<Arc<Connection>> = self.lock().iter().map(|(_, h)| h.connection.clone()).collect();
         for connection in connections {
             connection.send(Outgoing::Disconnect);
         }
@@ -300,7 +321,7 @@ impl ModernSession {
 
     /// Runs every connection's close hook once, namespaces before the main one.
     async fn teardown(&self) {
-        let connections = std::mem::take(&mut *self.lock());
+        let connections = std::mem::take(&mut *self.lock()).into_inner();
         self.hub.rooms.remove_session(self.id());
         let (main, others): (Vec<_>, Vec<_>) = connections.into_iter().partition(|(endpoint, _)| endpoint.is_empty());
         for (_, handle) in others.iter().chain(main.iter()) {

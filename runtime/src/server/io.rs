@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use http::HeaderName;
 
-use crate::engine::{AppFn, Engine, Incoming, Socket};
+use crate::engine::{App, AppFn, Engine, Incoming, Socket};
 use crate::handler::{BroadcastOperator, Endpoint, EndpointResolver, Handler};
 use crate::server::{AllowedOrigins, Settings, SocketIoService};
 use crate::session::{DynamicEndpointsFn, Hub};
@@ -372,14 +372,16 @@ impl SocketIoBuilder {
         let engines = self
             .engines
             .into_iter()
-            .map(|(path, app)| (path, Engine::new(self.settings.engine_config(&hub.stats), app)))
+            .map(|(path, app)| {
+                (
+                    path,
+                    Engine::new(self.settings.engine_config(&hub.stats), App::Task(app)),
+                )
+            })
             .collect();
         let modern = self.settings.modern_protocol.then(|| {
             let config = self.settings.engine_config(&hub.stats);
-            let hub = hub.clone();
-            let app: AppFn =
-                Arc::new(move |socket, incoming| Box::pin(crate::modern::serve(hub.clone(), socket, incoming)));
-            Engine::new(config, app)
+            Engine::new(config, App::SocketIo(hub.clone()))
         });
         SocketIo {
             shared: Arc::new(Shared {

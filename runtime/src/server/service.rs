@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
 
 use crate::codec::legacy::js_string;
@@ -205,9 +205,25 @@ fn cookies(headers: &HeaderMap) -> Vec<(String, String)> {
 /// A copy of the request's headers that a session may keep for its whole
 /// life. hyper's header values are slices of the connection's read buffer
 /// (8 KiB or more): a plain clone would keep that buffer alive per session.
+/// Hop-by-hop and websocket handshake headers describe that one connection,
+/// not the client, and are left out: an idle session's memory counts.
 fn owned_headers(headers: &HeaderMap) -> HeaderMap {
-    let mut owned = HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
+    let about_the_connection = |name: &HeaderName| {
+        [
+            header::CONNECTION,
+            header::UPGRADE,
+            header::TE,
+            header::TRANSFER_ENCODING,
+            header::SEC_WEBSOCKET_KEY,
+            header::SEC_WEBSOCKET_VERSION,
+            header::SEC_WEBSOCKET_EXTENSIONS,
+        ]
+        .contains(name)
+            || name.as_str() == "keep-alive"
+    };
+    let kept = headers.keys().filter(|name| !about_the_connection(name)).count();
+    let mut owned = HeaderMap::with_capacity(kept);
+    for (name, value) in headers.iter().filter(|(name, _)| !about_the_connection(name)) {
         let value = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| HeaderValue::from_static(""));
         owned.append(name.clone(), value);
     }
@@ -430,5 +446,28 @@ mod tests {
             Route::NotFound
         );
         assert_eq!(parse_route("a/socket.io", "/a/socket.io/1/"), Route::Handshake);
+    }
+
+    #[test]
+    fn kept_headers_leave_out_those_about_the_connection() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("user-agent", "probe/1"),
+            ("origin", "http://example.com"),
+            ("connection", "Upgrade"),
+            ("upgrade", "websocket"),
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ("sec-websocket-version", "13"),
+            ("sec-websocket-extensions", "permessage-deflate"),
+            ("keep-alive", "timeout=5"),
+            ("x-custom", "one"),
+        ] {
+            headers.append(HeaderName::from_static(name), HeaderValue::from_static(value));
+        }
+        headers.append(HeaderName::from_static("x-custom"), HeaderValue::from_static("two"));
+        let kept = owned_headers(&headers);
+        let names: Vec<&str> = kept.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["user-agent", "origin", "x-custom"]);
+        assert_eq!(kept.get_all("x-custom").iter().collect::<Vec<_>>(), ["one", "two"]);
     }
 }

@@ -3,6 +3,7 @@
 
 mod config;
 mod connection;
+mod connections;
 mod driver;
 mod frame;
 mod hub;
@@ -11,6 +12,7 @@ mod stats;
 
 pub(crate) use config::SessionConfig;
 pub(crate) use connection::{Connection, ConnectionHandle, Encoded, Inbound, Outgoing, Owner, Spawner};
+pub(crate) use connections::Connections;
 pub(crate) use frame::Frame;
 pub(crate) use hub::{DynamicEndpointsFn, Hub, HubError, new_sid};
 pub(crate) use stats::Stats;
@@ -79,45 +81,6 @@ struct State {
     created: Instant,
     close_reason: Option<CloseReason>,
     connections: Connections,
-}
-
-/// A session's endpoint connections. A list, not a map: a session has one
-/// or a few, and an idle session's memory counts (a map's smallest table
-/// is four entries).
-#[derive(Default)]
-struct Connections(Vec<(String, ConnectionHandle)>);
-
-/// Endpoint names compared without a `memcmp` call for the main one, the
-/// endpoint of almost every packet (the call showed in profiles).
-fn same(name: &str, endpoint: &str) -> bool {
-    if endpoint.is_empty() {
-        name.is_empty()
-    } else {
-        name == endpoint
-    }
-}
-
-impl Connections {
-    fn get(&self, endpoint: &str) -> Option<&ConnectionHandle> {
-        self.0
-            .iter()
-            .find(|(name, _)| same(name, endpoint))
-            .map(|(_, handle)| handle)
-    }
-
-    fn insert(&mut self, endpoint: String, handle: ConnectionHandle) {
-        self.remove(&endpoint);
-        self.0.push((endpoint, handle));
-    }
-
-    fn remove(&mut self, endpoint: &str) -> Option<ConnectionHandle> {
-        let index = self.0.iter().position(|(name, _)| same(name, endpoint))?;
-        Some(self.0.swap_remove(index).1)
-    }
-
-    fn len(&self) -> usize {
-        self.0.len()
-    }
 }
 
 /// One Socket.IO session (one handshake).
@@ -499,7 +462,7 @@ impl Session {
             let frame = Frame::from("0::");
             state.queue_bytes += frame.len();
             state.queue.push_back(frame);
-            std::mem::take(&mut state.connections).0
+            std::mem::take(&mut state.connections).into_inner()
         };
         tracing::debug!(sid = %self.id, ?reason, "session closed");
         self.hub.rooms.remove_session(&self.id);
