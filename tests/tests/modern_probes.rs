@@ -452,3 +452,23 @@ async fn engine_io_3_upgrade_loses_nothing_and_takes_over_the_session() {
     ws.send(Message::Text("4still here".into())).await.expect("send");
     assert_eq!(next_text(&mut ws).await.as_deref(), Some("4still here"));
 }
+
+#[tokio::test]
+async fn a_close_frame_is_answered_with_a_close_frame() {
+    let server = server().await;
+    let addr = server.addr();
+    for base in ["/engine.io", "/socket.io"] {
+        let mut ws = websocket(addr, base, None).await;
+        let open = next_text(&mut ws).await.expect("the open packet");
+        assert!(open.starts_with("0{"), "{open}");
+        ws.send(Message::Close(None)).await.expect("close sent");
+        // RFC 6455 5.5.1: the server must answer with a Close frame of its own.
+        let answer = loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(_))) => continue,
+                other => break other,
+            }
+        };
+        assert!(matches!(answer, Some(Ok(Message::Close(_)))), "{base}: {answer:?}");
+    }
+}

@@ -5,6 +5,8 @@ mod common;
 
 use std::time::Duration;
 
+use futures_util::{SinkExt, StreamExt};
+
 use common::http::{self, frame, get, handshake, packets, poll_packets, post, request, xhr};
 use common::{TestServer, start, start_default};
 use socketio::{AllowedOrigins, Transport};
@@ -476,6 +478,30 @@ async fn connection_info_carries_proxy_address_cookies_and_headers() {
     );
     assert_eq!(who[0]["cookies"], serde_json::json!({"a": "1", "b": "two"}));
     assert_eq!(who[0]["agent"], "probe/1");
+}
+
+#[tokio::test]
+async fn a_close_frame_is_answered_with_a_close_frame_and_ends_the_session() {
+    let server = start_default().await;
+    let sid = handshake(server.addr).await;
+    let mut socket = http::websocket(server.addr, &sid).await;
+    assert_eq!(http::next_text(&mut socket, true).await.as_deref(), Some("1::"));
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::Close(None))
+        .await
+        .expect("close sent");
+    // RFC 6455 5.5.1: the server must answer with a Close frame of its own.
+    let answer = loop {
+        match socket.next().await {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Text(_))) => continue,
+            other => break other,
+        }
+    };
+    assert!(
+        matches!(answer, Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_)))),
+        "{answer:?}"
+    );
+    server.observed.wait_close(&sid, "").await;
 }
 
 #[tokio::test]

@@ -183,7 +183,12 @@ async fn run(socket: &mut Socket, session: &Arc<EngineSession>, token: u64) {
                     session.receive_binary(data).await;
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+                Some(Ok(Message::Close(_))) => {
+                    session.close(CloseReason::TransportClosed);
+                    crate::transport::websocket::answer_close(socket).await;
+                    return;
+                }
+                None | Some(Err(_)) => {
                     session.close(CloseReason::TransportClosed);
                     return;
                 }

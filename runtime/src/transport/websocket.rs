@@ -191,6 +191,19 @@ fn upgrade_hixie76<B>(
 /// How long a hixie-76 client may take to send its 8 challenge bytes.
 const CHALLENGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How long answering a client's Close frame may take.
+const CLOSE_REPLY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Answers the client's Close frame, as RFC 6455 (5.5.1) requires: the
+/// reply tungstenite queued is flushed and the connection closed from here.
+/// Bounded, so that a client that stopped reading cannot hold the task.
+pub(crate) async fn answer_close<S>(socket: &mut S)
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    let _ = tokio::time::timeout(CLOSE_REPLY_TIMEOUT, socket.close()).await;
+}
+
 /// Moves frames both ways until either side ends. Generic over the socket
 /// so that other websocket framings can share it.
 ///
@@ -267,7 +280,12 @@ where
                         return;
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => session.touch(),
-                    Some(Ok(Message::Close(_))) | None => {
+                    Some(Ok(Message::Close(_))) => {
+                        session.close(CloseReason::TransportClosed);
+                        answer_close(&mut socket).await;
+                        return;
+                    }
+                    None => {
                         session.close(CloseReason::TransportClosed);
                         return;
                     }
