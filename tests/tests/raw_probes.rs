@@ -505,6 +505,22 @@ async fn a_close_frame_is_answered_with_a_close_frame_and_ends_the_session() {
 }
 
 #[tokio::test]
+async fn close_session_works_from_a_thread_outside_the_runtime() {
+    let server = start_default().await;
+    let sid = handshake(server.addr).await;
+    assert_eq!(get(server.addr, &xhr(&sid)).await.text(), "1::");
+    let (io, id) = (server.io.clone(), sid.clone());
+    let existed = std::thread::spawn(move || io.close_session(&id))
+        .join()
+        .expect("closing from a plain thread does not panic");
+    assert!(existed);
+    assert!(!server.io.close_session("no-such-session"));
+    // The close hook ran (on the runtime) and the client is told.
+    server.observed.wait_close(&sid, "").await;
+    assert_eq!(get(server.addr, &xhr(&sid)).await.text(), "0::");
+}
+
+#[tokio::test]
 async fn the_session_limit_refuses_handshakes_beyond_it() {
     let server = start(|b| b.max_sessions(1)).await;
     let sid = handshake(server.addr).await;

@@ -132,8 +132,8 @@ impl ModernSession {
 
     /// The Engine.IO session closed: close hooks run on a task of their own.
     pub(crate) fn closed(self: Arc<Self>) {
-        let tasks = self.hub.tasks.clone();
-        tasks.spawn(async move { self.teardown().await });
+        let hub = self.hub.clone();
+        hub.spawn(async move { self.teardown().await });
     }
 }
 
@@ -302,7 +302,7 @@ impl ModernSession {
             handle.connection.send(Outgoing::Disconnect);
         }
         handle.connection.mark_closed();
-        self.hub.tasks.spawn(async move {
+        self.hub.spawn(async move {
             let _ = handle.inbox.send(Inbound::Close).await;
             let _ = handle.task.await;
         });

@@ -44,6 +44,9 @@ pub(crate) struct Hub {
     /// Woken whenever a session leaves the registry.
     pub(crate) removed: tokio::sync::Notify,
     ticking: std::sync::Once,
+    /// The runtime the first session opened on: closing a session from a
+    /// thread outside it still runs the close hooks there.
+    runtime: std::sync::OnceLock<tokio::runtime::Handle>,
     stop: tokio_util::sync::CancellationToken,
 }
 
@@ -77,6 +80,7 @@ impl Hub {
             pending: std::sync::atomic::AtomicUsize::new(0),
             removed: tokio::sync::Notify::new(),
             ticking: std::sync::Once::new(),
+            runtime: std::sync::OnceLock::new(),
             stop: tokio_util::sync::CancellationToken::new(),
         })
     }
@@ -130,8 +134,22 @@ impl Hub {
     }
 
     /// Samples the counters once a second, from the first handshake on.
+    /// Spawns a teardown, tracked so that graceful shutdown awaits it, from
+    /// any thread: a handle may close a session from outside the runtime.
+    pub(crate) fn spawn<F>(&self, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        match (tokio::runtime::Handle::try_current(), self.runtime.get()) {
+            (Ok(_), _) => drop(self.tasks.spawn(task)),
+            (Err(_), Some(runtime)) => drop(self.tasks.spawn_on(task, runtime)),
+            (Err(_), None) => tracing::warn!("no runtime to run close hooks on"),
+        }
+    }
+
     pub(crate) fn start_stats(self: &Arc<Self>) {
         self.ticking.call_once(|| {
+            let _ = self.runtime.set(tokio::runtime::Handle::current());
             let hub = Arc::downgrade(self);
             let stop = self.stop.clone();
             tokio::spawn(async move {

@@ -482,7 +482,7 @@ impl Session {
                 let _ = handle.task.await;
             }
         };
-        self.hub.tasks.spawn(teardown);
+        self.hub.spawn(teardown);
     }
 }
 
