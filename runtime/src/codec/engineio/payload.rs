@@ -5,6 +5,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 
 use crate::codec::engineio::packet::{DecodeError, Packet};
+use crate::codec::legacy::{parse_length, split_utf16};
 
 /// Why a polling payload could not be split.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,31 +77,13 @@ pub fn decode_v3_payload(body: &str, max_packets: usize) -> Result<Vec<Packet>, 
     let mut rest = body;
     while !rest.is_empty() {
         let (digits, after) = rest.split_once(':').ok_or(PayloadError::BadLength)?;
-        if digits.is_empty() || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(PayloadError::BadLength);
-        }
-        let units: usize = digits.parse().map_err(|_| PayloadError::BadLength)?;
-        let (mut taken, mut end) = (0, 0);
-        // Most packets are ASCII: one byte, one UTF-16 unit.
-        if after.as_bytes().get(..units).is_some_and(<[u8]>::is_ascii) {
-            (taken, end) = (units, units);
-        } else {
-            for c in after.chars() {
-                if taken >= units {
-                    break;
-                }
-                taken += c.len_utf16();
-                end += c.len_utf8();
-            }
-        }
-        if taken != units {
-            return Err(PayloadError::BadLength);
-        }
+        let units = parse_length(digits).ok_or(PayloadError::BadLength)?;
+        let (text, after) = split_utf16(after, units).map_err(|_| PayloadError::BadLength)?;
         if packets.len() >= max_packets {
             return Err(PayloadError::TooManyPackets(max_packets));
         }
-        packets.push(decode_v3_text(&after[..end])?);
-        rest = &after[end..];
+        packets.push(decode_v3_text(text)?);
+        rest = after;
     }
     Ok(packets)
 }

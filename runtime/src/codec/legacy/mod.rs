@@ -10,5 +10,6 @@ mod script;
 pub use error::{DecodeError, PayloadError};
 pub use packet::{MessageId, Packet, encode_ack, encode_event, error_code, write_event_data};
 pub use payload::{decode_payload, encode_payload, encode_payload_into, utf16_len};
+pub(crate) use payload::{parse_length, split_utf16};
 pub use raw_json::RawJson;
 pub use script::{ScriptError, callback_index, decode_form_payload, js_string};

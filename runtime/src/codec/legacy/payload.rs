@@ -14,6 +14,47 @@ pub fn utf16_len(s: &str) -> usize {
     s.chars().map(char::len_utf16).sum()
 }
 
+/// A record's length: 1 to 10 ASCII digits (the `usize` parse alone would
+/// take a sign).
+pub(crate) fn parse_length(digits: &str) -> Option<usize> {
+    if digits.is_empty() || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Why `text` cannot be cut after a number of UTF-16 units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Utf16Cut {
+    /// The text ends first.
+    Short,
+    /// A character straddles the cut (half of a surrogate pair).
+    InsideCharacter,
+}
+
+/// Cuts `text` after its first `units` UTF-16 code units, the unit a
+/// length prefix counts. Work is bounded by `text`, not by `units`.
+pub(crate) fn split_utf16(text: &str, units: usize) -> Result<(&str, &str), Utf16Cut> {
+    // Most packets are ASCII: one byte, one UTF-16 unit.
+    if text.as_bytes().get(..units).is_some_and(<[u8]>::is_ascii) {
+        return Ok(text.split_at(units));
+    }
+    let (mut taken, mut end) = (0, 0);
+    for c in text.chars() {
+        if taken >= units {
+            break;
+        }
+        taken += c.len_utf16();
+        end += c.len_utf8();
+    }
+    match taken.cmp(&units) {
+        std::cmp::Ordering::Less => Err(Utf16Cut::Short),
+        std::cmp::Ordering::Greater => Err(Utf16Cut::InsideCharacter),
+        // `end` sums whole characters, so it is a char boundary.
+        std::cmp::Ordering::Equal => Ok(text.split_at(end)),
+    }
+}
+
 /// Frames packets: one packet verbatim, two or more framed, none empty.
 pub fn encode_payload<S: AsRef<str>>(packets: &[S]) -> String {
     let mut out = String::new();
@@ -53,34 +94,14 @@ pub fn decode_payload(input: &str, max_packets: usize) -> Result<Vec<&str>, Payl
     let mut rest = input;
     while let Some(after_mark) = rest.strip_prefix(MARK) {
         let (digits, body) = after_mark.split_once(MARK).ok_or(PayloadError::UnterminatedLength)?;
-        if digits.is_empty() || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(PayloadError::BadLength);
-        }
-        let units: usize = digits.parse().map_err(|_| PayloadError::BadLength)?;
-        let (mut taken, mut byte_end) = (0, 0);
-        // Most packets are ASCII: one byte, one UTF-16 unit.
-        if body.as_bytes().get(..units).is_some_and(<[u8]>::is_ascii) {
-            (taken, byte_end) = (units, units);
-        } else {
-            for c in body.chars() {
-                if taken >= units {
-                    break;
-                }
-                taken += c.len_utf16();
-                byte_end += c.len_utf8();
-            }
-        }
-        if taken < units {
-            return Err(PayloadError::Truncated);
-        }
-        if taken > units {
-            return Err(PayloadError::SplitCharacter);
-        }
+        let units = parse_length(digits).ok_or(PayloadError::BadLength)?;
+        let (packet, after) = split_utf16(body, units).map_err(|cut| match cut {
+            Utf16Cut::Short => PayloadError::Truncated,
+            Utf16Cut::InsideCharacter => PayloadError::SplitCharacter,
+        })?;
         if packets.len() >= max_packets {
             return Err(PayloadError::TooManyPackets(max_packets));
         }
-        // `byte_end` sums whole characters, so it is a char boundary.
-        let (packet, after) = body.split_at_checked(byte_end).ok_or(PayloadError::Truncated)?;
         packets.push(packet);
         rest = after;
     }
@@ -93,6 +114,20 @@ pub fn decode_payload(input: &str, max_packets: usize) -> Result<Vec<&str>, Payl
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lengths_and_cuts_count_utf16_units() {
+        assert_eq!(parse_length("0"), Some(0));
+        assert_eq!(parse_length("1234567890"), Some(1_234_567_890));
+        for bad in ["", "+1", "-1", "1a", "12345678901"] {
+            assert_eq!(parse_length(bad), None, "{bad:?}");
+        }
+        assert_eq!(split_utf16("abc", 2), Ok(("ab", "c")));
+        assert_eq!(split_utf16("é😀x", 3), Ok(("é😀", "x")));
+        assert_eq!(split_utf16("é😀x", 2), Err(Utf16Cut::InsideCharacter));
+        assert_eq!(split_utf16("é", 2), Err(Utf16Cut::Short));
+        assert_eq!(split_utf16("", 0), Ok(("", "")));
+    }
 
     #[test]
     fn frames_like_the_javascript_client() {
