@@ -5,13 +5,13 @@
 use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::codec::engineio::Packet;
 use crate::engine::session::Take;
 use crate::engine::{CloseReason, EngineSession, Frame, Protocol};
 use crate::transport::Transport;
-use crate::transport::websocket::Socket;
+use crate::transport::websocket::{Socket, answer_close, write_batch};
 
 /// Serves a session that was opened on this socket.
 ///
@@ -22,7 +22,7 @@ use crate::transport::websocket::Socket;
 pub(crate) fn serve_new(mut socket: Socket, session: Arc<EngineSession>) -> impl Future<Output = ()> + Send {
     async move {
         let open = session.open_packet(crate::engine::session::Kind::WebSocket);
-        if send(&mut socket, session.protocol(), open).await.is_err() {
+        if socket.send(message(session.protocol(), open)).await.is_err() {
             session.close(CloseReason::TransportClosed);
             return;
         }
@@ -88,11 +88,6 @@ async fn upgrade(socket: &mut Socket, session: &Arc<EngineSession>) {
     run(socket, session, token).await;
 }
 
-async fn send(socket: &mut Socket, protocol: Protocol, frame: Frame) -> Result<(), WsError> {
-    socket.feed(message(protocol, frame)).await?;
-    socket.flush().await
-}
-
 fn message(protocol: Protocol, frame: Frame) -> Message {
     match (frame, protocol) {
         (Frame::Text(text), _) => Message::Text(text),
@@ -137,13 +132,8 @@ async fn run(socket: &mut Socket, session: &Arc<EngineSession>, token: u64) {
             look = false;
             match session.take(token) {
                 Take::Frames(frames) => {
-                    for frame in frames {
-                        if socket.feed(message(session.protocol(), frame)).await.is_err() {
-                            session.close(CloseReason::TransportClosed);
-                            return;
-                        }
-                    }
-                    if socket.flush().await.is_err() {
+                    let messages = frames.into_iter().map(|frame| message(session.protocol(), frame));
+                    if write_batch(socket, messages).await.is_err() {
                         session.close(CloseReason::TransportClosed);
                         return;
                     }
@@ -185,7 +175,7 @@ async fn run(socket: &mut Socket, session: &Arc<EngineSession>, token: u64) {
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                 Some(Ok(Message::Close(_))) => {
                     session.close(CloseReason::TransportClosed);
-                    crate::transport::websocket::answer_close(socket).await;
+                    answer_close(socket).await;
                     return;
                 }
                 None | Some(Err(_)) => {

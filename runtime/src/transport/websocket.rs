@@ -191,6 +191,19 @@ fn upgrade_hixie76<B>(
 /// How long a hixie-76 client may take to send its 8 challenge bytes.
 const CHALLENGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Writes messages with one flush at the end: a batch of queued frames
+/// costs one write.
+pub(crate) async fn write_batch<S, I>(socket: &mut S, messages: I) -> Result<(), S::Error>
+where
+    S: futures_util::Sink<Message> + Unpin,
+    I: IntoIterator<Item = Message>,
+{
+    for message in messages {
+        socket.feed(message).await?;
+    }
+    socket.flush().await
+}
+
 /// How long answering a client's Close frame may take.
 const CLOSE_REPLY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -241,12 +254,8 @@ where
                 look = false;
                 match binding.take() {
                     Take::Frames(frames) => {
-                        for frame in frames {
-                            if socket.feed(Message::Text(frame.into_utf8_bytes())).await.is_err() {
-                                return;
-                            }
-                        }
-                        if socket.flush().await.is_err() {
+                        let messages = frames.into_iter().map(|frame| Message::Text(frame.into_utf8_bytes()));
+                        if write_batch(&mut socket, messages).await.is_err() {
                             return;
                         }
                         // Until the queue is empty: a closed session says
