@@ -223,6 +223,15 @@ impl NodeClient {
         .await;
     }
 
+    /// Waits for the refusal of namespace `ns`; the client's report of it,
+    /// with the server's `message`.
+    pub async fn expect_connect_error(&mut self, ns: &str) -> Value {
+        self.expect(&format!("connect_error on {ns:?}"), |r| {
+            r["ev"] == "connect_error" && r["ns"] == ns
+        })
+        .await
+    }
+
     /// Waits for event `name` on `ns` and returns its arguments.
     pub async fn expect_event(&mut self, ns: &str, name: &str) -> Vec<Value> {
         let report = self

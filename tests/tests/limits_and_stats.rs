@@ -296,11 +296,7 @@ async fn a_modern_session_connects_at_most_max_endpoints_besides_the_main_one() 
     c.of("/chat").await;
     c.expect_connect("/chat").await;
     c.of("/dyn-x").await;
-    let refused = c
-        .expect("connect_error on /dyn-x", |r| {
-            r["ev"] == "connect_error" && r["ns"] == "/dyn-x"
-        })
-        .await;
+    let refused = c.expect_connect_error("/dyn-x").await;
     assert_eq!(refused["message"], "Invalid namespace");
     let sum = c
         .emit_ack("/chat", "sum", vec![serde_json::json!(1), serde_json::json!(2)])

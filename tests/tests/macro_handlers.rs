@@ -610,9 +610,7 @@ async fn the_main_namespace_open_hook_sees_the_auth_payload_and_may_refuse() {
         let mut c = modern_client(&url, 4, transport).await;
         assert_eq!(c.emit_ack("", "opened_with", vec![]).await, [json!(null)]);
         let mut refused = NodeClient::connect_modern(&url, 4, transport, json!({"auth": {"let_in": false}})).await;
-        let error = refused
-            .expect("connect_error on /", |r| r["ev"] == "connect_error" && r["ns"] == "")
-            .await;
+        let error = refused.expect_connect_error("").await;
         assert_eq!(error["message"], "Not authorized", "{transport}");
         assert!(!refused.seen(|r| r["ev"] == "connect"), "{transport}");
     }

@@ -121,18 +121,10 @@ async fn core_scenario(runtime: Runtime, url: String, version: u8, transport: &'
 
     // Refusals: by the open hook, and an unknown namespace.
     c.of("/reject").await;
-    let refused = c
-        .expect("connect_error on /reject", |r| {
-            r["ev"] == "connect_error" && r["ns"] == "/reject"
-        })
-        .await;
+    let refused = c.expect_connect_error("/reject").await;
     assert_eq!(refused["message"], "Not authorized", "{who}");
     c.of("/nope").await;
-    let unknown = c
-        .expect("connect_error on /nope", |r| {
-            r["ev"] == "connect_error" && r["ns"] == "/nope"
-        })
-        .await;
+    let unknown = c.expect_connect_error("/nope").await;
     assert_eq!(unknown["message"], "Invalid namespace", "{who}");
 
     // Leaving a namespace leaves the others working.
@@ -232,9 +224,7 @@ async fn the_open_hook_refuses_the_main_namespace_with_connect_error() {
         for transport in ["polling", "websocket"] {
             let options = json!({"query": {"reject": "1"}});
             let mut c = NodeClient::connect_modern(&server.url, version, transport, options).await;
-            let refused = c
-                .expect("connect_error on /", |r| r["ev"] == "connect_error" && r["ns"] == "")
-                .await;
+            let refused = c.expect_connect_error("").await;
             assert_eq!(
                 refused["message"], "Not authorized",
                 "socket.io-client@{version} over {transport}"

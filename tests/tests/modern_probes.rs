@@ -10,8 +10,9 @@ use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
 use common::engineio::{
-    handshake, handshake_eio, next_binary, next_text, path, path_eio, poll_v3_until_gone, until_closed, v3_packets,
-    v3_payload, websocket, websocket_eio,
+    assert_client_close_ends_a_held_poll_with_a_noop, handshake, handshake_eio, next_binary, next_text,
+    overlapping_polls, path, path_eio, poll_v3_until_gone, spawn_get, until_closed, v3_packets, v3_payload, websocket,
+    websocket_eio,
 };
 use common::example::{Example, start_example};
 use common::http::{get, post};
@@ -101,38 +102,12 @@ async fn overlapping_polls_close_the_session_and_a_client_close_ends_the_poll() 
     let at = path("/engine.io", Some(&sid));
     // Two polls at once: whichever the server saw second is refused, and the
     // one it held is answered with the close packet.
-    let (a, b) = tokio::join!(get(addr, &at), get(addr, &at));
-    let mut answers = [(a.status, a.text()), (b.status, b.text())];
-    answers.sort();
+    let answers = overlapping_polls(addr, &at).await;
     assert_eq!(answers[0], (200, "1".to_owned()));
     assert_eq!(answers[1].0, 400);
     assert_eq!(get(addr, &at).await.status, 400, "the session is gone");
 
-    // The client's close packet ends a held poll with a noop. The poll must
-    // be held first; a close that overtakes it leaves the poll a 400.
-    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(10));
-    let mut saw_noop = false;
-    for _ in 0..20 {
-        let (sid, _) = handshake(addr, "/engine.io").await;
-        let at = path("/engine.io", Some(&sid));
-        let held = tokio::spawn({
-            let at = at.clone();
-            async move { get(addr, &at).await }
-        });
-        ticks.tick().await;
-        assert_eq!(post(addr, &at, "1").await.text(), "ok");
-        let held = held.await.expect("held poll");
-        assert_eq!(get(addr, &at).await.status, 400, "the session is gone");
-        match (held.status, held.text().as_str()) {
-            (200, "6") => {
-                saw_noop = true;
-                break;
-            }
-            (400, _) => {}
-            other => panic!("{other:?}"),
-        }
-    }
-    assert!(saw_noop, "a held poll was never observed");
+    assert_client_close_ends_a_held_poll_with_a_noop(addr).await;
 }
 
 #[tokio::test]
@@ -188,10 +163,7 @@ async fn upgrade_loses_nothing_and_takes_over_the_session() {
     let (sid, _) = handshake(addr, "/engine.io").await;
     let at = path("/engine.io", Some(&sid));
     // A poll is held while the websocket probes.
-    let held = tokio::spawn({
-        let at = at.clone();
-        async move { get(addr, &at).await }
-    });
+    let held = spawn_get(addr, &at);
     let mut ws = websocket(addr, "/engine.io", Some(&sid)).await;
     ws.send(Message::Text("2probe".into())).await.expect("probe");
     assert_eq!(next_text(&mut ws).await.as_deref(), Some("3probe"));
@@ -421,10 +393,7 @@ async fn engine_io_3_upgrade_loses_nothing_and_takes_over_the_session() {
     let (sid, open) = handshake_eio(addr, 3, "/engine.io").await;
     assert_eq!(open["upgrades"], serde_json::json!(["websocket"]));
     let at = path_eio(3, "/engine.io", Some(&sid));
-    let held = tokio::spawn({
-        let at = at.clone();
-        async move { get(addr, &at).await }
-    });
+    let held = spawn_get(addr, &at);
     let mut ws = websocket_eio(addr, 3, "/engine.io", Some(&sid)).await;
     ws.send(Message::Text("2probe".into())).await.expect("probe");
     assert_eq!(next_text(&mut ws).await.as_deref(), Some("3probe"));

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use super::http::{get, post};
+use super::http::{Reply, get, post};
 
 pub type Ws = super::http::Ws;
 
@@ -165,19 +165,15 @@ pub async fn poll_packets(addr: SocketAddr, at: &str, count: usize) -> Vec<Strin
 /// Polls until the session is gone (400), answering nothing; every packet
 /// the polls returned before.
 pub async fn poll_until_gone(addr: SocketAddr, at: &str) -> Vec<String> {
-    let mut got = Vec::new();
-    loop {
-        let reply = get(addr, at).await;
-        if reply.status == 400 {
-            return got;
-        }
-        assert_eq!(reply.status, 200, "{}", reply.text());
-        got.extend(reply.text().split('\x1e').map(str::to_owned));
-    }
+    poll_until_gone_with(addr, at, |body| body.split('\x1e').map(str::to_owned).collect()).await
 }
 
 /// [`poll_until_gone`] for a protocol 3 session (length-prefixed bodies).
 pub async fn poll_v3_until_gone(addr: SocketAddr, at: &str) -> Vec<String> {
+    poll_until_gone_with(addr, at, v3_packets).await
+}
+
+async fn poll_until_gone_with(addr: SocketAddr, at: &str, packets: impl Fn(&str) -> Vec<String>) -> Vec<String> {
     let mut got = Vec::new();
     loop {
         let reply = get(addr, at).await;
@@ -185,6 +181,48 @@ pub async fn poll_v3_until_gone(addr: SocketAddr, at: &str) -> Vec<String> {
             return got;
         }
         assert_eq!(reply.status, 200, "{}", reply.text());
-        got.extend(v3_packets(&reply.text()));
+        got.extend(packets(&reply.text()));
     }
+}
+
+/// A GET sent in the background, which the server holds until it has
+/// something to say.
+pub fn spawn_get(addr: SocketAddr, at: &str) -> tokio::task::JoinHandle<Reply> {
+    let at = at.to_owned();
+    tokio::spawn(async move { get(addr, &at).await })
+}
+
+/// Two GETs at once on one session, their answers as (status, body) in
+/// order: the refused one is second.
+pub async fn overlapping_polls(addr: SocketAddr, at: &str) -> [(u16, String); 2] {
+    let (a, b) = tokio::join!(get(addr, at), get(addr, at));
+    let mut answers = [(a.status, a.text()), (b.status, b.text())];
+    answers.sort();
+    answers
+}
+
+/// The client's close packet ends a held poll with a noop. Nothing tells a
+/// client when its GET is held, so this tries fresh sessions until one was:
+/// a close that overtook the GET leaves that GET a 400 instead.
+pub async fn assert_client_close_ends_a_held_poll_with_a_noop(addr: SocketAddr) {
+    let mut ticks = tokio::time::interval(Duration::from_millis(10));
+    let mut saw_noop = false;
+    for _ in 0..20 {
+        let (sid, _) = handshake(addr, "/engine.io").await;
+        let at = path("/engine.io", Some(&sid));
+        let held = spawn_get(addr, &at);
+        ticks.tick().await;
+        assert_eq!(post(addr, &at, "1").await.text(), "ok");
+        let held = held.await.expect("held poll");
+        assert_eq!(get(addr, &at).await.status, 400, "the session is gone");
+        match (held.status, held.text().as_str()) {
+            (200, "6") => {
+                saw_noop = true;
+                break;
+            }
+            (400, _) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(saw_noop, "a held poll was never observed");
 }
