@@ -20,6 +20,13 @@ pub(crate) struct Shared {
     pub(crate) engines: Vec<(String, Arc<Engine>)>,
 }
 
+impl Shared {
+    /// Every Engine.IO endpoint: the Socket.IO one, then the bare ones.
+    fn all_engines(&self) -> impl Iterator<Item = &Arc<Engine>> {
+        self.modern.iter().chain(self.engines.iter().map(|(_, engine)| engine))
+    }
+}
+
 /// The server's handle: build it once, mount its [`SocketIo::service`] (or
 /// run it with [`crate::Server`]), and keep clones to reach clients from
 /// anywhere (a timer, an HTTP route).
@@ -114,25 +121,16 @@ impl SocketIo {
     /// Engine.IO endpoints).
     pub fn session_count(&self) -> usize {
         let shared = &self.shared;
-        let engines = shared
-            .modern
-            .iter()
-            .chain(shared.engines.iter().map(|(_, engine)| engine));
-        shared.hub.session_count() + engines.map(|engine| engine.session_count()).sum::<usize>()
+        shared.hub.session_count() + shared.all_engines().map(|engine| engine.session_count()).sum::<usize>()
     }
 
     /// Resolves once no session is left (all closed and drained).
     pub async fn idle(&self) {
         let shared = &self.shared;
-        let engines: Vec<&Arc<Engine>> = shared
-            .modern
-            .iter()
-            .chain(shared.engines.iter().map(|(_, e)| e))
-            .collect();
         loop {
             // Armed before the count is read, so no removal slips between.
             let mut removals: Vec<_> = std::iter::once(shared.hub.removed.notified())
-                .chain(engines.iter().map(|engine| engine.removed.notified()))
+                .chain(shared.all_engines().map(|engine| engine.removed.notified()))
                 .map(Box::pin)
                 .collect();
             for removal in &mut removals {
@@ -164,18 +162,12 @@ impl SocketIo {
         let hub = &self.shared.hub;
         hub.shut_down();
         hub.tasks.close();
-        let engines: Vec<&Arc<Engine>> = self
-            .shared
-            .modern
-            .iter()
-            .chain(self.shared.engines.iter().map(|(_, engine)| engine))
-            .collect();
-        for engine in &engines {
+        for engine in self.shared.all_engines() {
             engine.shut_down();
             engine.tasks.close();
         }
         let everything = async {
-            for engine in &engines {
+            for engine in self.shared.all_engines() {
                 engine.tasks.wait().await;
             }
             hub.tasks.wait().await;

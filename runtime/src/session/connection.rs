@@ -145,9 +145,7 @@ impl Outgoing<'_> {
     /// modern clients); `None` when the protocol has no such packet.
     pub(crate) fn encode(&self, protocol: Protocol, endpoint: &str, sid: &str) -> Option<Encoded> {
         if protocol == Protocol::Legacy {
-            return self
-                .encode_legacy(endpoint)
-                .map(|text| Encoded::Legacy(Frame::from(text)));
+            return Some(Encoded::Legacy(Frame::from(self.encode_legacy(endpoint))));
         }
         let namespace = if endpoint.is_empty() { "/" } else { endpoint };
         // Binary attachments follow their packet, each in its own frame.
@@ -186,44 +184,43 @@ impl Outgoing<'_> {
         Some(Encoded::Modern(Arc::new([EngineFrame::text(format!("4{text}"))])))
     }
 
-    fn encode_legacy(&self, endpoint: &str) -> Option<String> {
-        // The hot packets borrow the endpoint; the rest go through `Packet`.
+    /// Every packet has a legacy form.
+    fn encode_legacy(&self, endpoint: &str) -> String {
+        // Events and acks, the hot packets, borrow the endpoint; the rest are
+        // built as a `Packet`, which owns it.
+        let owned = || endpoint.to_owned();
         match *self {
-            Outgoing::Event { ack, name, args } => {
-                return Some(legacy::encode_event(
-                    ack.map(|id| MessageId { id, wants_data: true }),
-                    endpoint,
-                    name,
-                    &args.legacy_json(),
-                ));
-            }
+            Outgoing::Event { ack, name, args } => legacy::encode_event(
+                ack.map(|id| MessageId { id, wants_data: true }),
+                endpoint,
+                name,
+                &args.legacy_json(),
+            ),
             Outgoing::Ack { id, args } => {
                 let args = args.map(EncodedArgs::legacy_json);
-                return Some(legacy::encode_ack(endpoint, id, args.as_deref()));
+                legacy::encode_ack(endpoint, id, args.as_deref())
             }
-            _ => {}
-        }
-        let endpoint = endpoint.to_owned();
-        Some(match *self {
-            Outgoing::Connect => Packet::Connect { endpoint, query: None }.encode(),
-            Outgoing::Refused => return Some(super::refusal(&endpoint).as_str().to_owned()),
-            Outgoing::Disconnect => Packet::Disconnect { endpoint }.encode(),
+            Outgoing::Connect => Packet::Connect {
+                endpoint: owned(),
+                query: None,
+            }
+            .encode(),
+            Outgoing::Refused => super::refusal(endpoint).as_str().to_owned(),
+            Outgoing::Disconnect => Packet::Disconnect { endpoint: owned() }.encode(),
             Outgoing::Message(text) => Packet::Message {
                 id: None,
-                endpoint,
+                endpoint: owned(),
                 data: text.to_owned(),
             }
             .encode(),
             Outgoing::Json(json) => Packet::Json {
                 id: None,
-                endpoint,
+                endpoint: owned(),
                 data: json.clone(),
             }
             .encode(),
-            // Encoded above.
-            Outgoing::Event { .. } | Outgoing::Ack { .. } => return None,
-            Outgoing::Error(reason) => return Some(super::error_packet(&endpoint, reason).as_str().to_owned()),
-        })
+            Outgoing::Error(reason) => super::error_packet(endpoint, reason).as_str().to_owned(),
+        }
     }
 }
 
