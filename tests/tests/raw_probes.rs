@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 
+use common::engineio;
 use common::http::{self, frame, get, handshake, packets, poll_packets, post, request, xhr};
 use common::{TestServer, start, start_default};
 use socketio::{AllowedOrigins, Transport};
@@ -518,6 +519,27 @@ async fn close_session_works_from_a_thread_outside_the_runtime() {
     // The close hook ran (on the runtime) and the client is told.
     server.observed.wait_close(&sid, "").await;
     assert_eq!(get(server.addr, &xhr(&sid)).await.text(), "0::");
+}
+
+#[tokio::test]
+async fn close_session_closes_modern_sessions_too() {
+    let server = start_default().await;
+    let mut ws = engineio::websocket(server.addr, "/socket.io", None).await;
+    let open = engineio::next_text(&mut ws).await.expect("open packet");
+    let sid = serde_json::from_str::<serde_json::Value>(&open[1..]).expect("json")["sid"]
+        .as_str()
+        .expect("sid")
+        .to_owned();
+    engineio::send_text(&mut ws, "40").await;
+    assert!(engineio::next_text(&mut ws).await.expect("connect").starts_with("40{"));
+    assert!(server.io.close_session(&sid));
+    // The client is told the namespace is gone, then the socket closes.
+    let seen = engineio::until_closed(&mut ws).await;
+    assert!(
+        seen.contains(&tokio_tungstenite::tungstenite::Message::Text("41".into())),
+        "{seen:?}"
+    );
+    server.observed.wait_close(&sid, "").await;
 }
 
 #[tokio::test]

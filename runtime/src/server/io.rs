@@ -143,12 +143,17 @@ impl SocketIo {
         }
     }
 
-    /// Closes one session as if its main handler had called `close()`.
-    /// Returns whether it existed.
+    /// Closes one session, of either protocol family, as if its main
+    /// handler had called `close()`. Returns whether it existed.
     pub fn close_session(&self, sid: &str) -> bool {
-        match self.shared.hub.get(sid) {
-            Some(session) => {
-                session.close(crate::session::CloseReason::ServerClose);
+        if let Some(session) = self.shared.hub.get(sid) {
+            session.close(crate::session::CloseReason::ServerClose);
+            return true;
+        }
+        let modern = self.shared.modern.as_ref().and_then(|engine| engine.get(sid));
+        match modern.and_then(|session| session.socketio()) {
+            Some(layer) => {
+                layer.close(crate::session::CloseReason::ServerClose);
                 true
             }
             None => false,
