@@ -1,14 +1,14 @@
 #![doc = include_str!("../../README.md")]
 #![warn(missing_docs)]
 
-mod binary;
+// The layers, each using only those listed before it (see ARCHITECTURE.md).
 pub mod codec;
+mod core;
 pub mod engine;
 mod handler;
+mod legacy;
 mod modern;
-mod protocol;
 mod server;
-mod session;
 mod transport;
 
 #[doc(hidden)]
@@ -17,21 +17,24 @@ pub mod __private {
 }
 mod private;
 
-pub use handler::{
-    AckError, AckResponse, AckSender, ArgsWriter, BroadcastOperator, ConnectionInfo, Ctx, DispatchError, EmitArgs,
-    EmitTarget, Endpoint, EndpointResolver, Event, Handler, Message, Reply,
+pub use crate::core::{
+    AckError, AckReplies, AckResponse, AckSender, Adapter, AdapterError, AdapterFuture, ArgsWriter, BroadcastPacket,
+    ConnectionInfo, ConnectionsByTransport, EmitArgs, EncodedArgs, Event, Flags, InMemoryAdapter, Local, Message,
+    Protocol, Reply, SocketData, StatsSnapshot, Target,
 };
+pub use handler::{
+    BroadcastError, BroadcastOperator, Ctx, DispatchError, EmitTarget, Endpoint, EndpointResolver, Handler,
+};
+pub use legacy::{Transport, UnknownTransport};
 pub use server::{
     AllowedOrigins, PeerAddr, Server, Settings, SocketIo, SocketIoBuilder, SocketIoService, shutdown_signal,
 };
-pub use session::{ConnectionsByTransport, StatsSnapshot};
-pub use transport::{Body, Transport, UnknownTransport};
+pub use transport::Body;
 
+/// The `http` crate, for header names and types in settings.
+pub use ::http;
 /// The `bytes` crate (with its `serde` feature): `Bytes` arguments travel as
 /// binary attachments to modern clients.
 pub use bytes;
 pub use codec::legacy::RawJson;
-/// The `http` crate, for header names and types in settings.
-pub use http;
-pub use protocol::Protocol;
 pub use socketio_macros::{emits, event, handler};

@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
 use crate::RawJson;
-use crate::handler::{DispatchError, EmitArgs, Event, Reply};
+use crate::{DispatchError, EmitArgs, Event, Reply};
 
 /// Binds one event's arguments to a method's parameters: positionally, or
 /// by keyword when the client sent exactly one non-empty object whose keys
@@ -206,7 +206,7 @@ impl<T: DeserializeOwned + 'static> EventArgument for T {
         text: &str,
         attachments: &std::sync::Arc<[bytes::Bytes]>,
     ) -> Result<Self, serde_json::Error> {
-        crate::binary::from_str_with_shared_attachments(text, attachments)
+        crate::codec::binary::from_str_with_shared_attachments(text, attachments)
     }
 }
 
@@ -290,7 +290,7 @@ pub fn emit_with_ack<A: EmitArgs>(
 ) -> impl std::future::Future<Output = Result<crate::AckResponse, crate::AckError>> + Send + 'static {
     let cx = cx.clone();
     let name = name.to_owned();
-    let args = crate::handler::write_args_json(&args);
+    let args = crate::core::write_args_json(&args);
     async move { cx.emit_json_with_ack(&name, args?).await }
 }
 

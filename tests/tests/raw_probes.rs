@@ -602,15 +602,15 @@ async fn room_membership_ends_with_the_connection() {
         got,
         ["1::", "1::/chat", "3::/chat:welcome /chat", "6::/chat:2+[]", "6:::1+[]"]
     );
-    assert_eq!(server.io.to("r").count(), 1);
-    assert_eq!(server.io.of("/chat").to("r").count(), 1);
+    assert_eq!(server.io.to("r").count().await.expect("local"), 1);
+    assert_eq!(server.io.of("/chat").to("r").count().await.expect("local"), 1);
     // Leaving /chat drops its membership only; closing the session drops the rest.
     post(server.addr, &xhr(&sid), "0::/chat").await;
     server.observed.wait_close(&sid, "/chat").await;
-    assert_eq!(server.io.of("/chat").to("r").count(), 0);
-    assert_eq!(server.io.to("r").count(), 1);
+    assert_eq!(server.io.of("/chat").to("r").count().await.expect("local"), 0);
+    assert_eq!(server.io.to("r").count().await.expect("local"), 1);
     post(server.addr, &xhr(&sid), "0::").await;
     server.observed.wait_close(&sid, "").await;
-    assert_eq!(server.io.to("r").count(), 0);
-    assert_eq!(server.io.of("").count(), 0);
+    assert_eq!(server.io.to("r").count().await.expect("local"), 0);
+    assert_eq!(server.io.of("").count().await.expect("local"), 0);
 }

@@ -8,16 +8,12 @@ pub(crate) struct EngineConfig {
     /// Largest polling body or websocket message, announced as `maxPayload`.
     pub(crate) max_payload: usize,
     pub(crate) max_packets_per_payload: usize,
-    /// Outbound queue bound in bytes: a client that stops reading is dropped.
-    pub(crate) max_queue_bytes: usize,
-    /// The same bound in packets.
-    pub(crate) max_queue_packets: usize,
-    /// Messages buffered for the application before transports wait.
-    pub(crate) inbox_capacity: usize,
+    /// Outbound queue bounds: a client that stops reading is dropped.
+    pub(crate) limits: crate::core::Limits,
     /// How long an upgrading websocket may take between probe and upgrade.
     pub(crate) upgrade_timeout: Duration,
     /// Live sessions of every protocol family together.
     pub(crate) max_sessions: usize,
-    /// The server's counters, shared with the legacy sessions.
-    pub(crate) stats: std::sync::Arc<crate::session::Stats>,
+    /// The server's counters, shared with every other endpoint.
+    pub(crate) stats: std::sync::Arc<crate::core::Stats>,
 }

@@ -2,23 +2,27 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use crate::engine::{CloseReason, EngineSession, Protocol};
+use crate::core::CloseReason;
+use crate::engine::{EngineSession, Version};
 
 /// The session's timers, on one task. v4: the server pings `ping_interval`
 /// after the session opened or the last pong came (as node's engine.io
 /// does), and closes the session when no pong came within `ping_timeout` of
 /// a ping. v3: the client pings, and a client silent for both together is
-/// dropped. Under Socket.IO, a session that connected no namespace within
-/// the connect timeout is closed too.
+/// dropped. The tenant's reader may ask for one deadline of its own (the
+/// Socket.IO connect timeout).
 pub(crate) async fn run(session: Arc<EngineSession>) {
     // Borrowed, not cloned: an idle session's memory is mostly its futures.
     let config = &session.config;
     let opened = Instant::now();
-    let mut connect_deadline = session.socketio().map(|layer| opened + layer.connect_timeout());
-    let mut next_ping = match session.protocol() {
-        Protocol::V4 => opened + config.ping_interval,
+    let mut reader_deadline = session
+        .reader()
+        .and_then(|reader| reader.deadline())
+        .map(|after| opened + after);
+    let mut next_ping = match session.version() {
+        Version::V4 => opened + config.ping_interval,
         // v3 deadlines count from creation, so that timer slack never adds up.
-        Protocol::V3 => opened + config.ping_interval + config.ping_timeout,
+        Version::V3 => opened + config.ping_interval + config.ping_timeout,
     };
     let mut pong_deadline: Option<Instant> = None;
     loop {
@@ -26,7 +30,7 @@ pub(crate) async fn run(session: Arc<EngineSession>) {
             return;
         }
         let mut wake_at = pong_deadline.unwrap_or(next_ping);
-        if let Some(deadline) = connect_deadline {
+        if let Some(deadline) = reader_deadline {
             wake_at = wake_at.min(deadline);
         }
         tokio::select! {
@@ -42,31 +46,31 @@ pub(crate) async fn run(session: Arc<EngineSession>) {
             }
         }
         let now = Instant::now();
-        if connect_deadline.is_some_and(|deadline| now >= deadline) {
-            connect_deadline = None;
-            if let Some(layer) = session.socketio() {
-                layer.close_if_unconnected();
+        if reader_deadline.is_some_and(|deadline| now >= deadline) {
+            reader_deadline = None;
+            if let Some(reader) = session.reader() {
+                reader.deadline_passed();
             }
             continue;
         }
-        match (session.protocol(), pong_deadline) {
-            (Protocol::V4, Some(deadline)) if now >= deadline => {
+        match (session.version(), pong_deadline) {
+            (Version::V4, Some(deadline)) if now >= deadline => {
                 if session.pong_missing() {
-                    session.close(CloseReason::PingTimeout);
+                    session.close(CloseReason::HeartbeatTimeout);
                     return;
                 }
                 pong_deadline = None;
                 next_ping = now + config.ping_interval;
             }
-            (Protocol::V4, None) if now >= next_ping => {
+            (Version::V4, None) if now >= next_ping => {
                 if !session.heartbeat_check() {
                     return;
                 }
                 pong_deadline = Some(next_ping + config.ping_timeout);
             }
-            (Protocol::V3, _) if now >= next_ping => {
+            (Version::V3, _) if now >= next_ping => {
                 if !session.heartbeat_check() {
-                    session.close(CloseReason::PingTimeout);
+                    session.close(CloseReason::HeartbeatTimeout);
                     return;
                 }
                 next_ping += config.ping_interval + config.ping_timeout;

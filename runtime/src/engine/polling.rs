@@ -8,12 +8,12 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 
 use crate::codec::engineio::{
-    Packet, decode_v3_binary_payload, decode_v3_payload, decode_v4_payload, encode_v3_binary_payload,
+    Packet, decode_v3_binary_payload, decode_v3_payload, decode_v4_payload, encode_v3_binary_payload, fixed,
 };
-use crate::engine::session::{Lent, PollRefusal, Take};
-use crate::engine::{CloseReason, EngineSession, Frame, Protocol};
-use crate::transport::body::{Settle, text_settling};
-use crate::transport::{Body, Transport, text};
+use crate::core::{Carrier, CloseReason, Frame, Lent, Take};
+use crate::engine::session::{PollRefusal, PollTake};
+use crate::engine::{EngineSession, Version};
+use crate::transport::{Body, text, text_settling};
 
 /// Releases the poll when the request ends, answered or abandoned; counts
 /// it as a bound transport meanwhile.
@@ -24,14 +24,14 @@ struct PollGuard<'a> {
 
 impl<'a> PollGuard<'a> {
     fn new(session: &'a EngineSession, token: u64) -> Self {
-        session.config.stats.transport_bound(Transport::XhrPolling);
+        session.config.stats.transport_bound(Carrier::EnginePolling);
         Self { session, token }
     }
 }
 
 impl Drop for PollGuard<'_> {
     fn drop(&mut self) {
-        self.session.config.stats.transport_unbound(Transport::XhrPolling);
+        self.session.config.stats.transport_unbound(Carrier::EnginePolling);
         self.session.end_poll(self.token);
     }
 }
@@ -48,21 +48,19 @@ pub(crate) async fn get(session: Arc<EngineSession>) -> Response<Body> {
         let woken = session.wake().notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        match session.lend(token) {
+        match session.lend_to_poll(token) {
             Ok(lent) => break lent,
-            Err(Take::Empty) => woken.await,
-            Err(Take::Upgrading | Take::Superseded) => return respond(&session, &[crate::engine::frame::NOOP]),
-            Err(Take::Gone | Take::Frames(_)) => return respond(&session, &[crate::engine::frame::CLOSE]),
+            Err(PollTake::Not(Take::Empty)) => woken.await,
+            Err(PollTake::Upgrading | PollTake::Not(Take::Superseded)) => {
+                return respond(&session, &[Frame::fixed(fixed::NOOP)]);
+            }
+            Err(PollTake::Not(Take::Gone | Take::Frames(_))) => {
+                return respond(&session, &[Frame::fixed(fixed::CLOSE)]);
+            }
         }
     };
     let (body, binary) = encode_body(&session, lent.frames());
     answer(body, binary, Some(lent))
-}
-
-impl Settle for Lent {
-    fn delivered(self) {
-        Lent::delivered(self);
-    }
 }
 
 /// The answer of a poll: text, or for v3 clients that take them, a binary
@@ -75,7 +73,7 @@ pub(crate) fn respond(session: &EngineSession, frames: &[Frame]) -> Response<Bod
 /// The body of a poll, and whether it is a v3 binary payload.
 fn encode_body(session: &EngineSession, frames: &[Frame]) -> (Bytes, bool) {
     let has_binary = frames.iter().any(|frame| matches!(frame, Frame::Binary(_)));
-    if session.protocol() == Protocol::V3 && session.binary_polling() && has_binary {
+    if session.version() == Version::V3 && session.binary_polling() && has_binary {
         let packets: Vec<Packet> = frames
             .iter()
             .filter_map(|frame| match frame {
@@ -85,10 +83,10 @@ fn encode_body(session: &EngineSession, frames: &[Frame]) -> (Bytes, bool) {
             .collect();
         return (Bytes::from(encode_v3_binary_payload(&packets)), true);
     }
-    (Bytes::from(encode_payload(session.protocol(), frames)), false)
+    (Bytes::from(encode_payload(session.version(), frames)), false)
 }
 
-fn answer(body: Bytes, binary: bool, lent: Option<Lent>) -> Response<Body> {
+fn answer(body: Bytes, binary: bool, lent: Option<Lent<EngineSession>>) -> Response<Body> {
     let mut response = text_settling(StatusCode::OK, body, lent);
     if binary {
         response.headers_mut().insert(
@@ -104,10 +102,10 @@ pub(crate) async fn post(session: Arc<EngineSession>, body: &[u8], binary: bool)
         return bad_request("the session moved to a websocket");
     }
     let max = session.config.max_packets_per_payload;
-    let packets = match (session.protocol(), binary, std::str::from_utf8(body)) {
-        (Protocol::V3, true, _) => decode_v3_binary_payload(body, max),
-        (Protocol::V4, false, Ok(body)) => decode_v4_payload(body, max),
-        (Protocol::V3, false, Ok(body)) => decode_v3_payload(body, max),
+    let packets = match (session.version(), binary, std::str::from_utf8(body)) {
+        (Version::V3, true, _) => decode_v3_binary_payload(body, max),
+        (Version::V4, false, Ok(body)) => decode_v4_payload(body, max),
+        (Version::V3, false, Ok(body)) => decode_v3_payload(body, max),
         (_, _, _) => {
             session.close(CloseReason::ProtocolError);
             return bad_request("malformed payload");
@@ -130,12 +128,12 @@ pub(crate) async fn post(session: Arc<EngineSession>, body: &[u8], binary: bool)
 
 /// One polling body: v4 joins packets with the record separator, v3
 /// prefixes each with its length in UTF-16 units; binary travels as base64.
-pub(crate) fn encode_payload(protocol: Protocol, frames: &[Frame]) -> String {
+pub(crate) fn encode_payload(version: Version, frames: &[Frame]) -> String {
     let base64 = |data: &[u8]| base64::engine::general_purpose::STANDARD.encode(data);
     let mut out = String::new();
     for (i, frame) in frames.iter().enumerate() {
-        match protocol {
-            Protocol::V4 => {
+        match version {
+            Version::V4 => {
                 if i > 0 {
                     out.push('\x1e');
                 }
@@ -147,7 +145,7 @@ pub(crate) fn encode_payload(protocol: Protocol, frames: &[Frame]) -> String {
                     }
                 }
             }
-            Protocol::V3 => {
+            Version::V3 => {
                 let packet = match frame {
                     Frame::Text(text) => std::borrow::Cow::Borrowed(text.as_str()),
                     Frame::Binary(data) => std::borrow::Cow::Owned(format!("b4{}", base64(data))),

@@ -6,16 +6,16 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 
+use crate::core::SessionInfo;
 use crate::engine::session::{Kind, Opening};
-use crate::engine::{Engine, Protocol, polling, websocket};
-use crate::handler::SessionInfo;
+use crate::engine::{Engine, Version, polling, websocket};
 use crate::transport::websocket::{accept, rfc6455_refusal};
 use crate::transport::{Body, Refusal, text};
 
 /// What the query string of an Engine.IO request says.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct EngineQuery {
-    pub(crate) protocol: Protocol,
+    pub(crate) version: Version,
     pub(crate) websocket: bool,
     pub(crate) sid: Option<String>,
     /// `b64=1`: a v3 polling client that cannot take binary bodies.
@@ -34,9 +34,9 @@ pub(crate) fn parse_query(query: Option<&str>) -> Result<EngineQuery, &'static s
             _ => {}
         }
     }
-    let protocol = match eio.as_deref() {
-        Some("4") => Protocol::V4,
-        Some("3") => Protocol::V3,
+    let version = match eio.as_deref() {
+        Some("4") => Version::V4,
+        Some("3") => Version::V3,
         Some(_) => return Err("unsupported protocol version"),
         None => return Err("missing EIO"),
     };
@@ -47,7 +47,7 @@ pub(crate) fn parse_query(query: Option<&str>) -> Result<EngineQuery, &'static s
         None => return Err("missing transport"),
     };
     Ok(EngineQuery {
-        protocol,
+        version,
         websocket,
         sid,
         base64,
@@ -73,7 +73,7 @@ where
     let Some(session) = engine.get(&sid) else {
         return text(StatusCode::BAD_REQUEST, "unknown session id");
     };
-    if session.protocol() != query.protocol {
+    if session.version() != query.version {
         return text(StatusCode::BAD_REQUEST, "protocol version mismatch");
     }
     if query.websocket {
@@ -113,7 +113,7 @@ fn handshake<B>(
     query: &EngineQuery,
     info: impl FnOnce(&Request<B>) -> SessionInfo,
 ) -> Response<Body> {
-    let (protocol, websocket) = (query.protocol, query.websocket);
+    let (version, websocket) = (query.version, query.websocket);
     if websocket {
         if let Some(refusal) = rfc6455_refusal(&request) {
             return refusal;
@@ -122,9 +122,9 @@ fn handshake<B>(
         return text(StatusCode::BAD_REQUEST, "a handshake is a GET");
     }
     let kind = if websocket { Kind::WebSocket } else { Kind::Polling };
-    let binary_polling = protocol == Protocol::V3 && !query.base64;
+    let binary_polling = version == Version::V3 && !query.base64;
     let opening = Opening {
-        protocol,
+        version,
         binary_polling,
         kind,
         info: Arc::new(info(&request)),
@@ -150,11 +150,11 @@ mod tests {
     #[test]
     fn queries() {
         let q = parse_query(Some("EIO=4&transport=polling&t=abc")).expect("valid");
-        assert_eq!((q.protocol, q.websocket, q.sid), (Protocol::V4, false, None));
+        assert_eq!((q.version, q.websocket, q.sid), (Version::V4, false, None));
         let q = parse_query(Some("EIO=3&transport=websocket&sid=x")).expect("valid");
         assert_eq!(
-            (q.protocol, q.websocket, q.sid.as_deref()),
-            (Protocol::V3, true, Some("x"))
+            (q.version, q.websocket, q.sid.as_deref()),
+            (Version::V3, true, Some("x"))
         );
         assert!(parse_query(None).is_err());
         assert!(parse_query(Some("EIO=abc&transport=polling")).is_err());

@@ -1,33 +1,12 @@
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 
-use crate::codec::engineio::Packet;
-use crate::engine::frame::{CLOSE, NOOP};
-use crate::engine::{EngineConfig, Frame, Message, Protocol};
-use crate::handler::SessionInfo;
-use crate::modern::ModernSession;
-
-/// Why an Engine.IO session ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CloseReason {
-    /// The client sent the close packet.
-    ClientClose,
-    /// The application (or the Socket.IO layer above) closed it.
-    ServerClose,
-    /// No pong (v4) or ping (v3) in time.
-    PingTimeout,
-    /// The websocket it was using went away.
-    TransportClosed,
-    /// The client broke the protocol (bad packet, two polls at once).
-    ProtocolError,
-    /// The outbound queue reached its bound.
-    QueueFull,
-    /// The server is shutting down.
-    Shutdown,
-}
+use crate::codec::engineio::{Packet, fixed};
+use crate::core::{CloseReason, Frame, Lent, Outbox, OutboxOwner, SessionInfo, Stats, Take};
+use crate::engine::tenant::Reader;
+use crate::engine::{Data, EngineConfig, Version};
 
 /// Which kind of transport holds the session's current binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,28 +15,8 @@ pub(crate) enum Kind {
     WebSocket,
 }
 
-/// What a bound transport gets when it asks for frames.
-#[derive(Debug)]
-pub(crate) enum Take {
-    Frames(Vec<Frame>),
-    /// Nothing queued yet.
-    Empty,
-    /// A websocket is taking over: a held poll answers noop at once.
-    Upgrading,
-    /// Another binding replaced this one.
-    Superseded,
-    /// Closed, and everything queued was delivered.
-    Gone,
-}
-
 struct State {
-    queue: VecDeque<Frame>,
-    queue_bytes: usize,
-    /// A poll's answer holds frames hyper has not yet taken; until it
-    /// settles, nobody else takes frames, so none can overtake them.
-    lent: bool,
-    closed: bool,
-    token: u64,
+    outbox: Outbox,
     kind: Kind,
     /// A polling GET is held right now.
     polling: bool,
@@ -66,16 +25,8 @@ struct State {
     awaiting_pong: bool,
     /// v3: the client pinged since the last check.
     pinged: bool,
-    inbox: Option<Inbox>,
-}
-
-/// Where a session's messages go; taken at close.
-#[derive(Clone)]
-pub(crate) enum Inbox {
-    /// A bare Engine.IO application's channel.
-    Channel(mpsc::Sender<Message>),
-    /// The Socket.IO layer, which reads them in the caller's task.
-    SocketIo(Arc<ModernSession>),
+    /// Taken at close.
+    reader: Option<Arc<dyn Reader>>,
 }
 
 /// Tells the registry a session ended, so that its id is forgotten at once.
@@ -84,7 +35,7 @@ pub(crate) type OnClose = Box<dyn Fn(&Arc<str>) + Send + Sync>;
 /// One Engine.IO session (one handshake), whichever transport carries it.
 pub(crate) struct EngineSession {
     id: Arc<str>,
-    protocol: Protocol,
+    version: Version,
     /// v3 polling clients that did not ask for `b64=1` take binary bodies.
     binary_polling: bool,
     info: Arc<SessionInfo>,
@@ -102,7 +53,7 @@ impl std::fmt::Debug for EngineSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EngineSession")
             .field("id", &self.id)
-            .field("protocol", &self.protocol)
+            .field("version", &self.version)
             .finish_non_exhaustive()
     }
 }
@@ -110,40 +61,62 @@ impl std::fmt::Debug for EngineSession {
 /// What a handshake request says about the session it opens.
 #[derive(Debug)]
 pub(crate) struct Opening {
-    pub(crate) protocol: Protocol,
+    pub(crate) version: Version,
     /// v3 polling clients that did not ask for `b64=1` take binary bodies.
     pub(crate) binary_polling: bool,
     pub(crate) kind: Kind,
     pub(crate) info: Arc<SessionInfo>,
 }
 
+/// Why a polling GET was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PollRefusal {
+    Upgraded,
+    Closed,
+    Overlapping,
+}
+
+impl OutboxOwner for EngineSession {
+    fn with_outbox<R>(&self, f: impl FnOnce(&mut Outbox) -> R) -> R {
+        f(&mut self.lock().outbox)
+    }
+
+    fn settled(&self) {
+        self.wake.notify_waiters();
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.config.stats
+    }
+
+    fn sid(&self) -> &str {
+        &self.id
+    }
+}
+
 impl EngineSession {
     pub(crate) fn new(id: Arc<str>, opening: Opening, config: Arc<EngineConfig>, on_close: OnClose) -> Arc<Self> {
         let Opening {
-            protocol,
+            version,
             binary_polling,
             kind,
             info,
         } = opening;
         Arc::new(Self {
             id,
-            protocol,
+            version,
             binary_polling,
             info,
             config,
             state: Mutex::new(State {
-                queue: VecDeque::new(),
-                queue_bytes: 0,
-                lent: false,
-                closed: false,
-                token: 0,
+                outbox: Outbox::default(),
                 kind,
                 polling: false,
                 upgrading: false,
                 upgraded: kind == Kind::WebSocket,
                 awaiting_pong: false,
                 pinged: false,
-                inbox: None,
+                reader: None,
             }),
             wake: Notify::new(),
             timers: Notify::new(),
@@ -152,25 +125,19 @@ impl EngineSession {
     }
 
     /// Gives the session its reader. One that closed meanwhile (a Socket.IO
-    /// 2 session whose main open hook refused at once) ends it at once.
-    pub(crate) fn set_inbox(&self, inbox: Inbox) {
+    /// 2 session whose main open hook refused at once) is told at once.
+    pub(crate) fn set_reader(&self, reader: Arc<dyn Reader>) {
         let mut state = self.lock();
-        if !state.closed {
-            state.inbox = Some(inbox);
+        if !state.outbox.is_closed() {
+            state.reader = Some(reader);
             return;
         }
         drop(state);
-        if let Inbox::SocketIo(layer) = inbox {
-            layer.closed();
-        }
+        reader.closed();
     }
 
-    /// The Socket.IO layer reading this session, if that is what reads it.
-    pub(crate) fn socketio(&self) -> Option<Arc<ModernSession>> {
-        match &self.lock().inbox {
-            Some(Inbox::SocketIo(layer)) => Some(layer.clone()),
-            _ => None,
-        }
+    pub(crate) fn reader(&self) -> Option<Arc<dyn Reader>> {
+        self.lock().reader.clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -182,8 +149,8 @@ impl EngineSession {
         &self.id
     }
 
-    pub(crate) fn protocol(&self) -> Protocol {
-        self.protocol
+    pub(crate) fn version(&self) -> Version {
+        self.version
     }
 
     pub(crate) fn binary_polling(&self) -> bool {
@@ -199,57 +166,33 @@ impl EngineSession {
     }
 
     pub(crate) fn is_closed(&self) -> bool {
-        self.lock().closed
+        self.lock().outbox.is_closed()
+    }
+
+    /// A transport could take a frame now: a websocket, or a held poll.
+    pub(crate) fn is_writable(&self) -> bool {
+        let state = self.lock();
+        state.kind == Kind::WebSocket || state.polling
     }
 
     /// The `0{...}` open packet; `upgrades` lists websocket only for polling.
     pub(crate) fn open_packet(&self, kind: Kind) -> Frame {
-        let upgrades = if kind == Kind::Polling {
-            r#"["websocket"]"#
-        } else {
-            "[]"
-        };
-        let sid = serde_json::to_string(&*self.id).unwrap_or_default();
         let config = &self.config;
-        let text = match self.protocol {
-            Protocol::V4 => format!(
-                r#"0{{"sid":{sid},"upgrades":{upgrades},"pingInterval":{},"pingTimeout":{},"maxPayload":{}}}"#,
-                config.ping_interval.as_millis(),
-                config.ping_timeout.as_millis(),
-                config.max_payload
-            ),
-            Protocol::V3 => format!(
-                r#"0{{"sid":{sid},"upgrades":{upgrades},"pingInterval":{},"pingTimeout":{}}}"#,
-                config.ping_interval.as_millis(),
-                config.ping_timeout.as_millis()
-            ),
-        };
-        Frame::text(text)
+        let max_payload = (self.version == Version::V4).then_some(config.max_payload);
+        Frame::text(fixed::encode_open(
+            &self.id,
+            kind == Kind::Polling,
+            config.ping_interval.as_millis(),
+            config.ping_timeout.as_millis(),
+            max_payload,
+        ))
     }
 
     /// Queues frames for the client, in order and all or none; dropped once
     /// closed. A client that stops reading is disconnected at the bound.
     pub(crate) fn push_all(&self, frames: impl IntoIterator<Item = Frame>) {
-        let overflow = {
-            let mut state = self.lock();
-            if state.closed {
-                return;
-            }
-            let start = state.queue.len();
-            let mut bytes = state.queue_bytes;
-            for frame in frames {
-                bytes += frame.len();
-                state.queue.push_back(frame);
-            }
-            if bytes > self.config.max_queue_bytes || state.queue.len() > self.config.max_queue_packets {
-                state.queue.truncate(start);
-                true
-            } else {
-                state.queue_bytes = bytes;
-                false
-            }
-        };
-        if overflow {
+        let pushed = self.lock().outbox.push_all(frames, &self.config.limits);
+        if pushed.is_err() {
             tracing::warn!(sid = %self.id, "outbound queue full: the client is not reading; closing the session");
             self.close(CloseReason::QueueFull);
         } else {
@@ -261,15 +204,15 @@ impl EngineSession {
         self.push_all(std::iter::once(frame));
     }
 
-    /// A polling GET wants the session. Refused (`None`) when a websocket
-    /// took over or another GET is held; the latter is a protocol error that
-    /// closes the session.
+    /// A polling GET wants the session. Refused when a websocket took over
+    /// or another GET is held; the latter is a protocol error that closes
+    /// the session.
     pub(crate) fn begin_poll(&self) -> Result<u64, PollRefusal> {
         let mut state = self.lock();
         if state.upgraded {
             return Err(PollRefusal::Upgraded);
         }
-        if state.closed && state.queue.is_empty() && !state.lent {
+        if state.outbox.is_finished() {
             return Err(PollRefusal::Closed);
         }
         if state.polling {
@@ -278,74 +221,32 @@ impl EngineSession {
             return Err(PollRefusal::Overlapping);
         }
         state.polling = true;
-        state.token += 1;
-        Ok(state.token)
+        Ok(state.outbox.rebind())
     }
 
     pub(crate) fn end_poll(&self, token: u64) {
         let mut state = self.lock();
-        if state.token == token {
+        if state.outbox.is_current(token) {
             state.polling = false;
         }
     }
 
-    /// Takes every queued frame for the transport holding `token`.
-    pub(crate) fn take(&self, token: u64) -> Take {
-        self.take_frames(token, false)
-    }
-
-    /// [`EngineSession::take`] for a poll's answer: the frames come back
-    /// unless the answer's [`Lent`] is delivered.
-    pub(crate) fn lend(self: &Arc<Self>, token: u64) -> Result<Lent, Take> {
-        match self.take_frames(token, true) {
-            Take::Frames(frames) => Ok(Lent {
-                session: self.clone(),
-                frames,
-            }),
-            other => Err(other),
-        }
-    }
-
-    fn take_frames(&self, token: u64, lend: bool) -> Take {
-        let mut state = self.lock();
-        if state.token != token {
-            return Take::Superseded;
-        }
-        if state.upgrading && state.kind == Kind::Polling {
-            return Take::Upgrading;
-        }
-        if state.lent {
-            return Take::Empty;
-        }
-        if state.queue.is_empty() {
-            return if state.closed { Take::Gone } else { Take::Empty };
-        }
-        if !lend {
-            self.config.stats.sent(state.queue.len(), state.queue_bytes);
-        }
-        state.lent = lend;
-        state.queue_bytes = 0;
-        // The queue's buffer leaves with its frames (no copy when it has not
-        // wrapped): an idle session then holds no queue memory at all.
-        Take::Frames(Vec::from(std::mem::take(&mut state.queue)))
-    }
-
-    fn settle(&self, returned: &[Frame]) {
+    /// Lends every queued frame to the poll holding `token`; a poll during
+    /// an upgrade gets nothing (it answers noop at once).
+    pub(crate) fn lend_to_poll(self: &Arc<Self>, token: u64) -> Result<Lent<EngineSession>, PollTake> {
         {
-            let mut state = self.lock();
-            state.lent = false;
-            for frame in returned.iter().rev() {
-                state.queue_bytes += frame.len();
-                state.queue.push_front(frame.clone());
+            let state = self.lock();
+            if state.upgrading && state.kind == Kind::Polling && state.outbox.is_current(token) {
+                return Err(PollTake::Upgrading);
             }
         }
-        self.wake.notify_waiters();
+        crate::core::lend(self, token).map_err(PollTake::Not)
     }
 
     /// A websocket answered the probe: polls stop taking frames.
     pub(crate) fn begin_upgrade(&self) -> bool {
         let mut state = self.lock();
-        if state.closed || state.upgraded || state.upgrading {
+        if state.outbox.is_closed() || state.upgraded || state.upgrading {
             return false;
         }
         state.upgrading = true;
@@ -361,15 +262,14 @@ impl EngineSession {
     /// The websocket sent `5`: it now carries the session. Returns its token.
     pub(crate) fn finish_upgrade(&self) -> Option<u64> {
         let mut state = self.lock();
-        if state.closed || !state.upgrading {
+        if state.outbox.is_closed() || !state.upgrading {
             return None;
         }
         state.upgrading = false;
         state.upgraded = true;
         state.kind = Kind::WebSocket;
         state.polling = false;
-        state.token += 1;
-        let token = state.token;
+        let token = state.outbox.rebind();
         drop(state);
         self.wake.notify_waiters();
         Some(token)
@@ -377,9 +277,7 @@ impl EngineSession {
 
     /// Binds the websocket a session was created on.
     pub(crate) fn bind_websocket(&self) -> u64 {
-        let mut state = self.lock();
-        state.token += 1;
-        state.token
+        self.lock().outbox.rebind()
     }
 
     pub(crate) fn is_upgraded(&self) -> bool {
@@ -391,12 +289,11 @@ impl EngineSession {
         state.upgraded || state.upgrading
     }
 
-    /// Handles one packet from the client. `Err` means the client broke the
-    /// protocol and the session is closed.
+    /// Handles one packet from the client.
     pub(crate) async fn receive(&self, packet: Packet) {
-        let message = match packet {
-            Packet::Message(text) => Message::Text(text),
-            Packet::Binary(data) => Message::Binary(data),
+        let data = match packet {
+            Packet::Message(text) => Data::Text(text),
+            Packet::Binary(data) => Data::Binary(data),
             Packet::Pong(_) => {
                 self.lock().awaiting_pong = false;
                 self.timers.notify_one();
@@ -405,43 +302,26 @@ impl EngineSession {
             Packet::Ping(data) => {
                 // v3 clients ping; v4 clients only ping while probing.
                 self.lock().pinged = true;
-                let pong = match data {
-                    Some(data) => format!("3{data}"),
-                    None => "3".to_owned(),
-                };
-                self.push(Frame::text(pong));
+                self.push(Frame::text(fixed::encode_pong(data.as_deref())));
                 return;
             }
             Packet::Close => {
-                self.close(CloseReason::ClientClose);
+                self.close(CloseReason::ClientDisconnect);
                 return;
             }
             Packet::Open(_) | Packet::Upgrade | Packet::Noop => return,
         };
-        let inbox = self.lock().inbox.clone();
-        // Waiting for room is the backpressure: a busy application slows its
-        // reader. The wait is boxed: every idle socket's future would
-        // otherwise hold room for it.
-        match inbox {
-            Some(Inbox::Channel(inbox)) => {
-                if let Err(mpsc::error::TrySendError::Full(message)) = inbox.try_send(message) {
-                    let _ = Box::pin(inbox.send(message)).await;
-                }
-            }
-            Some(Inbox::SocketIo(layer)) => {
-                if let Some((inbox, inbound)) = layer.receive(message) {
-                    let _ = Box::pin(inbox.send(inbound)).await;
-                }
-            }
-            None => {}
+        let reader = self.lock().reader.clone();
+        if let Some(backpressure) = reader.and_then(|reader| reader.receive(data)) {
+            backpressure.await;
         }
     }
 
     /// Handles a binary websocket message (v3 prefixes the packet type byte).
     pub(crate) async fn receive_binary(&self, data: Bytes) {
-        let data = match self.protocol {
-            Protocol::V4 => data,
-            Protocol::V3 => data.slice(1.min(data.len())..),
+        let data = match self.version {
+            Version::V4 => data,
+            Version::V3 => data.slice(1.min(data.len())..),
         };
         self.receive(Packet::Binary(data)).await;
     }
@@ -450,20 +330,20 @@ impl EngineSession {
     /// Returns whether the session is still alive.
     pub(crate) fn heartbeat_check(&self) -> bool {
         let mut state = self.lock();
-        if state.closed {
+        if state.outbox.is_closed() {
             return false;
         }
-        match self.protocol {
-            Protocol::V4 => {
+        match self.version {
+            Version::V4 => {
                 if state.awaiting_pong {
                     return false;
                 }
                 state.awaiting_pong = true;
                 drop(state);
-                self.push(crate::engine::frame::PING);
+                self.push(Frame::fixed(fixed::PING));
                 true
             }
-            Protocol::V3 => std::mem::take(&mut state.pinged),
+            Version::V3 => std::mem::take(&mut state.pinged),
         }
     }
 
@@ -471,76 +351,39 @@ impl EngineSession {
         self.lock().awaiting_pong
     }
 
-    /// Ends the session once: the application's stream of messages ends, a
-    /// held poll gets the close packet (noop when the client asked), and the
-    /// id leaves the registry at once.
+    /// Ends the session once: the reader is told, a held poll gets the
+    /// close packet (noop when the client asked), and the id leaves the
+    /// registry at once.
     pub(crate) fn close(&self, reason: CloseReason) {
-        let inbox = {
+        let reader = {
             let mut state = self.lock();
-            if state.closed {
+            if state.outbox.is_closed() {
                 return;
             }
-            state.closed = true;
-            let inbox = state.inbox.take();
             // A held poll must end; a websocket the client closed needs no word.
             let last = match (reason, state.kind) {
-                (CloseReason::ClientClose, Kind::Polling) => Some(NOOP),
-                (CloseReason::ClientClose, Kind::WebSocket) => None,
-                _ => Some(CLOSE),
+                (CloseReason::ClientDisconnect, Kind::Polling) => Some(Frame::fixed(fixed::NOOP)),
+                (CloseReason::ClientDisconnect, Kind::WebSocket) => None,
+                _ => Some(Frame::fixed(fixed::CLOSE)),
             };
-            if let Some(last) = last {
-                state.queue_bytes += last.len();
-                state.queue.push_back(last);
-            }
-            inbox
+            state.outbox.close(last);
+            state.reader.take()
         };
         tracing::debug!(sid = %self.id, ?reason, "engine.io session closed");
         (self.on_close)(&self.id);
         self.wake.notify_waiters();
         // A permit if the timer task is not waiting: it looks at once.
         self.timers.notify_one();
-        // A channel's reader sees it end; the Socket.IO layer is told.
-        if let Some(Inbox::SocketIo(layer)) = inbox {
-            layer.closed();
+        if let Some(reader) = reader {
+            reader.closed();
         }
     }
 }
 
-/// Frames on their way to a polling client. They leave the queue for good
-/// only when [`Lent::delivered`] runs; dropped before that (the client hung
-/// up before the answer was written), they go back to the queue's front.
+/// Why a poll got no frames.
 #[derive(Debug)]
-pub(crate) struct Lent {
-    session: Arc<EngineSession>,
-    frames: Vec<Frame>,
-}
-
-impl Lent {
-    pub(crate) fn frames(&self) -> &[Frame] {
-        &self.frames
-    }
-
-    pub(crate) fn delivered(mut self) {
-        let bytes = self.frames.iter().map(Frame::len).sum();
-        self.session.config.stats.sent(self.frames.len(), bytes);
-        self.frames.clear();
-        self.session.settle(&[]);
-    }
-}
-
-impl Drop for Lent {
-    fn drop(&mut self) {
-        if !self.frames.is_empty() {
-            tracing::debug!(sid = %self.session.id, frames = self.frames.len(), "poll abandoned before its answer was sent; frames requeued");
-            self.session.settle(&self.frames);
-        }
-    }
-}
-
-/// Why a polling GET was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PollRefusal {
-    Upgraded,
-    Closed,
-    Overlapping,
+pub(crate) enum PollTake {
+    /// A websocket is taking over: the poll answers noop at once.
+    Upgrading,
+    Not(Take),
 }

@@ -1,17 +1,65 @@
 //! Engine.IO over a websocket: one packet per frame, binary messages as
 //! binary frames. A socket either opens a session itself or upgrades a
-//! polling one (probe, then `5`).
+//! polling one (probe, then `5`); then the shared websocket loop runs.
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::Message;
+use tokio::sync::Notify;
+use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 
-use crate::codec::engineio::Packet;
-use crate::engine::session::Take;
-use crate::engine::{CloseReason, EngineSession, Frame, Protocol};
-use crate::transport::Transport;
-use crate::transport::websocket::{Socket, answer_close, write_batch};
+use crate::codec::engineio::{Packet, fixed};
+use crate::core::{Carrier, CloseReason, Frame, Stats};
+use crate::engine::session::Kind;
+use crate::engine::{EngineSession, Version};
+use crate::transport::websocket::{Flow, WsPeer, WsStream, run};
+
+impl WsPeer for EngineSession {
+    fn wake(&self) -> &Notify {
+        EngineSession::wake(self)
+    }
+
+    fn message(&self, frame: &Frame) -> WsMessage {
+        match (frame, self.version()) {
+            (Frame::Text(text), _) => WsMessage::Text(text.clone()),
+            (Frame::Binary(data), Version::V4) => WsMessage::Binary(data.clone()),
+            (Frame::Binary(data), Version::V3) => {
+                let mut prefixed = Vec::with_capacity(data.len() + 1);
+                prefixed.push(4);
+                prefixed.extend_from_slice(data);
+                WsMessage::Binary(prefixed.into())
+            }
+        }
+    }
+
+    async fn receive_text(self: &Arc<Self>, text: Utf8Bytes) -> Flow {
+        self.config.stats.received(1, text.len());
+        match Packet::decode(text.as_str()) {
+            Ok(packet) => {
+                self.receive(packet).await;
+                Flow::Continue
+            }
+            Err(error) => {
+                tracing::debug!(sid = %self.id(), %error, "malformed packet; session closed");
+                self.close(CloseReason::ProtocolError);
+                Flow::Close(None)
+            }
+        }
+    }
+
+    async fn receive_binary(self: &Arc<Self>, data: Bytes) -> Flow {
+        self.config.stats.received(1, data.len());
+        EngineSession::receive_binary(self, data).await;
+        Flow::Continue
+    }
+
+    fn touch(&self) {}
+
+    fn transport_closed(&self) {
+        self.close(CloseReason::TransportClosed);
+    }
+}
 
 /// Serves a session that was opened on this socket.
 ///
@@ -19,14 +67,15 @@ use crate::transport::websocket::{Socket, answer_close, write_batch};
 /// (as arguments and as locals), and an idle socket's memory is mostly this
 /// future. The blocks use the captured socket in place.
 #[allow(clippy::manual_async_fn)] // see above: the future's size
-pub(crate) fn serve_new(mut socket: Socket, session: Arc<EngineSession>) -> impl Future<Output = ()> + Send {
+pub(crate) fn serve_new(mut socket: WsStream, session: Arc<EngineSession>) -> impl Future<Output = ()> + Send {
     async move {
-        let open = session.open_packet(crate::engine::session::Kind::WebSocket);
-        if socket.send(message(session.protocol(), open)).await.is_err() {
+        let open = session.open_packet(Kind::WebSocket);
+        if socket.send(session.message(&open)).await.is_err() {
             session.close(CloseReason::TransportClosed);
             return;
         }
         let token = session.bind_websocket();
+        let _bound = Bound::new(&session.config.stats);
         run(&mut socket, &session, token).await;
     }
 }
@@ -34,155 +83,71 @@ pub(crate) fn serve_new(mut socket: Socket, session: Arc<EngineSession>) -> impl
 /// Upgrades a polling session: `2probe` → `3probe`, then `5` moves the
 /// session here. Whatever was queued meanwhile stays queued for this socket.
 #[allow(clippy::manual_async_fn)] // not `async fn`: see `serve_new`
-pub(crate) fn serve_upgrade(mut socket: Socket, session: Arc<EngineSession>) -> impl Future<Output = ()> + Send {
-    async move { upgrade(&mut socket, &session).await }
+pub(crate) fn serve_upgrade(mut socket: WsStream, session: Arc<EngineSession>) -> impl Future<Output = ()> + Send {
+    async move {
+        if let Some(token) = upgrade(&mut socket, &session).await {
+            let _bound = Bound::new(&session.config.stats);
+            run(&mut socket, &session, token).await;
+        }
+    }
 }
 
-async fn upgrade(socket: &mut Socket, session: &Arc<EngineSession>) {
+/// The probe and the switch; the binding token once the socket carries
+/// the session.
+async fn upgrade(socket: &mut WsStream, session: &Arc<EngineSession>) -> Option<u64> {
     if session.is_upgraded_or_upgrading() {
         let _ = socket.close(None).await;
-        return;
+        return None;
     }
     let deadline = tokio::time::Instant::now() + session.config.upgrade_timeout;
     let mut probed = false;
-    let token = loop {
+    loop {
         let message = match tokio::time::timeout_at(deadline, socket.next()).await {
             Ok(Some(Ok(message))) => message,
-            _ => {
-                if probed {
-                    session.abort_upgrade();
-                }
-                let _ = socket.close(None).await;
-                return;
-            }
+            _ => break,
         };
-        let Message::Text(text) = message else { continue };
+        let WsMessage::Text(text) = message else { continue };
         match (text.as_str(), probed) {
-            ("2probe", false) => {
+            (fixed::PROBE_PING, false) => {
                 if !session.begin_upgrade() {
                     let _ = socket.close(None).await;
-                    return;
+                    return None;
                 }
                 probed = true;
-                if socket.send(Message::Text("3probe".into())).await.is_err() {
+                if socket.send(WsMessage::Text(fixed::PROBE_PONG.into())).await.is_err() {
                     session.abort_upgrade();
-                    return;
+                    return None;
                 }
             }
-            ("5", true) => match session.finish_upgrade() {
-                Some(token) => break token,
-                None => {
+            (fixed::UPGRADE, true) => {
+                let token = session.finish_upgrade();
+                if token.is_none() {
                     let _ = socket.close(None).await;
-                    return;
                 }
-            },
-            _ => {
-                if probed {
-                    session.abort_upgrade();
-                }
-                let _ = socket.close(None).await;
-                return;
+                return token;
             }
-        }
-    };
-    run(socket, session, token).await;
-}
-
-fn message(protocol: Protocol, frame: Frame) -> Message {
-    match (frame, protocol) {
-        (Frame::Text(text), _) => Message::Text(text),
-        (Frame::Binary(data), Protocol::V4) => Message::Binary(data),
-        (Frame::Binary(data), Protocol::V3) => {
-            let mut prefixed = Vec::with_capacity(data.len() + 1);
-            prefixed.push(4);
-            prefixed.extend_from_slice(&data);
-            Message::Binary(prefixed.into())
+            _ => break,
         }
     }
+    if probed {
+        session.abort_upgrade();
+    }
+    let _ = socket.close(None).await;
+    None
 }
 
 /// Counts an open websocket as a bound transport while it lives.
-struct Bound(Arc<crate::session::Stats>);
+struct Bound(Arc<Stats>);
 
 impl Bound {
-    fn new(session: &EngineSession) -> Self {
-        session.config.stats.transport_bound(Transport::WebSocket);
-        Self(session.config.stats.clone())
+    fn new(stats: &Arc<Stats>) -> Self {
+        stats.transport_bound(Carrier::WebSocket);
+        Self(stats.clone())
     }
 }
 
 impl Drop for Bound {
     fn drop(&mut self) {
-        self.0.transport_unbound(Transport::WebSocket);
-    }
-}
-
-async fn run(socket: &mut Socket, session: &Arc<EngineSession>, token: u64) {
-    let _bound = Bound::new(session);
-    let stats = session.config.stats.clone();
-    // One wake-up registration, renewed only when it fires: a socket busy
-    // with incoming messages does not re-register (a lock) for each of
-    // them, nor look at an unchanged queue.
-    let woken = session.wake().notified();
-    tokio::pin!(woken);
-    woken.as_mut().enable();
-    let mut look = true;
-    loop {
-        if look {
-            look = false;
-            match session.take(token) {
-                Take::Frames(frames) => {
-                    let messages = frames.into_iter().map(|frame| message(session.protocol(), frame));
-                    if write_batch(socket, messages).await.is_err() {
-                        session.close(CloseReason::TransportClosed);
-                        return;
-                    }
-                    // Until the queue is empty: a closed session says Gone
-                    // only then, and nothing wakes us for it.
-                    look = true;
-                    continue;
-                }
-                Take::Gone | Take::Superseded => {
-                    let _ = socket.close(None).await;
-                    return;
-                }
-                Take::Empty | Take::Upgrading => {}
-            }
-        }
-        tokio::select! {
-            () = &mut woken => {
-                woken.set(session.wake().notified());
-                woken.as_mut().enable();
-                look = true;
-            }
-            message = socket.next() => match message {
-                Some(Ok(Message::Text(text))) => {
-                    stats.received(1, text.len());
-                    match Packet::decode(text.as_str()) {
-                        Ok(packet) => session.receive(packet).await,
-                        Err(error) => {
-                            tracing::debug!(sid = %session.id(), %error, "malformed packet; session closed");
-                            session.close(CloseReason::ProtocolError);
-                            let _ = socket.close(None).await;
-                            return;
-                        }
-                    }
-                }
-                Some(Ok(Message::Binary(data))) => {
-                    stats.received(1, data.len());
-                    session.receive_binary(data).await;
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                Some(Ok(Message::Close(_))) => {
-                    session.close(CloseReason::TransportClosed);
-                    answer_close(socket).await;
-                    return;
-                }
-                None | Some(Err(_)) => {
-                    session.close(CloseReason::TransportClosed);
-                    return;
-                }
-            }
-        }
+        self.0.transport_unbound(Carrier::WebSocket);
     }
 }

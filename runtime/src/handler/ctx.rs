@@ -5,9 +5,8 @@ use serde::Serialize;
 
 use crate::Protocol;
 use crate::codec::legacy::RawJson;
-use crate::handler::args::EncodedArgs;
-use crate::handler::{AckError, AckResponse, ConnectionInfo, EmitArgs};
-use crate::session::{CloseReason, Connection, Encoded, Hub, Outgoing};
+use crate::core::{AckError, AckResponse, AckSender, Connection, ConnectionInfo, EmitArgs, EncodedArgs, Outgoing};
+use crate::handler::BroadcastOperator;
 
 /// A connection's handle to the world: send and emit to its client, wait
 /// for the client's acks, join rooms, broadcast, close. Cheap to clone; a
@@ -25,7 +24,7 @@ use crate::session::{CloseReason, Connection, Encoded, Hub, Outgoing};
 ///     #[event]
 ///     async fn play(&self, cx: &Ctx, table: String) -> Result<String, AckError> {
 ///         cx.join(&table);
-///         cx.to(table.as_str()).emit("seated", (cx.sid(),));
+///         let _ = cx.to(table.as_str()).emit("seated", (cx.sid(),));
 ///         let answer = cx.emit_with_ack("ready?", ()).await?;
 ///         let (ready,): (bool,) = answer.parse().map_err(|e| AckError::BadAnswer(e.to_string()))?;
 ///         Ok(if ready { "go".into() } else { "wait".into() })
@@ -34,7 +33,7 @@ use crate::session::{CloseReason, Connection, Encoded, Hub, Outgoing};
 /// ```
 #[derive(Clone)]
 pub struct Ctx {
-    pub(crate) connection: Arc<Connection>,
+    connection: Arc<Connection>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -51,7 +50,7 @@ impl Ctx {
         Self { connection }
     }
 
-    /// The session id.
+    /// The socket id: the session id (one for every namespace of a session).
     pub fn sid(&self) -> &str {
         self.connection.sid()
     }
@@ -128,7 +127,7 @@ impl Ctx {
         args: A,
         timeout: Duration,
     ) -> Result<AckResponse, AckError> {
-        let args = crate::handler::write_args_json(&args)?;
+        let args = crate::core::write_args_json(&args)?;
         self.emit_json_with_ack_timeout(name, args, timeout).await
     }
 
@@ -162,32 +161,30 @@ impl Ctx {
     /// Closes this connection from the server side: the main connection
     /// ends the whole session; another endpoint ends only itself.
     pub fn close(&self) {
-        let owner = self.connection.owner();
-        if self.endpoint().is_empty() {
-            owner.close(CloseReason::ServerClose);
-        } else {
-            owner.close_endpoint(self.endpoint(), true);
-        }
+        self.connection.close();
     }
 
-    /// Adds this connection to `room` (rooms are per endpoint).
+    /// Adds this connection to `room` (rooms are per endpoint). Once the
+    /// connection is closed this does nothing.
     pub fn join(&self, room: &str) {
-        if !self.is_closed() {
-            let connection = &self.connection;
-            connection.hub().rooms.join(self.endpoint(), room, connection.sid());
-        }
+        let connection = &self.connection;
+        connection
+            .hub()
+            .join(connection.endpoint(), connection.sid(), &[room.to_owned()]);
     }
 
     /// Removes this connection from `room`.
     pub fn leave(&self, room: &str) {
         let connection = &self.connection;
-        connection.hub().rooms.leave(self.endpoint(), room, connection.sid());
+        connection
+            .hub()
+            .leave(connection.endpoint(), connection.sid(), &[room.to_owned()]);
     }
 
     /// The rooms this connection is in, sorted.
     pub fn rooms(&self) -> Vec<String> {
         let connection = &self.connection;
-        connection.hub().rooms.rooms_of(self.endpoint(), connection.sid())
+        connection.hub().rooms.rooms_of(connection.endpoint(), connection.sid())
     }
 
     /// Every connection of this endpoint in `room`, this one included if it
@@ -207,120 +204,9 @@ impl Ctx {
     }
 }
 
-/// Targets a set of connections of one endpoint: all of them, or those in
-/// some rooms, less one session. Each packet is encoded once per protocol
-/// and shared, and legacy and modern clients in one room both get it.
-#[derive(Clone)]
-pub struct BroadcastOperator {
-    hub: Arc<Hub>,
-    endpoint: String,
-    rooms: Vec<String>,
-    except: Option<String>,
-}
-
-impl std::fmt::Debug for BroadcastOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BroadcastOperator")
-            .field("endpoint", &self.endpoint)
-            .field("rooms", &self.rooms)
-            .field("except", &self.except)
-            .finish()
-    }
-}
-
-impl BroadcastOperator {
-    pub(crate) fn new(hub: Arc<Hub>, endpoint: &str) -> Self {
-        Self {
-            hub,
-            endpoint: endpoint.to_owned(),
-            rooms: Vec::new(),
-            except: None,
-        }
-    }
-
-    /// Narrows to the members of `room` (several calls: any of the rooms).
-    pub fn to(mut self, room: impl Into<String>) -> Self {
-        self.rooms.push(room.into());
-        self
-    }
-
-    /// Leaves out the connection of session `sid`.
-    pub fn except(mut self, sid: impl Into<String>) -> Self {
-        self.except = Some(sid.into());
-        self
-    }
-
-    /// The number of connections targeted right now.
-    pub fn count(&self) -> usize {
-        self.hub
-            .rooms
-            .targets(&self.endpoint, &self.rooms, self.except.as_deref())
-            .len()
-    }
-
-    /// Emits an event to every target. Returns how many were reached.
-    pub fn emit<A: EmitArgs>(&self, name: &str, args: A) -> Result<usize, serde_json::Error> {
-        let args = EncodedArgs::new(&args)?;
-        Ok(self.push(Outgoing::Event {
-            ack: None,
-            name,
-            args: &args,
-        }))
-    }
-
-    /// Sends a text message to every target.
-    pub fn send(&self, text: impl Into<String>) -> usize {
-        self.push(Outgoing::Message(&text.into()))
-    }
-
-    /// Sends a JSON message to every target.
-    pub fn send_json<T: Serialize + ?Sized>(&self, value: &T) -> Result<usize, serde_json::Error> {
-        Ok(self.push(Outgoing::Json(&RawJson::from_serialize(value)?)))
-    }
-
-    fn push(&self, outgoing: Outgoing<'_>) -> usize {
-        let targets = self
-            .hub
-            .rooms
-            .targets(&self.endpoint, &self.rooms, self.except.as_deref());
-        // At most one encoding per protocol; a modern connect packet carries
-        // the sid, but a broadcast never sends one.
-        let mut encoded: Vec<(Protocol, Option<Encoded>)> = Vec::with_capacity(3);
-        for connection in &targets {
-            let protocol = connection.protocol();
-            let frames = match encoded.iter().find(|(p, _)| *p == protocol) {
-                Some((_, frames)) => frames.clone(),
-                None => {
-                    let frames = outgoing.encode(protocol, &self.endpoint, "");
-                    encoded.push((protocol, frames.clone()));
-                    frames
-                }
-            };
-            if let Some(frames) = frames {
-                connection.push(frames);
-            }
-        }
-        targets.len()
-    }
-}
-
-/// Where the typed emit methods generated by `#[socketio::emits]` send:
-/// one connection ([`Ctx`]) or a group ([`BroadcastOperator`]).
-pub trait EmitTarget {
-    /// Emits `name` with `args`; a serialization failure is logged.
-    fn emit_args<A: EmitArgs>(&self, name: &str, args: A);
-}
-
-impl EmitTarget for Ctx {
-    fn emit_args<A: EmitArgs>(&self, name: &str, args: A) {
-        self.emit(name, args);
-    }
-}
-
-impl EmitTarget for BroadcastOperator {
-    fn emit_args<A: EmitArgs>(&self, name: &str, args: A) {
-        if let Err(error) = self.emit(name, args) {
-            tracing::error!(event = name, %error, "broadcast dropped: arguments do not serialize");
-        }
+impl AckSender {
+    /// A sender for an event that asked for no ack: answering does nothing.
+    pub fn detached(cx: &Ctx) -> Self {
+        Self::detached_for(cx.connection.clone())
     }
 }

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use futures_util::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::handler::{AckSender, Ctx, Handler};
-use crate::session::{CloseReason, Connection, Inbound, Outgoing};
+use crate::core::{AckSender, CloseReason, Connection, HandlerInput, Outgoing};
+use crate::handler::{Ctx, Handler};
 
 pub(crate) async fn run<H: Handler>(
     mut handler: H,
     connection: Arc<Connection>,
-    mut inbox: mpsc::Receiver<Inbound>,
+    mut inbox: mpsc::Receiver<HandlerInput>,
     opened: oneshot::Sender<bool>,
 ) {
     let cx = Ctx::new(connection.clone());
@@ -23,13 +23,13 @@ pub(crate) async fn run<H: Handler>(
     connection.finish_open(accepted);
     let _ = opened.send(accepted);
     if !accepted {
-        connection.owner().forget_connection(connection.endpoint());
+        connection.session().namespaces().forget(&connection);
         return;
     }
     while let Some(inbound) = inbox.recv().await {
         let survived = match inbound {
-            Inbound::Close => break,
-            Inbound::Message(message) => {
+            HandlerInput::Close => break,
+            HandlerInput::Message(message) => {
                 let (id, message) = *message;
                 let done = guarded(&cx, "on_message", handler.on_message(&cx, message)).await;
                 if let (Some(()), Some(id)) = (done, id) {
@@ -37,7 +37,7 @@ pub(crate) async fn run<H: Handler>(
                 }
                 done.is_some()
             }
-            Inbound::Event(event) => {
+            HandlerInput::Event(event) => {
                 let mut event = *event;
                 let ack_id = event.ack;
                 event.ack_sender = event.ack.map(|id| AckSender::new(connection.clone(), id));
@@ -63,7 +63,7 @@ pub(crate) async fn run<H: Handler>(
         if !survived {
             // The handler panicked: its whole session goes, other sessions
             // are untouched. The close hook still runs below, once.
-            connection.owner().close(CloseReason::HandlerPanic);
+            connection.session().close(CloseReason::HandlerPanic);
             break;
         }
     }

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
+use crate::core::Spawner;
 use crate::handler::{Handler, dispatch};
-use crate::session::Spawner;
 
 /// How to make the handler of a new connection on one endpoint: a factory
 /// called once per connection (like a TornadIO2 connection class).

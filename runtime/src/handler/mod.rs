@@ -1,24 +1,24 @@
 //! The handler model: what `#[socketio::handler]` implements and what user
-//! code sees. Nothing here knows about transports or wire framing.
+//! code sees ([`Ctx`], [`BroadcastOperator`]). Runs each connection's
+//! handler on a task of its own; the core starts it through the
+//! [`Endpoint`]'s spawner.
+//!
+//! May use: `core`, `codec`. Nothing here knows a transport or a wire format.
 
-mod args;
+mod broadcast;
 mod ctx;
 mod dispatch;
 mod endpoint;
 mod error;
-mod event;
-mod info;
 
-pub use args::{AckResponse, ArgsWriter, EmitArgs};
-pub(crate) use args::{EncodedArgs, no_attachments, write_args_json};
-pub use ctx::{BroadcastOperator, Ctx, EmitTarget};
+pub use broadcast::{BroadcastError, BroadcastOperator, EmitTarget};
+pub use ctx::Ctx;
 pub use endpoint::{Endpoint, EndpointResolver};
-pub use error::{AckError, DispatchError};
-pub use event::{AckSender, Event, Message, Reply};
-pub use info::ConnectionInfo;
-pub(crate) use info::SessionInfo;
+pub use error::DispatchError;
 
 use std::future::Future;
+
+use crate::core::{Event, Message, Reply};
 
 /// One value of this type serves one connection on one endpoint (namespace),
 /// like a TornadIO2 `SocketConnection`. Callbacks of one connection run one

@@ -4,15 +4,18 @@ use std::time::Duration;
 
 use http::HeaderName;
 
-use crate::engine::{App, AppFn, Engine, Incoming, Socket};
+use crate::core::{Adapter, AdapterError, CloseReason, DynamicEndpointsFn, Endpoints, Hub, InMemoryAdapter};
+use crate::engine::{AppFn, AppTenant, Engine, Incoming, Socket};
 use crate::handler::{BroadcastOperator, Endpoint, EndpointResolver, Handler};
+use crate::legacy::{LegacyServer, Transport};
+use crate::modern::SocketIoTenant;
 use crate::server::{AllowedOrigins, Settings, SocketIoService};
-use crate::session::{DynamicEndpointsFn, Hub};
-use crate::transport::Transport;
 
 pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) hub: Arc<Hub>,
+    /// The 0.9 sessions.
+    pub(crate) legacy: Arc<LegacyServer>,
     pub(crate) handshake_tail: String,
     /// Socket.IO v4/v5 over Engine.IO at `/{resource}/`, when enabled.
     pub(crate) modern: Option<Arc<Engine>>,
@@ -44,7 +47,7 @@ impl Shared {
 ///     .build();
 /// assert_eq!(io.settings().heartbeat_interval, Duration::from_secs(10));
 /// // From anywhere: every connection of /chat in room "news".
-/// assert_eq!(io.of("/chat").to("news").emit("headline", ("hello",)).unwrap(), 0);
+/// io.of("/chat").to("news").emit("headline", ("hello",)).unwrap();
 /// let _service = io.service(); // mount it in axum, hyper, tower...
 /// ```
 #[derive(Clone)]
@@ -88,6 +91,7 @@ impl SocketIo {
             resolver: None,
             main_resolver: H::resolve_endpoint,
             engines: Vec::new(),
+            adapter: Arc::new(InMemoryAdapter),
         }
     }
 
@@ -121,7 +125,7 @@ impl SocketIo {
     /// Engine.IO endpoints).
     pub fn session_count(&self) -> usize {
         let shared = &self.shared;
-        shared.hub.session_count() + shared.all_engines().map(|engine| engine.session_count()).sum::<usize>()
+        shared.legacy.session_count() + shared.all_engines().map(|engine| engine.session_count()).sum::<usize>()
     }
 
     /// Resolves once no session is left (all closed and drained).
@@ -129,8 +133,8 @@ impl SocketIo {
         let shared = &self.shared;
         loop {
             // Armed before the count is read, so no removal slips between.
-            let mut removals: Vec<_> = std::iter::once(shared.hub.removed.notified())
-                .chain(shared.all_engines().map(|engine| engine.removed.notified()))
+            let mut removals: Vec<_> = std::iter::once(shared.legacy.removed().notified())
+                .chain(shared.all_engines().map(|engine| engine.removed().notified()))
                 .map(Box::pin)
                 .collect();
             for removal in &mut removals {
@@ -146,18 +150,25 @@ impl SocketIo {
     /// Closes one session, of either protocol family, as if its main
     /// handler had called `close()`. Returns whether it existed.
     pub fn close_session(&self, sid: &str) -> bool {
-        if let Some(session) = self.shared.hub.get(sid) {
-            session.close(crate::session::CloseReason::ServerClose);
-            return true;
-        }
-        let modern = self.shared.modern.as_ref().and_then(|engine| engine.get(sid));
-        match modern.and_then(|session| session.socketio()) {
-            Some(layer) => {
-                layer.close(crate::session::CloseReason::ServerClose);
+        match self.shared.hub.rooms.find(sid) {
+            Some(connection) => {
+                connection.session().close(CloseReason::ServerClose);
                 true
             }
             None => false,
         }
+    }
+
+    /// Every room of `endpoint` that has a member, on every server, sorted.
+    pub async fn all_rooms(&self, endpoint: &str) -> Result<Vec<String>, AdapterError> {
+        let hub = &self.shared.hub;
+        hub.adapter().all_rooms(hub.local(), endpoint).await
+    }
+
+    /// How many servers share this one's sockets through its adapter, this
+    /// one included (1 without a cluster adapter).
+    pub async fn server_count(&self) -> Result<usize, AdapterError> {
+        self.shared.hub.adapter().server_count().await
     }
 
     /// Graceful shutdown of the sessions: no new handshakes, every client is
@@ -166,6 +177,7 @@ impl SocketIo {
     pub async fn shutdown(&self) {
         let hub = &self.shared.hub;
         hub.shut_down();
+        self.shared.legacy.shut_down();
         hub.tasks.close();
         for engine in self.shared.all_engines() {
             engine.shut_down();
@@ -194,6 +206,7 @@ pub struct SocketIoBuilder {
     resolver: Option<Arc<dyn EndpointResolver>>,
     main_resolver: fn(&str) -> Option<Endpoint>,
     engines: Vec<(String, AppFn)>,
+    adapter: Arc<dyn Adapter>,
 }
 
 impl std::fmt::Debug for SocketIoBuilder {
@@ -262,6 +275,13 @@ impl SocketIoBuilder {
         let path = format!("/{}", path.into().trim_matches('/'));
         let app: AppFn = Arc::new(move |socket, incoming| Box::pin(app(socket, incoming)));
         self.engines.push((path, app));
+        self
+    }
+
+    /// Carries broadcasts, rooms and requests through `adapter` (default:
+    /// [`InMemoryAdapter`], one server on its own).
+    pub fn adapter(mut self, adapter: impl Adapter) -> Self {
+        self.adapter = Arc::new(adapter);
         self
     }
 
@@ -357,33 +377,32 @@ impl SocketIoBuilder {
                 .or_else(|| main_resolver(name));
             endpoint.map(|endpoint| endpoint.spawner)
         });
-        let dynamic = Some(dynamic);
-        let hub = Hub::new(
-            self.settings.session_config(),
-            self.settings.max_sessions,
-            self.main.spawner,
-            endpoints,
-            dynamic,
-        );
+        let endpoints = Endpoints {
+            main: self.main.spawner,
+            named: endpoints,
+            dynamic: Some(dynamic),
+        };
+        let hub = Hub::new(self.settings.core_config(), endpoints, self.adapter);
+        let legacy = LegacyServer::new(hub.clone());
         let handshake_tail = self.settings.handshake_tail();
         let engines = self
             .engines
             .into_iter()
             .map(|(path, app)| {
-                (
-                    path,
-                    Engine::new(self.settings.engine_config(&hub.stats), App::Task(app)),
-                )
+                let capacity = self.settings.handler_queue.max(1);
+                let tenant = Box::new(AppTenant { app, capacity });
+                (path, Engine::new(self.settings.engine_config(&hub.stats), tenant))
             })
             .collect();
         let modern = self.settings.modern_protocol.then(|| {
             let config = self.settings.engine_config(&hub.stats);
-            Engine::new(config, App::SocketIo(hub.clone()))
+            Engine::new(config, Box::new(SocketIoTenant { hub: hub.clone() }))
         });
         SocketIo {
             shared: Arc::new(Shared {
                 settings: self.settings,
                 hub,
+                legacy,
                 handshake_tail,
                 modern,
                 engines,

@@ -13,11 +13,10 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, Status
 use http_body_util::{BodyExt, Limited};
 
 use crate::codec::legacy::js_string;
-use crate::handler::ConnectionInfo;
-use crate::handler::SessionInfo;
+use crate::core::{CloseReason, ConnectionInfo, SessionInfo};
+use crate::legacy::{HandshakeError, Transport, htmlfile, jsonp, polling, websocket};
 use crate::server::io::Shared;
-use crate::session::{CloseReason, HubError};
-use crate::transport::{Body, Refusal, Transport, empty, htmlfile, jsonp, polling, text, websocket};
+use crate::transport::{Body, Refusal, empty, text};
 
 /// The client's TCP address, put in the request extensions by whoever
 /// accepts the connection ([`crate::Server`] does; in another app, add it
@@ -257,7 +256,7 @@ async fn handshake<B>(shared: &Arc<Shared>, request: Request<B>) -> Response<Bod
         Some(Ok(index)) => Some(index),
         Some(Err(refusal)) => return refusal.into_response(),
     };
-    let answer = shared.hub.handshake(info).await;
+    let answer = shared.legacy.handshake(info).await;
     if let Some(index) = jsonp {
         return match answer {
             Ok(session) => jsonp::script(index, &js_string(&format!("{}{}", session.id(), shared.handshake_tail))),
@@ -266,7 +265,7 @@ async fn handshake<B>(shared: &Arc<Shared>, request: Request<B>) -> Response<Bod
     }
     match answer {
         Ok(session) => text(StatusCode::OK, format!("{}{}", session.id(), shared.handshake_tail)),
-        Err(HubError::Refused) => text(StatusCode::UNAUTHORIZED, handshake_refusal(HubError::Refused)),
+        Err(HandshakeError::Refused) => text(StatusCode::UNAUTHORIZED, handshake_refusal(HandshakeError::Refused)),
         Err(error) => text(StatusCode::SERVICE_UNAVAILABLE, handshake_refusal(error)),
     }
 }
@@ -306,9 +305,9 @@ fn session_info<B>(shared: &Shared, request: &Request<B>) -> SessionInfo {
     }
 }
 
-fn handshake_refusal(error: HubError) -> String {
+fn handshake_refusal(error: HandshakeError) -> String {
     match error {
-        HubError::Refused => "handshake unauthorized".to_owned(),
+        HandshakeError::Refused => "handshake unauthorized".to_owned(),
         other => other.to_string(),
     }
 }
@@ -320,7 +319,7 @@ where
     B::Error: Into<BoxError>,
 {
     let settings = &shared.settings;
-    let session = shared.hub.get(sid);
+    let session = shared.legacy.get(sid);
     // The client's unload handler asks this, even with an empty transport segment.
     if query_pairs(request.uri().query())
         .iter()

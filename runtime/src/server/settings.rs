@@ -2,11 +2,12 @@ use std::time::Duration;
 
 use http::HeaderName;
 
-use crate::transport::Transport;
+use crate::legacy::Transport;
 
 /// Which page origins may talk to the server (checked on every HTTP request
 /// that carries an `Origin` header).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AllowedOrigins {
     /// Any origin, as TornadIO2 and socket.io 0.9 allow by default.
     #[default]
@@ -165,8 +166,9 @@ impl Default for Settings {
 }
 
 impl Settings {
-    pub(crate) fn session_config(&self) -> crate::session::SessionConfig {
-        crate::session::SessionConfig {
+    pub(crate) fn core_config(&self) -> crate::core::CoreConfig {
+        crate::core::CoreConfig {
+            max_sessions: self.max_sessions,
             heartbeat_interval: self.heartbeat_interval,
             connect_timeout: self.connect_timeout,
             max_attachments: self.max_attachments,
@@ -184,16 +186,17 @@ impl Settings {
         }
     }
 
-    pub(crate) fn engine_config(&self, stats: &std::sync::Arc<crate::session::Stats>) -> crate::engine::EngineConfig {
+    pub(crate) fn engine_config(&self, stats: &std::sync::Arc<crate::core::Stats>) -> crate::engine::EngineConfig {
         crate::engine::EngineConfig {
             stats: stats.clone(),
             ping_interval: self.ping_interval,
             ping_timeout: self.ping_timeout,
             max_payload: self.max_payload,
             max_packets_per_payload: self.max_packets_per_payload.max(1),
-            max_queue_bytes: self.max_queue_bytes.max(1),
-            max_queue_packets: self.max_queue_packets.max(1),
-            inbox_capacity: self.handler_queue.max(1),
+            limits: crate::core::Limits {
+                max_packets: self.max_queue_packets.max(1),
+                max_bytes: self.max_queue_bytes.max(1),
+            },
             upgrade_timeout: std::time::Duration::from_secs(10),
             max_sessions: self.max_sessions,
         }

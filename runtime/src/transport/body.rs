@@ -34,6 +34,12 @@ pub(crate) trait Settle: Send + 'static {
     fn delivered(self);
 }
 
+impl<O: crate::core::OutboxOwner> Settle for crate::core::Lent<O> {
+    fn delivered(self) {
+        crate::core::Lent::delivered(self);
+    }
+}
+
 /// A fixed body whose frames are delivered when hyper takes it for writing.
 struct Settling<S> {
     data: Option<Bytes>,

@@ -1,27 +1,29 @@
-//! The websocket transport: RFC 6455 over a hyper upgrade, one packet per
-//! text frame.
+//! Websockets for both families: the RFC 6455 upgrade over hyper, and the
+//! one loop that moves a session's frames both ways. What differs between
+//! the families (framing, what a message means, when to close) is behind
+//! [`WsPeer`].
 
 use std::future::Future;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
+use tokio::sync::Notify;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage, Utf8Bytes};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_util::codec::Framed;
+use crate::core::{Frame, OutboxOwner, Take, lend};
+use crate::transport::{Body, empty, text};
 
-use crate::session::{CloseReason, Session, Take};
-use crate::transport::bind::Binding;
-use crate::transport::hixie76::{Hixie76Codec, challenge_answer, key_number};
-use crate::transport::{Body, NOT_HANDSHAKEN, Transport, empty, text};
+/// An RFC 6455 websocket over hyper's upgrade.
+pub(crate) type WsStream = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
-fn header_has_token(request: &Request<impl Sized>, name: header::HeaderName, token: &str) -> bool {
+pub(crate) fn header_has_token(request: &Request<impl Sized>, name: header::HeaderName, token: &str) -> bool {
     request.headers().get_all(name).iter().any(|value| {
         value
             .to_str()
@@ -29,53 +31,11 @@ fn header_has_token(request: &Request<impl Sized>, name: header::HeaderName, tok
     })
 }
 
-/// Validates the upgrade request, answers 101, and serves the socket once
-/// hyper hands it over. `session` is `None` for an unknown session id: the
-/// client is then told so over the socket (what the 0.9 client handles).
-pub(crate) fn upgrade<B>(
-    request: Request<B>,
-    session: Option<Arc<Session>>,
-    max_message: usize,
-    transport: Transport,
-) -> Response<Body> {
-    if request.method() != http::Method::GET {
-        return text(StatusCode::METHOD_NOT_ALLOWED, "websocket needs GET");
-    }
-    if !header_has_token(&request, header::UPGRADE, "websocket")
-        || !header_has_token(&request, header::CONNECTION, "upgrade")
-    {
-        return text(StatusCode::BAD_REQUEST, "expected a websocket upgrade");
-    }
-    let hixie_keys = (
-        request.headers().get("sec-websocket-key1"),
-        request.headers().get("sec-websocket-key2"),
-    );
-    if let (Some(key1), Some(key2)) = hixie_keys
-        && !request.headers().contains_key(header::SEC_WEBSOCKET_VERSION)
-    {
-        let keys = (
-            key1.to_str().ok().and_then(key_number),
-            key2.to_str().ok().and_then(key_number),
-        );
-        let (Some(key1), Some(key2)) = keys else {
-            return text(StatusCode::BAD_REQUEST, "malformed Sec-WebSocket-Key1/Key2");
-        };
-        return upgrade_hixie76(request, session, max_message, key1, key2, transport);
-    }
-    if let Some(refusal) = rfc6455_refusal(&request) {
-        return refusal;
-    }
-    accept(request, max_message, move |socket| serve(socket, session, transport))
-}
-
-/// A websocket over hyper's upgrade, as the engine and the legacy transport both serve it.
-pub(crate) type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
-
 /// Answers an RFC 6455 upgrade (the caller checked method and version) with
 /// 101 and hands the socket to `serve` once hyper lets go of it.
 pub(crate) fn accept<B, F, Fut>(mut request: Request<B>, max_message: usize, serve: F) -> Response<Body>
 where
-    F: FnOnce(Socket) -> Fut + Send + 'static,
+    F: FnOnce(WsStream) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let Some(key) = request.headers().get(header::SEC_WEBSOCKET_KEY) else {
@@ -138,72 +98,6 @@ pub(crate) fn rfc6455_refusal(request: &Request<impl Sized>) -> Option<Response<
     None
 }
 
-/// The hixie-76 handshake: hyper sends the 101 head; the 8-byte challenge
-/// follows the request head on the wire, so it is read from the upgraded
-/// connection and the 16-byte answer written before the first frame.
-fn upgrade_hixie76<B>(
-    mut request: Request<B>,
-    session: Option<Arc<Session>>,
-    max_message: usize,
-    key1: u32,
-    key2: u32,
-    transport: Transport,
-) -> Response<Body> {
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost")
-        .to_owned();
-    let target = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
-    let location = HeaderValue::from_str(&format!("ws://{host}{target}"));
-    let origin = request
-        .headers()
-        .get(header::ORIGIN)
-        .cloned()
-        .unwrap_or(HeaderValue::from_static("null"));
-    let on_upgrade = hyper::upgrade::on(&mut request);
-    tokio::spawn(async move {
-        let Ok(upgraded) = on_upgrade.await else { return };
-        let mut io = TokioIo::new(upgraded);
-        let mut key3 = [0u8; 8];
-        let read = tokio::time::timeout(CHALLENGE_TIMEOUT, io.read_exact(&mut key3)).await;
-        if !matches!(read, Ok(Ok(_))) {
-            tracing::debug!("hixie-76 client sent no challenge; dropped");
-            return;
-        }
-        if io.write_all(&challenge_answer(key1, key2, key3)).await.is_err() {
-            return;
-        }
-        serve(Framed::new(io, Hixie76Codec::new(max_message)), session, transport).await;
-    });
-    let mut response = empty(StatusCode::SWITCHING_PROTOCOLS);
-    let headers = response.headers_mut();
-    headers.insert(header::UPGRADE, HeaderValue::from_static("WebSocket"));
-    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    headers.insert("sec-websocket-origin", origin);
-    if let Ok(location) = location {
-        headers.insert("sec-websocket-location", location);
-    }
-    response
-}
-
-/// How long a hixie-76 client may take to send its 8 challenge bytes.
-const CHALLENGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Writes messages with one flush at the end: a batch of queued frames
-/// costs one write.
-pub(crate) async fn write_batch<S, I>(socket: &mut S, messages: I) -> Result<(), S::Error>
-where
-    S: futures_util::Sink<Message> + Unpin,
-    I: IntoIterator<Item = Message>,
-{
-    for message in messages {
-        socket.feed(message).await?;
-    }
-    socket.flush().await
-}
-
 /// How long answering a client's Close frame may take.
 const CLOSE_REPLY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -212,108 +106,145 @@ const CLOSE_REPLY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// Bounded, so that a client that stopped reading cannot hold the task.
 pub(crate) async fn answer_close<S>(socket: &mut S)
 where
-    S: futures_util::Sink<Message> + Unpin,
+    S: futures_util::Sink<WsMessage> + Unpin,
 {
     let _ = tokio::time::timeout(CLOSE_REPLY_TIMEOUT, socket.close()).await;
 }
 
-/// Moves frames both ways until either side ends. Generic over the socket
-/// so that other websocket framings can share it.
-///
-/// Not an `async fn`: its arguments would sit in the future twice (as
-/// arguments and as locals), and an idle socket's memory is mostly this
-/// future. The block below uses the captured socket in place.
-#[allow(clippy::manual_async_fn)] // see above: the future's size
-pub(crate) fn serve<S>(
-    mut socket: S,
-    session: Option<Arc<Session>>,
-    transport: Transport,
-) -> impl Future<Output = ()> + Send
+/// A close frame with `code` and a short reason.
+pub(crate) fn close_frame(code: CloseCode, reason: &str) -> CloseFrame {
+    CloseFrame {
+        code,
+        reason: Utf8Bytes::from(reason.to_owned()),
+    }
+}
+
+/// What a session does with a message, as its websocket loop asks.
+#[derive(Debug)]
+pub(crate) enum Flow {
+    Continue,
+    /// End the socket with this close frame (`None`: a bare close).
+    Close(Option<CloseFrame>),
+}
+
+/// A session as its websocket serves it; each protocol family implements
+/// it. Frames come from the session's outbox (lent to the loop until
+/// written); incoming messages go to the session.
+pub(crate) trait WsPeer: OutboxOwner {
+    /// Woken when there may be frames to write.
+    fn wake(&self) -> &Notify;
+    /// The websocket message carrying `frame`.
+    fn message(&self, frame: &Frame) -> WsMessage;
+    fn receive_text(self: &Arc<Self>, text: Utf8Bytes) -> impl Future<Output = Flow> + Send;
+    fn receive_binary(self: &Arc<Self>, data: Bytes) -> impl Future<Output = Flow> + Send;
+    /// A control frame: the client is alive.
+    fn touch(&self);
+    /// The socket is gone (closed, failed, or a write failed): the session
+    /// hears of it once.
+    fn transport_closed(&self);
+}
+
+/// Writes messages with one flush at the end: a batch of queued frames
+/// costs one write. On failure, says how many were handed to the socket
+/// before it failed (they may or may not have reached the client; the
+/// rest certainly did not).
+async fn write_batch<S>(socket: &mut S, messages: impl Iterator<Item = WsMessage>) -> Result<(), usize>
 where
-    S: futures_util::Sink<Message, Error = WsError>
-        + futures_util::Stream<Item = Result<Message, WsError>>
-        + Unpin
-        + Send,
+    S: futures_util::Sink<WsMessage> + Unpin,
 {
-    async move {
-        let Some(binding) = session.and_then(|s| Binding::new(s, transport)) else {
-            let _ = socket.send(Message::Text(Utf8Bytes::from_static(NOT_HANDSHAKEN))).await;
-            let _ = socket.close().await;
-            return;
-        };
-        let session = binding.session().clone();
-        // One wake-up registration, renewed only when it fires: a socket
-        // busy with incoming messages does not re-register (a lock) for
-        // each of them, nor look at an unchanged queue.
-        let woken = session.wake().notified();
-        tokio::pin!(woken);
-        woken.as_mut().enable();
-        let mut look = true;
-        loop {
-            if look {
-                look = false;
-                match binding.take() {
-                    Take::Frames(frames) => {
-                        let messages = frames.into_iter().map(|frame| Message::Text(frame.into_utf8_bytes()));
-                        if write_batch(&mut socket, messages).await.is_err() {
+    let mut fed = 0;
+    for message in messages {
+        if socket.feed(message).await.is_err() {
+            return Err(fed);
+        }
+        fed += 1;
+    }
+    socket.flush().await.map_err(|_| fed)
+}
+
+/// Moves frames both ways until either side ends, for the binding `token`.
+pub(crate) async fn run<S, P>(socket: &mut S, peer: &Arc<P>, token: u64)
+where
+    S: futures_util::Sink<WsMessage, Error = WsError> + futures_util::Stream<Item = Result<WsMessage, WsError>> + Unpin,
+    P: WsPeer,
+{
+    // One wake-up registration, renewed only when it fires: a socket busy
+    // with incoming messages does not re-register (a lock) for each of
+    // them, nor look at an unchanged queue.
+    let woken = peer.wake().notified();
+    tokio::pin!(woken);
+    woken.as_mut().enable();
+    let mut look = true;
+    loop {
+        if look {
+            look = false;
+            match lend(peer, token) {
+                Ok(lent) => {
+                    let messages = lent.frames().iter().map(|frame| peer.message(frame));
+                    match write_batch(socket, messages).await {
+                        Ok(()) => lent.delivered(),
+                        Err(fed) => {
+                            lent.written(fed);
+                            peer.transport_closed();
                             return;
                         }
-                        // Until the queue is empty: a closed session says
-                        // Gone only then, and nothing wakes us for it.
-                        look = true;
-                        continue;
                     }
-                    Take::Superseded | Take::Gone => {
-                        let _ = socket.close().await;
-                        return;
-                    }
-                    Take::Empty => {}
-                }
-            }
-            tokio::select! {
-                () = &mut woken => {
-                    woken.set(session.wake().notified());
-                    woken.as_mut().enable();
+                    // Until the queue is empty: a closed session says Gone
+                    // only then, and nothing wakes us for it.
                     look = true;
+                    continue;
                 }
-                message = socket.next() => match message {
-                    Some(Ok(Message::Text(payload))) => {
-                        if let Err(error) = session.receive_payload(payload.as_str()).await {
-                            tracing::debug!(sid = %session.id(), %error, "malformed payload refused");
-                            session.push(crate::session::error_packet("", &format!("malformed payload: {error}")));
+                Err(Take::Superseded | Take::Gone) => {
+                    let _ = socket.close().await;
+                    return;
+                }
+                Err(_) => {}
+            }
+        }
+        let flow = tokio::select! {
+            () = &mut woken => {
+                woken.set(peer.wake().notified());
+                woken.as_mut().enable();
+                look = true;
+                Flow::Continue
+            }
+            message = socket.next() => match message {
+                Some(Ok(WsMessage::Text(text))) => peer.receive_text(text).await,
+                Some(Ok(WsMessage::Binary(data))) => peer.receive_binary(data).await,
+                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => {
+                    peer.touch();
+                    Flow::Continue
+                }
+                Some(Ok(WsMessage::Close(_))) => {
+                    peer.transport_closed();
+                    answer_close(socket).await;
+                    return;
+                }
+                None => {
+                    peer.transport_closed();
+                    return;
+                }
+                Some(Err(error)) => {
+                    tracing::debug!(sid = peer.sid(), %error, "websocket closed on error");
+                    let code = match error {
+                        WsError::Capacity(_) => Some(CloseCode::Size),
+                        WsError::Utf8(_) => Some(CloseCode::Invalid),
+                        _ => None,
+                    };
+                    match code {
+                        Some(code) => Flow::Close(Some(close_frame(code, &error.to_string()))),
+                        None => {
+                            peer.transport_closed();
+                            return;
                         }
-                    }
-                    Some(Ok(Message::Binary(_))) => {
-                        let frame = CloseFrame { code: CloseCode::Unsupported, reason: "binary frames are not part of this protocol".into() };
-                        let _ = socket.send(Message::Close(Some(frame))).await;
-                        return;
-                    }
-                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => session.touch(),
-                    Some(Ok(Message::Close(_))) => {
-                        session.close(CloseReason::TransportClosed);
-                        answer_close(&mut socket).await;
-                        return;
-                    }
-                    None => {
-                        session.close(CloseReason::TransportClosed);
-                        return;
-                    }
-                    Some(Err(error)) => {
-                        tracing::debug!(sid = %session.id(), %error, "websocket closed on error");
-                        let code = match error {
-                            WsError::Capacity(_) => Some(CloseCode::Size),
-                            WsError::Utf8(_) => Some(CloseCode::Invalid),
-                            _ => None,
-                        };
-                        if let Some(code) = code {
-                            let frame = CloseFrame { code, reason: error.to_string().into() };
-                            let _ = socket.send(Message::Close(Some(frame))).await;
-                        }
-                        session.close(CloseReason::TransportClosed);
-                        return;
                     }
                 }
             }
+        };
+        if let Flow::Close(frame) = flow {
+            peer.transport_closed();
+            let _ = socket.send(WsMessage::Close(frame)).await;
+            return;
         }
     }
 }

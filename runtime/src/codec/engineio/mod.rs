@@ -3,9 +3,7 @@
 //! (length-prefixed: as text, lengths in UTF-16 units; as binary for clients
 //! that take it, lengths in bytes). Pure: no I/O.
 //!
-//! This is the first piece of the modern protocol family; sessions and
-//! transports for it come next.
-
+pub mod fixed;
 mod packet;
 mod payload;
 

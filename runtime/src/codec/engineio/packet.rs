@@ -25,6 +25,7 @@ pub enum Packet {
 
 /// Why an Engine.IO packet could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeError {
     /// An empty packet.
     #[error("empty packet")]

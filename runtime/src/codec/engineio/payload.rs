@@ -9,6 +9,7 @@ use crate::codec::legacy::{parse_length, split_utf16};
 
 /// Why a polling payload could not be split.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PayloadError {
     /// A packet inside is malformed.
     #[error("bad packet: {0}")]

@@ -1,5 +1,6 @@
 /// Why a packet could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeError {
     /// Fewer than the two `:` every packet has.
     #[error("missing `:` separator")]
@@ -23,6 +24,7 @@ pub enum DecodeError {
 
 /// Why a `\u{fffd}`-framed payload could not be split into packets.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PayloadError {
     /// A length field that is empty, not all digits, or too large.
     #[error("bad length field")]

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::binary;
+use crate::codec::binary;
 
 /// One JSON value kept as its exact source text: key order, big numbers and
 /// escapes survive a round trip through the server untouched.

@@ -2,8 +2,28 @@
 //! htmlfile): string literals that nothing can break out of, callback
 //! indexes, and the `d=` form bodies jsonp posts.
 
+/// A jsonp-polling answer: `io.j[index](argument);`, `argument` already a
+/// JavaScript expression (a [`js_string`] literal, or an `Error`).
+pub fn jsonp_script(index: u32, argument: &str) -> String {
+    format!("io.j[{index}]({argument});")
+}
+
+/// The page an htmlfile client's iframe loads first; the padding makes old
+/// Internet Explorer start running scripts before the response ends.
+pub fn htmlfile_prologue() -> String {
+    let mut page = String::from("<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>");
+    page.push_str(&" ".repeat(256usize.saturating_sub(page.len())));
+    page
+}
+
+/// One htmlfile chunk carrying `payload` to the page.
+pub fn htmlfile_chunk(payload: &str) -> String {
+    format!("<script>_({});</script>", js_string(payload))
+}
+
 /// Why a jsonp index or form body was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScriptError {
     /// The callback index is not a number of at most six digits.
     #[error("the jsonp index must be a number of at most 6 digits")]

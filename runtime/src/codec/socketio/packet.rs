@@ -67,6 +67,7 @@ pub enum Packet {
 
 /// Why a Socket.IO packet could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeError {
     /// An empty packet.
     #[error("empty packet")]
@@ -366,6 +367,32 @@ pub fn encode_connect_error(namespace: &str, message: &str) -> String {
     out.push_str("{\"message\":");
     push_json_string(&mut out, message);
     out.push('}');
+    out
+}
+
+/// The reason a refusing open hook gives the client.
+pub const NOT_AUTHORIZED: &str = "Not authorized";
+/// The reason a namespace nobody serves gives the client.
+pub const INVALID_NAMESPACE: &str = "Invalid namespace";
+
+/// Socket.IO protocol 4's (socket.io 2's) answer to a CONNECT: `0`, `0/chat`.
+pub fn encode_connect_v4(namespace: &str) -> String {
+    if namespace == "/" {
+        "0".to_owned()
+    } else {
+        format!("0{namespace}")
+    }
+}
+
+/// Socket.IO protocol 4's ERROR packet: `4"reason"`, `4/chat,"reason"`.
+pub fn encode_error_v4(namespace: &str, message: &str) -> String {
+    let mut out = String::with_capacity(6 + namespace.len() + message.len());
+    out.push('4');
+    if namespace != "/" {
+        out.push_str(namespace);
+        out.push(',');
+    }
+    push_json_string(&mut out, message);
     out
 }
 

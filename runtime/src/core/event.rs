@@ -3,10 +3,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::codec::legacy::{MessageId, RawJson};
-use crate::handler::args::{EmitArgs, EncodedArgs, no_attachments};
-use crate::session::Connection;
+use crate::core::{Connection, EmitArgs, EncodedArgs, no_attachments};
 
-/// A message from the client: type 3 (text) or type 4 (JSON).
+/// A message from the client: type 3 (text) or type 4 (JSON). Exhaustive:
+/// these are the only two message packets the protocol has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
     /// Plain text, as sent by the client's `send()`.
@@ -81,12 +81,9 @@ impl AckSender {
         }
     }
 
-    /// A sender for an event that asked for no ack: answering does nothing.
-    pub fn detached(cx: &crate::Ctx) -> Self {
-        Self {
-            connection: cx.connection.clone(),
-            id: None,
-        }
+    /// A sender that answers nothing, for `connection`.
+    pub(crate) fn detached_for(connection: Arc<Connection>) -> Self {
+        Self { connection, id: None }
     }
 
     /// Whether the client waits for this answer.
@@ -132,4 +129,25 @@ impl Reply {
     pub fn args_json(&self) -> Option<&str> {
         self.args.as_ref().map(|args| args.json.as_str())
     }
+}
+
+/// Why an acknowledged emit produced no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AckError {
+    /// The client did not answer within the timeout.
+    #[error("the client did not acknowledge within {0:?}")]
+    Timeout(std::time::Duration),
+    /// The connection closed before the client answered.
+    #[error("the connection closed before the client acknowledged")]
+    Closed,
+    /// Too many acknowledgements are already pending on this connection.
+    #[error("too many pending acknowledgements on this connection")]
+    TooManyPending,
+    /// The client's answer did not fit the expected type.
+    #[error("the client's answer does not fit: {0}")]
+    BadAnswer(String),
+    /// The arguments could not be serialized.
+    #[error("could not serialize the arguments: {0}")]
+    Serialize(String),
 }

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
-use crate::session::{Lent, Session, Take};
-use crate::transport::Transport;
+use crate::core::{Lent, Take};
+use crate::legacy::{Session, Transport};
 
 /// A transport's hold on a session; unbinding on drop means a request that
 /// the client abandons still starts the session's close timeout.
@@ -14,7 +14,7 @@ pub(crate) struct Binding {
 impl Binding {
     pub(crate) fn new(session: Arc<Session>, transport: Transport) -> Option<Self> {
         let token = session.bind()?;
-        session.hub().stats.transport_bound(transport);
+        session.hub().stats.transport_bound(transport.carrier());
         Some(Self {
             session,
             token,
@@ -26,25 +26,14 @@ impl Binding {
         &self.session
     }
 
-    /// Waits until there is something for this transport: frames, or news
-    /// that it was superseded or the session is gone. Never `Take::Empty`.
-    /// Cancel-safe: frames are taken and returned in the same poll.
-    /// What is queued now, without waiting.
-    pub(crate) fn take(&self) -> Take {
-        self.session.take(self.token)
+    pub(crate) fn token(&self) -> u64 {
+        self.token
     }
 
-    pub(crate) async fn next_take(&self) -> Take {
-        self.wait_for(|| match self.session.take(self.token) {
-            Take::Empty => None,
-            taken => Some(taken),
-        })
-        .await
-    }
-
-    /// [`Binding::next_take`] for a poll: the frames are lent until its
-    /// answer is sent. The error is never `Take::Frames` or `Take::Empty`.
-    pub(crate) async fn next_lend(&self) -> Result<Lent, Take> {
+    /// Waits until there is something for this transport: frames, lent
+    /// until written, or news that it was superseded or the session is
+    /// gone (never `Take::Frames` or `Take::Empty`). Cancel-safe.
+    pub(crate) async fn next_lend(&self) -> Result<Lent<Session>, Take> {
         self.wait_for(|| match self.session.lend(self.token) {
             Err(Take::Empty) => None,
             taken => Some(taken),
@@ -67,7 +56,7 @@ impl Binding {
 
 impl Drop for Binding {
     fn drop(&mut self) {
-        self.session.hub().stats.transport_unbound(self.transport);
+        self.session.hub().stats.transport_unbound(self.transport.carrier());
         self.session.unbind(self.token);
     }
 }

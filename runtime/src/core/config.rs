@@ -1,9 +1,14 @@
 use std::time::Duration;
 
-/// The settings sessions run by; a copy of the relevant part of the server's
-/// `Settings`, so this layer does not depend on the server layer.
+use crate::core::Limits;
+
+/// The settings sessions of both families run by: a copy of the relevant
+/// part of the server's `Settings`, so the core does not depend on the
+/// server layer.
 #[derive(Debug, Clone)]
-pub(crate) struct SessionConfig {
+pub(crate) struct CoreConfig {
+    /// Live sessions of every family together, at most.
+    pub(crate) max_sessions: usize,
     pub(crate) heartbeat_interval: Duration,
     /// Socket.IO v4/v5: time to connect a namespace after the Engine.IO handshake.
     pub(crate) connect_timeout: Duration,
@@ -20,4 +25,13 @@ pub(crate) struct SessionConfig {
     pub(crate) max_pending_acks: usize,
     pub(crate) max_pending_handshakes: usize,
     pub(crate) handshake_expiry: Duration,
+}
+
+impl CoreConfig {
+    pub(crate) fn limits(&self) -> Limits {
+        Limits {
+            max_packets: self.max_queue_packets,
+            max_bytes: self.max_queue_bytes,
+        }
+    }
 }

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::binary::{BytesMode, JsonWriter, from_str_with_shared_attachments};
+use crate::codec::binary::{BytesMode, JsonWriter, from_str_with_shared_attachments};
 use crate::codec::legacy::RawJson;
 
 /// Arguments of an emitted event or an ack: a tuple of `Serialize` values
@@ -54,15 +54,18 @@ pub(crate) fn no_attachments() -> Arc<[Bytes]> {
 }
 
 /// Arguments serialized once for every protocol: a JSON array in which
-/// bytes are placeholders, and the attachments they stand for.
+/// bytes are placeholders (`{"_placeholder":true,"num":N}`), and the
+/// attachments they stand for. What an [`crate::Adapter`] carries to
+/// other servers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct EncodedArgs {
+pub struct EncodedArgs {
     pub(crate) json: String,
     pub(crate) attachments: Arc<[Bytes]>,
 }
 
 impl EncodedArgs {
-    pub(crate) fn new<A: EmitArgs + ?Sized>(args: &A) -> Result<Self, serde_json::Error> {
+    /// Serializes `args` (see [`EmitArgs`]).
+    pub fn new<A: EmitArgs + ?Sized>(args: &A) -> Result<Self, serde_json::Error> {
         let mut out = ArgsWriter {
             writer: JsonWriter::new(BytesMode::Attachments),
             count: 0,
@@ -77,6 +80,33 @@ impl EncodedArgs {
             attachments.into()
         };
         Ok(Self { json, attachments })
+    }
+
+    /// Arguments already serialized: `json` must be a JSON array whose
+    /// placeholders index `attachments`.
+    pub fn from_parts(json: RawJson, attachments: Vec<Bytes>) -> Result<Self, serde_json::Error> {
+        if !json.get().starts_with('[') {
+            return Err(serde::de::Error::custom("arguments must be a JSON array"));
+        }
+        let attachments = if attachments.is_empty() {
+            no_attachments()
+        } else {
+            attachments.into()
+        };
+        Ok(Self {
+            json: json.get().to_owned(),
+            attachments,
+        })
+    }
+
+    /// The JSON array.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// The binary attachments its placeholders index.
+    pub fn attachments(&self) -> &[Bytes] {
+        &self.attachments
     }
 
     /// `[]`.

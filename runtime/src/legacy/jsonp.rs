@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use http::{HeaderValue, Response, StatusCode, header};
 
-use crate::codec::legacy::{ScriptError, js_string};
-use crate::session::{Lent, Session};
-use crate::transport::body::text_settling;
-use crate::transport::polling::poll;
-use crate::transport::{Body, Refusal, Transport};
+use crate::codec::legacy::{ScriptError, js_string, jsonp_script};
+use crate::core::Lent;
+use crate::legacy::polling::poll;
+use crate::legacy::{Session, Transport};
+use crate::transport::{Body, Refusal, text_settling};
 
 fn refusal(error: ScriptError) -> Refusal {
     let reason = match error {
@@ -37,8 +37,8 @@ pub(crate) fn script(index: u32, argument: &str) -> Response<Body> {
 }
 
 /// [`script`] carrying frames lent by the session.
-fn script_settling(index: u32, argument: &str, lent: Option<Lent>) -> Response<Body> {
-    let mut response = text_settling(StatusCode::OK, format!("io.j[{index}]({argument});"), lent);
+fn script_settling(index: u32, argument: &str, lent: Option<Lent<Session>>) -> Response<Body> {
+    let mut response = text_settling(StatusCode::OK, jsonp_script(index, argument), lent);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

@@ -8,20 +8,25 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use serde::Serialize;
 
-use crate::transport::Transport;
-
-const TRANSPORTS: usize = 5;
+const CARRIERS: usize = 6;
 /// Seconds in the moving averages (TornadIO2 used 10 one-second samples).
 pub(crate) const WINDOW: usize = 10;
 
-fn slot(transport: Transport) -> usize {
-    match transport {
-        Transport::WebSocket => 0,
-        Transport::FlashSocket => 1,
-        Transport::HtmlFile => 2,
-        Transport::XhrPolling => 3,
-        Transport::JsonpPolling => 4,
-    }
+/// What carries a session's packets right now, as the counters tell them
+/// apart: the five 0.9 transports, and Engine.IO's long-polling (an
+/// Engine.IO websocket counts as a websocket).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Carrier {
+    WebSocket,
+    FlashSocket,
+    HtmlFile,
+    XhrPolling,
+    JsonpPolling,
+    EnginePolling,
+}
+
+fn slot(carrier: Carrier) -> usize {
+    carrier as usize
 }
 
 /// Shared by every session of a server, of both protocol families.
@@ -30,7 +35,7 @@ pub(crate) struct Stats {
     active_sessions: AtomicUsize,
     max_sessions: AtomicUsize,
     sessions_total: AtomicU64,
-    bound: [AtomicUsize; TRANSPORTS],
+    bound: [AtomicUsize; CARRIERS],
     max_connections: AtomicUsize,
     connections_total: AtomicU64,
     packets_in: AtomicU64,
@@ -87,15 +92,15 @@ impl Stats {
         self.active_sessions.fetch_sub(1, Ordering::AcqRel);
     }
 
-    pub(crate) fn transport_bound(&self, transport: Transport) {
-        self.bound[slot(transport)].fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn transport_bound(&self, carrier: Carrier) {
+        self.bound[slot(carrier)].fetch_add(1, Ordering::Relaxed);
         let total: usize = self.bound.iter().map(|b| b.load(Ordering::Relaxed)).sum();
         raise_max(&self.max_connections, total);
         self.connections_total.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn transport_unbound(&self, transport: Transport) {
-        self.bound[slot(transport)].fetch_sub(1, Ordering::Relaxed);
+    pub(crate) fn transport_unbound(&self, carrier: Carrier) {
+        self.bound[slot(carrier)].fetch_sub(1, Ordering::Relaxed);
     }
 
     pub(crate) fn received(&self, packets: usize, bytes: usize) {
@@ -138,7 +143,7 @@ impl Stats {
                 _ => 0.0,
             }
         };
-        let by_transport = |transport: Transport| self.bound[slot(transport)].load(Ordering::Relaxed);
+        let by_transport = |carrier: Carrier| self.bound[slot(carrier)].load(Ordering::Relaxed);
         StatsSnapshot {
             active_sessions: self.active_sessions.load(Ordering::Relaxed),
             max_sessions: self.max_sessions.load(Ordering::Relaxed),
@@ -150,11 +155,12 @@ impl Stats {
             bytes_sent_ps: rate(3),
             bytes_recv_ps: rate(4),
             connections_by_transport: ConnectionsByTransport {
-                websocket: by_transport(Transport::WebSocket),
-                flashsocket: by_transport(Transport::FlashSocket),
-                htmlfile: by_transport(Transport::HtmlFile),
-                xhr_polling: by_transport(Transport::XhrPolling),
-                jsonp_polling: by_transport(Transport::JsonpPolling),
+                websocket: by_transport(Carrier::WebSocket),
+                flashsocket: by_transport(Carrier::FlashSocket),
+                htmlfile: by_transport(Carrier::HtmlFile),
+                xhr_polling: by_transport(Carrier::XhrPolling),
+                jsonp_polling: by_transport(Carrier::JsonpPolling),
+                polling: by_transport(Carrier::EnginePolling),
             },
             sessions_total: self.sessions_total.load(Ordering::Relaxed),
             connections_total: self.connections_total.load(Ordering::Relaxed),
@@ -168,6 +174,7 @@ impl Stats {
 
 /// Transports bound right now, by kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ConnectionsByTransport {
     /// Open RFC 6455 or hixie-76 sockets on the websocket path.
     pub websocket: usize,
@@ -179,11 +186,14 @@ pub struct ConnectionsByTransport {
     pub xhr_polling: usize,
     /// Held jsonp-polling requests.
     pub jsonp_polling: usize,
+    /// Held Engine.IO long-polling requests (socket.io-client 1.x to 4.x).
+    pub polling: usize,
 }
 
 /// A reading of the server's counters. The first seven fields are
 /// TornadIO2's `stats.dump()`; rates are per second over the last 10 s.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct StatsSnapshot {
     /// Live sessions.
     pub active_sessions: usize,
@@ -320,6 +330,7 @@ impl StatsSnapshot {
             ("htmlfile", c.htmlfile),
             ("xhr-polling", c.xhr_polling),
             ("jsonp-polling", c.jsonp_polling),
+            ("polling", c.polling),
         ] {
             out.push_str(&format!(
                 "socketio_active_connections{{transport=\"{name}\"}} {value}\n"
@@ -355,7 +366,7 @@ mod tests {
         for second in 0..12u64 {
             stats.received(10, 100);
             stats.sent(2, 20 + second as usize);
-            stats.transport_bound(crate::Transport::XhrPolling);
+            stats.transport_bound(super::Carrier::XhrPolling);
             stats.tick();
         }
         let snapshot = stats.snapshot();

@@ -5,14 +5,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::*;
-use crate::handler::{Endpoint, Handler, SessionInfo};
+use crate::core::{
+    CloseReason, ConnectionInfo, CoreConfig, Endpoints, Frame, Hub, InMemoryAdapter, Lent, SessionInfo, Take,
+};
+use crate::handler::{Endpoint, Handler};
+use crate::legacy::{LegacyServer, Session};
 
 struct Quiet;
 impl Handler for Quiet {}
 
-fn config() -> SessionConfig {
-    SessionConfig {
+fn config() -> CoreConfig {
+    CoreConfig {
+        max_sessions: 10,
         connect_timeout: Duration::from_secs(45),
         max_attachments: 10,
         heartbeat_interval: Duration::from_secs(10),
@@ -40,16 +44,32 @@ fn info() -> ConnectionInfo {
     ConnectionInfo::new(Arc::new(session), Vec::new())
 }
 
+async fn server_and_session() -> (Arc<LegacyServer>, Arc<Session>) {
+    let named = ["/a", "/b", "/c"].map(|name| (name.to_owned(), Endpoint::new(|| Quiet).spawner));
+    let endpoints = Endpoints {
+        main: Endpoint::new(|| Quiet).spawner,
+        named: HashMap::from(named),
+        dynamic: None,
+    };
+    let server = LegacyServer::new(Hub::new(config(), endpoints, Arc::new(InMemoryAdapter)));
+    let session = server.handshake(info()).await.expect("accepted");
+    (server, session)
+}
+
 async fn session() -> Arc<Session> {
-    let endpoints = ["/a", "/b", "/c"].map(|name| (name.to_owned(), Endpoint::new(|| Quiet).spawner));
-    let hub = Hub::new(
-        config(),
-        10,
-        Endpoint::new(|| Quiet).spawner,
-        HashMap::from(endpoints),
-        None,
-    );
-    hub.handshake(info()).await.expect("accepted")
+    server_and_session().await.1
+}
+
+/// What a transport would write now, delivered.
+fn take(session: &Arc<Session>, token: u64) -> Take {
+    match session.lend(token) {
+        Ok(lent) => {
+            let frames = lent.frames().to_vec();
+            lent.delivered();
+            Take::Frames(frames)
+        }
+        Err(other) => other,
+    }
 }
 
 fn texts(take: Take) -> Vec<String> {
@@ -62,11 +82,11 @@ fn texts(take: Take) -> Vec<String> {
 #[tokio::test(start_paused = true)]
 async fn queued_frames_are_taken_once_in_order() {
     let session = session().await;
-    session.push(Frame::from("3:::a"));
-    session.push_all([Frame::from("3:::b"), Frame::from("3:::c")]);
+    session.push(Frame::fixed("3:::a"));
+    session.push_all([Frame::fixed("3:::b"), Frame::fixed("3:::c")]);
     let token = session.bind().expect("open");
-    assert_eq!(texts(session.take(token)), ["1::", "3:::a", "3:::b", "3:::c"]);
-    assert!(matches!(session.take(token), Take::Empty));
+    assert_eq!(texts(take(&session, token)), ["1::", "3:::a", "3:::b", "3:::c"]);
+    assert!(matches!(take(&session, token), Take::Empty));
 }
 
 #[tokio::test(start_paused = true)]
@@ -74,8 +94,8 @@ async fn a_newer_binding_supersedes_an_older_one() {
     let session = session().await;
     let old = session.bind().expect("open");
     let new = session.bind().expect("open");
-    assert!(matches!(session.take(old), Take::Superseded));
-    assert_eq!(texts(session.take(new)), ["1::"]);
+    assert!(matches!(take(&session, old), Take::Superseded));
+    assert_eq!(texts(take(&session, new)), ["1::"]);
     // Unbinding the stale token does not unbind the live one.
     session.unbind(old);
     assert!(session.timer_view().unbound_since.is_none());
@@ -84,12 +104,12 @@ async fn a_newer_binding_supersedes_an_older_one() {
 #[tokio::test(start_paused = true)]
 async fn closing_delivers_the_rest_then_the_disconnect_then_is_gone() {
     let session = session().await;
-    session.push(Frame::from("3:::last"));
+    session.push(Frame::fixed("3:::last"));
     session.close(CloseReason::ServerClose);
-    session.push(Frame::from("3:::too late"));
+    session.push(Frame::fixed("3:::too late"));
     let token = session.bind().expect("still has frames to deliver");
-    assert_eq!(texts(session.take(token)), ["1::", "3:::last", "0::"]);
-    assert!(matches!(session.take(token), Take::Gone));
+    assert_eq!(texts(take(&session, token)), ["1::", "3:::last", "0::"]);
+    assert!(matches!(take(&session, token), Take::Gone));
     assert!(session.bind().is_none());
 }
 
@@ -97,10 +117,10 @@ async fn closing_delivers_the_rest_then_the_disconnect_then_is_gone() {
 async fn reaching_the_queue_bound_closes_the_session() {
     let session = session().await;
     for i in 0..10 {
-        session.push(Frame::from(format!("3:::{i}")));
+        session.push(Frame::text(format!("3:::{i}")));
     }
     let token = session.bind().expect("frames left");
-    let frames = texts(session.take(token));
+    let frames = texts(take(&session, token));
     assert_eq!(frames.len(), 6, "the bound (5) plus the disconnect: {frames:?}");
     assert_eq!(frames.last().map(String::as_str), Some("0::"));
 }
@@ -109,37 +129,36 @@ async fn reaching_the_queue_bound_closes_the_session() {
 async fn heartbeats_go_out_on_schedule_and_a_silent_client_is_closed() {
     let session = session().await;
     let token = session.bind().expect("open");
-    assert_eq!(texts(session.take(token)), ["1::"]);
+    assert_eq!(texts(take(&session, token)), ["1::"]);
     tokio::time::sleep(Duration::from_secs(11)).await;
-    assert_eq!(texts(session.take(token)), ["2::"]);
+    assert_eq!(texts(take(&session, token)), ["2::"]);
     // The client answers: it stays alive past the heartbeat timeout.
     session.receive_payload("2::").await.expect("valid");
     tokio::time::sleep(Duration::from_secs(20)).await;
-    assert_eq!(texts(session.take(token)), ["2::", "2::"]);
-    assert!(!session.lock().closed);
+    assert_eq!(texts(take(&session, token)), ["2::", "2::"]);
+    assert!(session.timer_view().closed_at.is_none());
     // Then silence: closed once the heartbeat timeout passes.
     tokio::time::sleep(Duration::from_secs(30)).await;
-    let frames = texts(session.take(token));
+    let frames = texts(take(&session, token));
     assert_eq!(frames.last().map(String::as_str), Some("0::"), "{frames:?}");
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_unbound_session_closes_after_the_close_timeout_and_leaves_the_registry() {
-    let session = session().await;
-    let hub = session.hub().clone();
-    assert_eq!(hub.session_count(), 1);
+    let (server, session) = server_and_session().await;
+    assert_eq!(server.session_count(), 1);
     tokio::time::sleep(Duration::from_secs(31)).await;
-    assert!(session.lock().closed);
+    assert!(session.timer_view().closed_at.is_some());
     // Nobody collects the disconnect: it lingers one more close timeout.
     tokio::time::sleep(Duration::from_secs(31)).await;
-    assert_eq!(hub.session_count(), 0);
+    assert_eq!(server.session_count(), 0);
 }
 
 #[tokio::test(start_paused = true)]
 async fn endpoints_beyond_the_limit_are_refused() {
     let session = session().await;
     let token = session.bind().expect("open");
-    let _ = session.take(token);
+    let _ = take(&session, token);
     session
         .receive_payload(&crate::codec::legacy::encode_payload(&["1::/a", "1::/b", "1::/c"]))
         .await
@@ -149,7 +168,7 @@ async fn endpoints_beyond_the_limit_are_refused() {
         let woken = session.wake().notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        match session.take(token) {
+        match take(&session, token) {
             Take::Frames(frames) => got.extend(frames.iter().map(|f| f.as_str().to_owned())),
             Take::Empty => woken.await,
             other => panic!("{other:?}"),
@@ -160,18 +179,18 @@ async fn endpoints_beyond_the_limit_are_refused() {
     assert_eq!(got, ["1::/a", "1::/b", "7::/c:2"]);
 }
 
-fn lent_texts(lent: &Lent) -> Vec<String> {
+fn lent_texts(lent: &Lent<Session>) -> Vec<String> {
     lent.frames().iter().map(|f| f.as_str().to_owned()).collect()
 }
 
 #[tokio::test(start_paused = true)]
 async fn frames_of_an_abandoned_poll_come_back_first_and_in_order() {
     let session = session().await;
-    session.push(Frame::from("3:::a"));
+    session.push(Frame::fixed("3:::a"));
     let first = session.bind().expect("open");
     let lent = session.lend(first).expect("frames");
     assert_eq!(lent_texts(&lent), ["1::", "3:::a"]);
-    session.push(Frame::from("3:::b"));
+    session.push(Frame::fixed("3:::b"));
     // A newer poll waits while the older answer is on its way: it must not
     // overtake frames that may yet come back.
     let second = session.bind().expect("open");
@@ -183,8 +202,8 @@ async fn frames_of_an_abandoned_poll_come_back_first_and_in_order() {
     assert!(matches!(session.lend(second), Err(Take::Empty)));
     // Delivered frames are gone for good, even from a session that closed.
     session.close(CloseReason::ServerClose);
-    assert_eq!(texts(session.take(second)), ["0::"]);
-    assert!(matches!(session.take(second), Take::Gone));
+    assert_eq!(texts(take(&session, second)), ["0::"]);
+    assert!(matches!(take(&session, second), Take::Gone));
 }
 
 #[tokio::test(start_paused = true)]
@@ -193,11 +212,8 @@ async fn a_closed_session_waits_for_its_lent_frames() {
     let token = session.bind().expect("open");
     let lent = session.lend(token).expect("frames");
     session.close(CloseReason::ServerClose);
-    assert!(
-        !session.timer_view().queue_empty,
-        "the lent frames are not delivered yet"
-    );
+    assert!(!session.timer_view().drained, "the lent frames are not delivered yet");
     drop(lent);
     let token = session.bind().expect("the frames came back");
-    assert_eq!(texts(session.take(token)), ["1::", "0::"]);
+    assert_eq!(texts(take(&session, token)), ["1::", "0::"]);
 }

@@ -6,17 +6,17 @@ use std::time::Duration;
 
 use http::{Response, StatusCode};
 
-use crate::codec::legacy::encode_payload;
-use crate::session::{Frame, Lent, Session, Take};
-use crate::transport::bind::Binding;
-use crate::transport::body::{Settle, text_settling};
-use crate::transport::{Body, NOT_HANDSHAKEN, Transport, text};
+use crate::codec::legacy::{encode_payload, fixed};
+use crate::core::{Frame, Lent, Take};
+use crate::legacy::bind::Binding;
+use crate::legacy::{Session, Transport};
+use crate::transport::{Body, text, text_settling};
 
 /// What one poll answers with, before the transport wraps it for HTTP.
 #[derive(Debug)]
 pub(crate) enum PollOutcome {
     /// A payload of one or more packets, lent until the answer is sent.
-    Payload(Lent),
+    Payload(Lent<Session>),
     /// The hold expired, or a newer poll replaced this one: `8::`.
     Noop,
     /// No such session (or it ended and everything was delivered).
@@ -25,21 +25,15 @@ pub(crate) enum PollOutcome {
 
 impl PollOutcome {
     /// The answer's text, and the frames it carries out of the queue.
-    pub(crate) fn into_parts(self) -> (String, Option<Lent>) {
+    pub(crate) fn into_parts(self) -> (String, Option<Lent<Session>>) {
         match self {
             PollOutcome::Payload(lent) => {
                 let payload = encode_payload(&lent.frames().iter().map(Frame::as_str).collect::<Vec<_>>());
                 (payload, Some(lent))
             }
-            PollOutcome::Noop => ("8::".to_owned(), None),
-            PollOutcome::NotHandshaken => (NOT_HANDSHAKEN.to_owned(), None),
+            PollOutcome::Noop => (fixed::NOOP.to_owned(), None),
+            PollOutcome::NotHandshaken => (fixed::NOT_HANDSHAKEN.to_owned(), None),
         }
-    }
-}
-
-impl Settle for Lent {
-    fn delivered(self) {
-        Lent::delivered(self);
     }
 }
 
@@ -78,7 +72,7 @@ pub(crate) async fn xhr_post(session: Option<Arc<Session>>, body: &str) -> Respo
         return text(StatusCode::NOT_FOUND, "unknown session id");
     };
     match session.receive_payload(body).await {
-        Ok(()) => text(StatusCode::OK, "1"),
+        Ok(()) => text(StatusCode::OK, fixed::POSTED),
         Err(error) => {
             tracing::debug!(sid = %session.id(), %error, "malformed payload refused");
             text(StatusCode::BAD_REQUEST, format!("malformed payload: {error}"))

@@ -9,22 +9,18 @@ use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::{BodyExt, StreamBody};
 use tokio::sync::mpsc;
 
-use crate::codec::legacy::encode_payload;
-use crate::codec::legacy::js_string;
-use crate::session::{Frame, Session, Take};
-use crate::transport::bind::Binding;
-use crate::transport::{Body, NOT_HANDSHAKEN, Transport};
+use crate::codec::legacy::{encode_payload, fixed, htmlfile_chunk, htmlfile_prologue};
+use crate::core::{Frame, Take};
+use crate::legacy::bind::Binding;
+use crate::legacy::{Session, Transport};
+use crate::transport::Body;
 
-/// The page the client's iframe loads first; the padding makes old
-/// Internet Explorer start running scripts before the response ends.
 fn prologue() -> Bytes {
-    let mut page = String::from("<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>");
-    page.push_str(&" ".repeat(256usize.saturating_sub(page.len())));
-    Bytes::from(page)
+    Bytes::from(htmlfile_prologue())
 }
 
 fn script(payload: &str) -> Bytes {
-    Bytes::from(format!("<script>_({});</script>", js_string(payload)))
+    Bytes::from(htmlfile_chunk(payload))
 }
 
 pub(crate) fn stream(session: Option<Arc<Session>>) -> Response<Body> {
@@ -50,20 +46,22 @@ async fn pump(session: Option<Arc<Session>>, chunks: mpsc::Sender<Bytes>) {
         return;
     }
     let Some(binding) = session.and_then(|s| Binding::new(s, Transport::HtmlFile)) else {
-        let _ = chunks.send(script(NOT_HANDSHAKEN)).await;
+        let _ = chunks.send(script(fixed::NOT_HANDSHAKEN)).await;
         return;
     };
     loop {
         tokio::select! {
-            taken = binding.next_take() => match taken {
-                Take::Frames(frames) => {
-                    let payload = encode_payload(&frames.iter().map(Frame::as_str).collect::<Vec<_>>());
+            taken = binding.next_lend() => match taken {
+                Ok(lent) => {
+                    let payload = encode_payload(&lent.frames().iter().map(Frame::as_str).collect::<Vec<_>>());
+                    // Handed to hyper's body: as written as a stream can tell.
                     if chunks.send(script(&payload)).await.is_err() {
                         return;
                     }
+                    lent.delivered();
                 }
-                Take::Superseded | Take::Gone => return,
-                Take::Empty => {}
+                Err(Take::Superseded | Take::Gone) => return,
+                Err(_) => {}
             },
             // The client went away: hyper dropped the body.
             () = chunks.closed() => return,

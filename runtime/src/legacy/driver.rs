@@ -2,12 +2,14 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use crate::session::{CloseReason, Frame, Session};
+use crate::codec::legacy::fixed;
+use crate::core::{CloseReason, Frame};
+use crate::legacy::{LegacyServer, Session};
 
 /// The session's timers: heartbeats, the heartbeat timeout, the close timeout
 /// while no transport is bound, and leaving the registry once closed and
 /// drained.
-pub(crate) async fn run(session: Arc<Session>) {
+pub(crate) async fn run(server: Arc<LegacyServer>, session: Arc<Session>) {
     // Borrowed, not cloned: an idle session's memory is mostly its futures.
     let config = &session.hub().config;
     let mut next_heartbeat = Instant::now() + config.heartbeat_interval;
@@ -24,13 +26,13 @@ pub(crate) async fn run(session: Arc<Session>) {
                 config.close_timeout
             };
             let linger_end = closed_at + linger;
-            if view.queue_empty || view.abandoned || now >= linger_end {
+            if view.drained || view.abandoned || now >= linger_end {
                 break;
             }
             linger_end
         } else {
             if now >= next_heartbeat {
-                session.push(Frame::from("2::"));
+                session.push(Frame::fixed(fixed::HEARTBEAT));
                 next_heartbeat = now + config.heartbeat_interval;
             }
             let dead_at = view.last_seen + config.heartbeat_timeout;
@@ -61,12 +63,12 @@ pub(crate) async fn run(session: Arc<Session>) {
             () = tokio::time::sleep_until(deadline) => {}
         }
     }
-    session.hub().remove(session.id());
+    server.remove(session.id());
 }
 
 pub(crate) struct TimerView {
     pub(crate) closed_at: Option<Instant>,
-    pub(crate) queue_empty: bool,
+    pub(crate) drained: bool,
     pub(crate) last_seen: Instant,
     pub(crate) unbound_since: Option<Instant>,
     /// When a session no transport ever bound is dropped.

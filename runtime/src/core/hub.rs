@@ -1,0 +1,151 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use tokio_util::task::TaskTracker;
+
+use crate::core::rooms::Rooms;
+use crate::core::{Adapter, Connection, CoreConfig, Local, Spawner, Stats};
+
+/// Resolves an endpoint name the static table does not know.
+pub(crate) type DynamicEndpointsFn = Arc<dyn Fn(&str) -> Option<Spawner> + Send + Sync>;
+
+/// The endpoint table: which handler serves which namespace.
+pub(crate) struct Endpoints {
+    pub(crate) main: Spawner,
+    pub(crate) named: HashMap<String, Spawner>,
+    pub(crate) dynamic: Option<DynamicEndpointsFn>,
+}
+
+/// What the sessions of one server share, of both protocol families:
+/// settings, the endpoint table, the sockets and rooms (through the
+/// adapter), the counters, and the tasks graceful shutdown awaits.
+pub(crate) struct Hub {
+    pub(crate) config: CoreConfig,
+    pub(crate) rooms: Rooms,
+    adapter: Arc<dyn Adapter>,
+    local: Local,
+    endpoints: Endpoints,
+    /// Session timers and connection teardowns, awaited by graceful shutdown.
+    pub(crate) tasks: TaskTracker,
+    shutting_down: AtomicBool,
+    pub(crate) stats: Arc<Stats>,
+    /// Legacy sessions handshaken but never bound by a transport.
+    pub(crate) pending: AtomicUsize,
+    ticking: std::sync::Once,
+    /// The runtime the first session opened on: closing a session from a
+    /// thread outside it still runs the close hooks there.
+    runtime: std::sync::OnceLock<tokio::runtime::Handle>,
+    stop: tokio_util::sync::CancellationToken,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Hub {
+    pub(crate) fn new(config: CoreConfig, endpoints: Endpoints, adapter: Arc<dyn Adapter>) -> Arc<Self> {
+        let hub = Arc::new_cyclic(|hub| Self {
+            config,
+            rooms: Rooms::default(),
+            adapter,
+            local: Local::new(hub.clone()),
+            endpoints,
+            tasks: TaskTracker::new(),
+            shutting_down: AtomicBool::new(false),
+            stats: Arc::new(Stats::default()),
+            pending: AtomicUsize::new(0),
+            ticking: std::sync::Once::new(),
+            runtime: std::sync::OnceLock::new(),
+            stop: tokio_util::sync::CancellationToken::new(),
+        });
+        hub.adapter.init(hub.local.clone());
+        hub
+    }
+
+    pub(crate) fn adapter(&self) -> &dyn Adapter {
+        &*self.adapter
+    }
+
+    pub(crate) fn local(&self) -> &Local {
+        &self.local
+    }
+
+    pub(crate) fn main_endpoint(&self) -> Spawner {
+        self.endpoints.main.clone()
+    }
+
+    pub(crate) fn resolve(&self, endpoint: &str) -> Option<Spawner> {
+        if let Some(spawner) = self.endpoints.named.get(endpoint) {
+            return Some(spawner.clone());
+        }
+        self.endpoints.dynamic.as_ref().and_then(|resolve| resolve(endpoint))
+    }
+
+    /// A connection enters its namespace's sockets.
+    pub(crate) fn add_member(&self, connection: &Arc<Connection>) {
+        self.rooms
+            .add_member(connection.endpoint(), connection.sid(), Arc::downgrade(connection));
+    }
+
+    /// A connection leaves its namespace, through the adapter (which
+    /// drops its rooms).
+    pub(crate) fn remove_member(&self, namespace: &str, sid: &Arc<str>) {
+        self.adapter.del_all(&self.local, namespace, sid);
+    }
+
+    pub(crate) fn join(&self, namespace: &str, sid: &Arc<str>, rooms: &[String]) {
+        self.adapter.add_all(&self.local, namespace, sid, rooms);
+    }
+
+    pub(crate) fn leave(&self, namespace: &str, sid: &Arc<str>, rooms: &[String]) {
+        self.adapter.del(&self.local, namespace, sid, rooms);
+    }
+
+    /// Spawns a teardown, tracked so that graceful shutdown awaits it, from
+    /// any thread: a handle may close a session from outside the runtime.
+    pub(crate) fn spawn<F>(&self, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        match (tokio::runtime::Handle::try_current(), self.runtime.get()) {
+            (Ok(_), _) => drop(self.tasks.spawn(task)),
+            (Err(_), Some(runtime)) => drop(self.tasks.spawn_on(task, runtime)),
+            (Err(_), None) => tracing::warn!("no runtime to run close hooks on"),
+        }
+    }
+
+    /// Samples the counters once a second, from the first session on.
+    pub(crate) fn start_stats(self: &Arc<Self>) {
+        self.ticking.call_once(|| {
+            let _ = self.runtime.set(tokio::runtime::Handle::current());
+            let hub = Arc::downgrade(self);
+            let stop = self.stop.clone();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(std::time::Duration::from_secs(1));
+                loop {
+                    tokio::select! {
+                        _ = ticks.tick() => {}
+                        () = stop.cancelled() => return,
+                    }
+                    let Some(hub) = hub.upgrade() else { return };
+                    hub.stats.tick();
+                }
+            });
+        });
+    }
+
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+
+    /// Refuses new sessions of either family from now on.
+    pub(crate) fn shut_down(&self) {
+        self.shutting_down.store(true, Ordering::Release);
+        self.stop.cancel();
+    }
+}

@@ -1,0 +1,46 @@
+//! The protocol-blind core under both protocol families: a session's
+//! namespace connections and their one lifecycle, the sockets and rooms of
+//! this server, the adapter seam where a cluster plugs in, the outbox that
+//! holds a connection's outgoing frames, the counters, and the data a
+//! handler sees (connection info, events, acks).
+//!
+//! May use: `codec` only. Knows no transport, no wire format (a family
+//! encodes through [`SessionLink`]) and no handler type (it starts them
+//! through a [`Spawner`]).
+
+mod adapter;
+mod args;
+mod close;
+mod config;
+mod connection;
+mod event;
+mod frame;
+mod hub;
+mod info;
+mod namespaces;
+mod outbox;
+mod protocol;
+mod registry;
+mod rooms;
+mod stats;
+
+pub use adapter::{
+    AckReplies, Adapter, AdapterError, AdapterFuture, BroadcastPacket, Flags, InMemoryAdapter, Local, SocketData,
+    Target,
+};
+pub use args::{AckResponse, ArgsWriter, EmitArgs, EncodedArgs};
+pub(crate) use args::{no_attachments, write_args_json};
+pub(crate) use close::CloseReason;
+pub(crate) use config::CoreConfig;
+pub(crate) use connection::{Backpressure, Connection, ConnectionHandle, HandlerInput, Outgoing, SessionLink, Spawner};
+pub use event::{AckError, AckSender, Event, Message, Reply};
+pub(crate) use frame::{Encoded, Frame};
+pub(crate) use hub::{DynamicEndpointsFn, Endpoints, Hub};
+pub use info::ConnectionInfo;
+pub(crate) use info::SessionInfo;
+pub(crate) use namespaces::Namespaces;
+pub(crate) use outbox::{Lent, Limits, Outbox, OutboxOwner, Take, lend};
+pub use protocol::Protocol;
+pub(crate) use registry::{Registry, new_sid};
+pub(crate) use stats::{Carrier, Stats};
+pub use stats::{ConnectionsByTransport, StatsSnapshot};

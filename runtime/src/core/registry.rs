@@ -1,0 +1,91 @@
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::Notify;
+
+/// The live sessions of one kind (legacy sessions, or one Engine.IO
+/// endpoint's), by id: what a transport request looks its session up in.
+pub(crate) struct Registry<S> {
+    sessions: Mutex<HashMap<Arc<str>, Arc<S>>>,
+    shutting_down: AtomicBool,
+    /// Woken whenever a session leaves.
+    removed: Notify,
+}
+
+impl<S> Default for Registry<S> {
+    fn default() -> Self {
+        Self {
+            sessions: Mutex::new(HashMap::new()),
+            shutting_down: AtomicBool::new(false),
+            removed: Notify::new(),
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for Registry<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry").field("sessions", &self.len()).finish()
+    }
+}
+
+impl<S> Registry<S> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Arc<S>>> {
+        self.sessions.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    pub(crate) fn insert(&self, sid: Arc<str>, session: Arc<S>) {
+        self.lock().insert(sid, session);
+    }
+
+    pub(crate) fn get(&self, sid: &str) -> Option<Arc<S>> {
+        self.lock().get(sid).cloned()
+    }
+
+    /// Whether the session was there.
+    pub(crate) fn remove(&self, sid: &str) -> bool {
+        let removed = self.lock().remove(sid).is_some();
+        if removed {
+            self.removed.notify_waiters();
+        }
+        removed
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub(crate) fn all(&self) -> Vec<Arc<S>> {
+        self.lock().values().cloned().collect()
+    }
+
+    pub(crate) fn removed(&self) -> &Notify {
+        &self.removed
+    }
+
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+
+    /// Refuses new sessions from now on; returns every live one, to close.
+    pub(crate) fn shut_down(&self) -> Vec<Arc<S>> {
+        self.shutting_down.store(true, Ordering::Release);
+        self.all()
+    }
+}
+
+/// 128 bits from the operating system's CSPRNG, as 32 hex digits.
+pub(crate) fn new_sid() -> Arc<str> {
+    let mut bytes = [0u8; 16];
+    if let Err(error) = getrandom::fill(&mut bytes) {
+        // Without an OS random source no session id can be safe.
+        panic!("the operating system's random source failed: {error}");
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut sid = String::with_capacity(32);
+    for byte in bytes {
+        sid.push(char::from(HEX[usize::from(byte >> 4)]));
+        sid.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    sid.into()
+}

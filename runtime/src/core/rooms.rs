@@ -1,0 +1,218 @@
+//! The sockets of this server, by namespace and id, and the rooms they
+//! joined: the local side of the adapter. Each namespace has a lock of its
+//! own, so traffic on one never waits for another.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
+
+use crate::core::Connection;
+
+#[derive(Default)]
+struct Group {
+    /// Held weakly: a connection that is gone is never kept alive by a room.
+    members: HashMap<Arc<str>, Weak<Connection>>,
+    rooms: HashMap<String, HashSet<Arc<str>>>,
+    joined: HashMap<Arc<str>, HashSet<String>>,
+}
+
+impl Group {
+    fn leave(&mut self, room: &str, sid: &Arc<str>) {
+        if let Some(members) = self.rooms.get_mut(room) {
+            members.remove(sid);
+            if members.is_empty() {
+                self.rooms.remove(room);
+            }
+        }
+        if let Some(rooms) = self.joined.get_mut(sid) {
+            rooms.remove(room);
+        }
+    }
+}
+
+/// Which sockets a fan-out reaches: members of any of `rooms` (every
+/// member when empty) less those in any of `except` or whose id is in it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Selector<'a> {
+    pub(crate) rooms: &'a [String],
+    pub(crate) except: &'a [String],
+}
+
+#[derive(Default)]
+pub(crate) struct Rooms {
+    groups: RwLock<HashMap<String, Arc<Mutex<Group>>>>,
+}
+
+impl std::fmt::Debug for Rooms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rooms").finish_non_exhaustive()
+    }
+}
+
+fn lock(group: &Mutex<Group>) -> MutexGuard<'_, Group> {
+    // Every critical section is panic-free, so a poisoned lock is usable.
+    group.lock().unwrap_or_else(|poison| poison.into_inner())
+}
+
+impl Rooms {
+    fn group(&self, namespace: &str) -> Option<Arc<Mutex<Group>>> {
+        let groups = self.groups.read().unwrap_or_else(|poison| poison.into_inner());
+        groups.get(namespace).cloned()
+    }
+
+    fn group_or_new(&self, namespace: &str) -> Arc<Mutex<Group>> {
+        if let Some(group) = self.group(namespace) {
+            return group;
+        }
+        let mut groups = self.groups.write().unwrap_or_else(|poison| poison.into_inner());
+        groups.entry(namespace.to_owned()).or_default().clone()
+    }
+
+    /// A connection enters its namespace (before its open hook runs, so
+    /// the hook may join rooms).
+    pub(crate) fn add_member(&self, namespace: &str, sid: &Arc<str>, connection: Weak<Connection>) {
+        let group = self.group_or_new(namespace);
+        lock(&group).members.insert(sid.clone(), connection);
+    }
+
+    /// A connection leaves its namespace and every room in it. Empty
+    /// groups stay: a namespace that was used once is likely used again.
+    pub(crate) fn remove_member(&self, namespace: &str, sid: &Arc<str>) {
+        let Some(group) = self.group(namespace) else { return };
+        let mut group = lock(&group);
+        group.members.remove(sid);
+        for room in group.joined.remove(sid).unwrap_or_default() {
+            group.leave(&room, sid);
+        }
+    }
+
+    /// Adds a member to `rooms`. A connection that already left its
+    /// namespace joins nothing: a late `join` after teardown cannot leave
+    /// an entry for a dead socket.
+    pub(crate) fn join(&self, namespace: &str, sid: &Arc<str>, rooms: &[String]) {
+        let Some(group) = self.group(namespace) else { return };
+        let mut group = lock(&group);
+        if !group.members.contains_key(sid) {
+            return;
+        }
+        for room in rooms {
+            group.rooms.entry(room.clone()).or_default().insert(sid.clone());
+            group.joined.entry(sid.clone()).or_default().insert(room.clone());
+        }
+    }
+
+    pub(crate) fn leave(&self, namespace: &str, sid: &Arc<str>, rooms: &[String]) {
+        let Some(group) = self.group(namespace) else { return };
+        let mut group = lock(&group);
+        for room in rooms {
+            group.leave(room, sid);
+        }
+    }
+
+    /// The rooms a member joined, sorted.
+    pub(crate) fn rooms_of(&self, namespace: &str, sid: &str) -> Vec<String> {
+        let Some(group) = self.group(namespace) else {
+            return Vec::new();
+        };
+        let group = lock(&group);
+        let mut rooms: Vec<String> = group
+            .joined
+            .get(sid)
+            .map(|rooms| rooms.iter().cloned().collect())
+            .unwrap_or_default();
+        rooms.sort();
+        rooms
+    }
+
+    /// Every room of a namespace that has a member, sorted.
+    pub(crate) fn all_rooms(&self, namespace: &str) -> Vec<String> {
+        let Some(group) = self.group(namespace) else {
+            return Vec::new();
+        };
+        let mut rooms: Vec<String> = lock(&group).rooms.keys().cloned().collect();
+        rooms.sort();
+        rooms
+    }
+
+    /// A live socket by id, in whichever namespace it is.
+    pub(crate) fn find(&self, sid: &str) -> Option<Arc<Connection>> {
+        let groups: Vec<_> = {
+            let groups = self.groups.read().unwrap_or_else(|poison| poison.into_inner());
+            groups.values().cloned().collect()
+        };
+        groups
+            .iter()
+            .find_map(|group| lock(group).members.get(sid).and_then(Weak::upgrade))
+    }
+
+    /// The live members `selector` picks, each once.
+    pub(crate) fn select(&self, namespace: &str, selector: Selector<'_>) -> Vec<Arc<Connection>> {
+        let Some(group) = self.group(namespace) else {
+            return Vec::new();
+        };
+        let group = lock(&group);
+        let excluded = |sid: &Arc<str>| -> bool {
+            !selector.except.is_empty()
+                && (selector.except.iter().any(|except| **except == **sid)
+                    || group
+                        .joined
+                        .get(sid)
+                        .is_some_and(|joined| selector.except.iter().any(|room| joined.contains(room))))
+        };
+        let upgrade = |sid: &Arc<str>| -> Option<Arc<Connection>> {
+            if excluded(sid) {
+                return None;
+            }
+            group.members.get(sid).and_then(Weak::upgrade)
+        };
+        if selector.rooms.is_empty() {
+            return group.members.keys().filter_map(upgrade).collect();
+        }
+        let mut seen = HashSet::new();
+        selector
+            .rooms
+            .iter()
+            .filter_map(|room| group.rooms.get(room))
+            .flatten()
+            .filter(|sid| seen.insert(Arc::clone(sid)))
+            .filter_map(upgrade)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rooms(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_join_after_the_member_left_leaves_no_entry() {
+        let table = Rooms::default();
+        let sid: Arc<str> = Arc::from("a");
+        table.add_member("", &sid, Weak::new());
+        table.join("", &sid, &rooms(&["r"]));
+        assert_eq!(table.rooms_of("", &sid), ["r"]);
+        // Teardown, then a handler's late `join` (a clone of its Ctx in a task).
+        table.remove_member("", &sid);
+        table.join("", &sid, &rooms(&["late"]));
+        assert!(table.rooms_of("", &sid).is_empty());
+        assert!(table.all_rooms("").is_empty(), "no room keeps a dead member");
+    }
+
+    #[test]
+    fn rooms_are_per_namespace_and_leave_empties_them() {
+        let table = Rooms::default();
+        let (a, b): (Arc<str>, Arc<str>) = (Arc::from("a"), Arc::from("b"));
+        table.add_member("", &a, Weak::new());
+        table.add_member("/chat", &b, Weak::new());
+        table.join("", &a, &rooms(&["r", "s"]));
+        table.join("/chat", &b, &rooms(&["r"]));
+        assert_eq!(table.all_rooms(""), ["r", "s"]);
+        assert_eq!(table.all_rooms("/chat"), ["r"]);
+        table.leave("", &a, &rooms(&["r"]));
+        assert_eq!(table.all_rooms(""), ["s"]);
+        assert_eq!(table.rooms_of("", &a), ["s"]);
+    }
+}

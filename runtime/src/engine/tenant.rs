@@ -1,0 +1,28 @@
+use std::time::Duration;
+
+use tokio_util::task::TaskTracker;
+
+use crate::core::Backpressure;
+use crate::engine::{Data, Socket};
+
+/// What serves an Engine.IO endpoint's sessions: Socket.IO, or a bare
+/// application. The engine knows nothing else of it.
+pub(crate) trait Tenant: Send + Sync + 'static {
+    /// A session opened: its reader. Tasks it starts go on `tasks`, which
+    /// graceful shutdown awaits.
+    fn open(&self, socket: Socket, tasks: &TaskTracker) -> std::sync::Arc<dyn Reader>;
+}
+
+/// Reads one session's messages, in the transport's own task.
+pub(crate) trait Reader: Send + Sync + 'static {
+    /// A message from the client; a busy reader hands back the wait for
+    /// room, which the transport awaits (that slows the client down).
+    fn receive(&self, data: Data) -> Option<Backpressure>;
+    /// The session closed; called once.
+    fn closed(&self);
+    /// How long after the handshake `deadline_passed` is due, if at all.
+    fn deadline(&self) -> Option<Duration> {
+        None
+    }
+    fn deadline_passed(&self) {}
+}

@@ -1,0 +1,57 @@
+//! Encodes what a connection says in Socket.IO protocols 4 and 5: each
+//! packet an Engine.IO message (`4...`), binary attachments in frames of
+//! their own after it.
+
+use crate::Protocol;
+use crate::codec::engineio::fixed::encode_message;
+use crate::codec::socketio as sio;
+use crate::core::{Encoded, EncodedArgs, Frame, Outgoing};
+
+/// `None` for packets the protocol does not have (legacy error packets).
+pub(crate) fn encode(protocol: Protocol, outgoing: &Outgoing<'_>, endpoint: &str, sid: &str) -> Option<Encoded> {
+    let namespace = if endpoint.is_empty() { "/" } else { endpoint };
+    let v5 = protocol == Protocol::V5;
+    let binary = |text: String, args: &EncodedArgs| -> Encoded {
+        if args.attachments.is_empty() {
+            return Encoded::One(Frame::text(encode_message(&text)));
+        }
+        let frames = std::iter::once(Frame::text(encode_message(&text)))
+            .chain(args.attachments.iter().cloned().map(Frame::Binary))
+            .collect();
+        Encoded::Many(frames)
+    };
+    let text = match *outgoing {
+        Outgoing::Connect if v5 => sio::encode_connect(namespace, sid),
+        Outgoing::Connect => sio::encode_connect_v4(namespace),
+        Outgoing::Refused if v5 => sio::encode_connect_error(namespace, sio::NOT_AUTHORIZED),
+        Outgoing::Refused => sio::encode_error_v4(namespace, sio::NOT_AUTHORIZED),
+        Outgoing::Disconnect => sio::encode_disconnect(namespace),
+        Outgoing::Message(text) => {
+            let args = serde_json::to_string(&[text]).ok()?;
+            sio::encode_event(namespace, None, "message", &args, 0)
+        }
+        Outgoing::Json(json) => sio::encode_event(namespace, None, "message", &format!("[{json}]"), 0),
+        Outgoing::Event { ack, name, args } => {
+            let text = sio::encode_event(namespace, ack, name, &args.json, args.attachments.len());
+            return Some(binary(text, args));
+        }
+        Outgoing::Ack { id, args: Some(args) } => {
+            return Some(binary(
+                sio::encode_ack(namespace, id, &args.json, args.attachments.len()),
+                args,
+            ));
+        }
+        Outgoing::Ack { id, args: None } => sio::encode_ack(namespace, id, "[]", 0),
+        Outgoing::Error(_) => return None,
+    };
+    Some(Encoded::One(Frame::text(encode_message(&text))))
+}
+
+/// The refusal of a namespace nobody serves.
+pub(crate) fn invalid_namespace(protocol: Protocol, namespace: &str) -> Frame {
+    let text = match protocol {
+        Protocol::V5 => sio::encode_connect_error(namespace, sio::INVALID_NAMESPACE),
+        _ => sio::encode_error_v4(namespace, sio::INVALID_NAMESPACE),
+    };
+    Frame::text(encode_message(&text))
+}
