@@ -2,8 +2,9 @@
 //! (`#[socketio::handler]`, `#[socketio::event]`, `#[socketio::emits]`).
 //!
 //! Each entry point is a thin shim: the work is in `handler/` (parse into a
-//! checked model, then generate) and `emits.rs`.
+//! checked model, then generate) and `emits/` (the same shape).
 
+mod crate_path;
 mod ctxt;
 mod emits;
 mod handler;
