@@ -6,13 +6,15 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, ImplItem, ImplItemFn, ItemImpl, LitStr, Pat, ReturnType, Token, Type};
 
+use crate::crate_path::CratePath;
 use crate::ctxt::Ctxt;
 use crate::types::{is_unit, last_ident, single_arg};
 
-/// `#[socketio::handler(endpoints("/chat" => Chat, ...))]`.
+/// `#[socketio::handler(endpoints("/chat" => Chat, ...), crate = "path")]`.
 #[derive(Default)]
 pub(crate) struct HandlerArgs {
     pub(crate) endpoints: Vec<(LitStr, Type)>,
+    pub(crate) krate: CratePath,
 }
 
 impl HandlerArgs {
@@ -50,8 +52,13 @@ impl HandlerArgs {
                     args.endpoints.push((name, ty));
                 }
                 Ok(())
+            } else if meta.path.is_ident("crate") {
+                args.krate = CratePath::parse(&meta)?;
+                Ok(())
             } else {
-                Err(meta.error("unknown `handler` argument; expected `endpoints(\"/name\" => Type, ...)`"))
+                Err(meta.error(
+                    "unknown `handler` argument; expected `endpoints(\"/name\" => Type, ...)` or `crate = \"path\"`",
+                ))
             }
         });
         if let Err(error) = syn::parse::Parser::parse2(parser, attr) {
