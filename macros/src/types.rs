@@ -46,13 +46,15 @@ pub(crate) fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
 }
 
-/// `Result<T, E>` (by its last segment's name): `(T, E)`.
-pub(crate) fn result_parts(ty: &Type) -> Option<(&Type, &Type)> {
-    if last_ident(ty).as_deref() != Some("Result") {
+/// `Result<T, E>` or an alias `Result<T>` (by its last segment's name):
+/// `(T, Some(E))` or `(T, None)`.
+pub(crate) fn result_parts(ty: &Type) -> Option<(&Type, Option<&Type>)> {
+    if last_ident(ty).as_deref() != Some("Result") || matches!(ty, Type::Reference(_)) {
         return None;
     }
     match generic_args(ty).as_slice() {
-        [ok, err] => Some((ok, err)),
+        [ok] => Some((ok, None)),
+        [ok, err] => Some((ok, Some(err))),
         _ => None,
     }
 }

@@ -47,14 +47,21 @@ fn reply(krate: &CratePath, ty: Option<&Type>, value: TokenStream, event: &str) 
     };
     if let Some((ok, err)) = result_parts(ty) {
         let ok_reply = reply(krate, Some(ok), quote!(__socketio_ok), event);
-        let at = krate.at(err.span());
-        let err_check = quote_spanned!(err.span()=> #at::__private::reply_error::<#err>(#event, __socketio_err));
-        return quote! {
-            match #value {
+        // An alias `Result<T>` does not name its error: it is inferred, and
+        // an error type that is not `Display` is reported at the return type.
+        let err_ty = err.map(|err| quote!(::<#err>));
+        let err_span = err.map_or_else(|| ty.span(), Spanned::span);
+        let at = krate.at(err_span);
+        let err_check = quote_spanned!(err_span=> #at::__private::reply_error #err_ty(#event, __socketio_err));
+        let at = krate.at(ty.span());
+        let split = quote_spanned!(ty.span()=> #at::__private::EventResult::into_result(__socketio_value));
+        return quote! {{
+            let __socketio_value = #value;
+            match #split {
                 ::core::result::Result::Ok(__socketio_ok) => #ok_reply,
                 ::core::result::Result::Err(__socketio_err) => ::core::result::Result::Err(#err_check),
             }
-        };
+        }};
     }
     if last_ident(ty).as_deref() == Some("Reply") {
         return quote!(::core::result::Result::Ok(#value));
