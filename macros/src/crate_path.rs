@@ -27,6 +27,14 @@ impl CratePath {
         Ok(Self { path: Some(path) })
     }
 
+    /// The segment names, to recognize a type written through this path.
+    pub(crate) fn segments(&self) -> Vec<String> {
+        match &self.path {
+            Some(path) => path.segments.iter().map(|s| s.ident.to_string()).collect(),
+            None => vec!["socketio".to_owned()],
+        }
+    }
+
     /// The path with every token at `span`: an unmet bound in generated
     /// code is then reported at the user's type, not at the attribute.
     pub(crate) fn at(&self, span: Span) -> TokenStream {

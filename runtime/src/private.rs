@@ -231,6 +231,25 @@ impl<T: DeserializeOwned + 'static> EventArgument for T {
     }
 }
 
+/// A bare `Event` or `Message` event argument: a type of the user's own,
+/// or socketio's taken where its hook is not.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an event argument",
+    label = "a bare `Event` or `Message` here is an event argument, deserialized from JSON",
+    note = "only the `#[fallback]` method takes the whole `socketio::Event`, and only `on_message` takes a `socketio::Message`; a type of your own needs `serde::Deserialize`"
+)]
+pub trait NamedLikeSpecial: EventArgument {}
+impl<T: EventArgument> NamedLikeSpecial for T {}
+
+/// [`Binder::required`] for a [`NamedLikeSpecial`] argument.
+pub fn required_named_like_special<T: NamedLikeSpecial>(
+    binder: &Binder<'_>,
+    index: usize,
+    name: &str,
+) -> Result<T, DispatchError> {
+    binder.required(index, name)
+}
+
 /// Checked at the return type's span.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot answer an ack",

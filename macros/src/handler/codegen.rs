@@ -102,6 +102,11 @@ fn event_arm(krate: &CratePath, method: &Method, name: &str, positional: bool) -
         let var = quote::format_ident!("__socketio_arg{}", index);
         let key = &binding.name;
         let bind = match &binding.shape {
+            Shape::Required if binding.named_like_special => {
+                let ty = &binding.ty;
+                let at = krate.at(ty.span());
+                quote_spanned!(ty.span()=> #at::__private::required_named_like_special::<#ty>(&__socketio_binder, #index, #key)?)
+            }
             Shape::Required => {
                 let ty = &binding.ty;
                 quote_spanned!(ty.span()=> __socketio_binder.required::<#ty>(#index, #key)?)
