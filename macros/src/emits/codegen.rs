@@ -136,8 +136,14 @@ pub(crate) fn generate(item: &ItemTrait, model: &Model, args: &EmitsArgs) -> Tok
     let params = generics.params.iter();
     let (_, type_generics, where_clause) = generics.split_for_impl();
     let methods = model.events.iter().map(|event| method(event, args));
+    let unimplemented = format!("`{{Self}}` cannot send the events of `{ident}`");
     quote! {
         #(#trait_docs)*
+        #[diagnostic::on_unimplemented(
+            message = #unimplemented,
+            label = "typed emit methods send through one connection or a group of them",
+            note = "emit through a `Ctx` (one connection) or a `BroadcastOperator` (`cx.to(\"room\")`, `io.of(\"/chat\")`)"
+        )]
         #vis trait #ident #generics: #krate::EmitTarget #where_clause {
             #(#methods)*
         }
