@@ -8,53 +8,48 @@ use syn::{ItemTrait, Type};
 
 use crate::emits::model::{EmitsArgs, Event, Model};
 
-/// `fn emit_x(&self, args) -> ()` or `fn ask_x(&self, args) -> Future<Answer>`:
-/// the name and return type of an event's method.
-fn method_signature(event: &Event, args: &EmitsArgs) -> (syn::Ident, TokenStream) {
+/// An event's method: `emit_x(&self, ..)`, or `ask_x(&self, ..)` returning
+/// the answer's future, with the bounds that go in its `where` clause.
+struct Signature {
+    method: syn::Ident,
+    output: TokenStream,
+    bounds: TokenStream,
+}
+
+fn signature(event: &Event, args: &EmitsArgs) -> Signature {
     let krate = &args.krate;
     match &event.answer {
-        None => (format_ident!("emit_{}", event.method), quote!()),
+        None => Signature {
+            method: format_ident!("emit_{}", event.method),
+            output: quote!(),
+            bounds: quote!(),
+        },
         // A boxed future rather than `impl Future`: the opaque type would
         // carry the `AckTarget` bound too, and asking through a
         // `BroadcastOperator` would then be reported three times.
-        Some(answer) => (
-            format_ident!("ask_{}", event.method),
-            quote! {
+        Some(answer) => Signature {
+            method: format_ident!("ask_{}", event.method),
+            output: quote! {
                 -> ::core::pin::Pin<::std::boxed::Box<
                     dyn ::core::future::Future<Output = ::core::result::Result<#answer, #krate::AckError>>
                         + ::core::marker::Send + 'static>>
-                where
-                    Self: #krate::__private::AckTarget,
             },
-        ),
+            bounds: quote!(Self: #krate::__private::AckTarget,),
+        },
     }
 }
 
 /// The method of an event the user must still fix: its signature only, so
 /// that calling it is no second error.
 fn stub(event: &Event, args: &EmitsArgs) -> TokenStream {
-    let (method, output) = method_signature(event, args);
+    let Signature { method, output, bounds } = signature(event, args);
     let docs = &event.docs;
     let params = &event.generics.params;
+    let user_bounds = event.generics.where_clause.as_ref().map(|clause| &clause.predicates);
     let types = event.args.iter().map(|(_, ty)| ty);
-    let mut where_clause = event.generics.where_clause.clone();
-    if event.answer.is_some() {
-        // `method_signature` already opened a `where` for `Self`.
-        where_clause = where_clause.map(|mut clause| {
-            clause.where_token = Default::default();
-            clause
-        });
-        let predicates = where_clause.map(|clause| clause.predicates);
-        return quote! {
-            #(#docs)*
-            fn #method<#params>(&self, #(_: #types),*) #output #predicates {
-                ::core::unreachable!()
-            }
-        };
-    }
     quote! {
         #(#docs)*
-        fn #method<#params>(&self, #(_: #types),*) #where_clause {
+        fn #method<#params>(&self, #(_: #types),*) #output where #bounds #user_bounds {
             ::core::unreachable!()
         }
     }
@@ -65,7 +60,7 @@ fn method(event: &Event, args: &EmitsArgs) -> TokenStream {
         return stub(event, args);
     }
     let krate = &args.krate;
-    let (method, output) = method_signature(event, args);
+    let Signature { method, output, bounds } = signature(event, args);
     let name = &event.event;
     let docs = &event.docs;
     // Each argument sits in the emitted tuple at its type's span: a type
@@ -106,7 +101,7 @@ fn method(event: &Event, args: &EmitsArgs) -> TokenStream {
     };
     quote! {
         #(#docs)*
-        fn #method(&self, #(#params),*) #output {
+        fn #method(&self, #(#params),*) #output where #bounds {
             #(#checks)*
             // Behind `dyn`, the pending answer's type holds no argument
             // type: one that cannot be serialized is not reported again at
