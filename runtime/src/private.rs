@@ -173,6 +173,27 @@ pub fn reply_error<E: EventError>(event: &str, error: E) -> DispatchError {
     }
 }
 
+/// An event method's `Result`, however it is spelled (`io::Result<T>`, a
+/// crate's own `Result<T>` alias): the macro sees one generic argument and
+/// cannot name the error type, so the split goes through this trait.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is named `Result` but is not a `std::result::Result`",
+    label = "an event method's `Result` answers the ack with `Ok` and reports `Err` as an error",
+    note = "return `std::result::Result<T, E>` or an alias of it"
+)]
+pub trait EventResult {
+    type Ok;
+    type Err;
+    fn into_result(self) -> Result<Self::Ok, Self::Err>;
+}
+impl<T, E> EventResult for Result<T, E> {
+    type Ok = T;
+    type Err = E;
+    fn into_result(self) -> Self {
+        self
+    }
+}
+
 /// Bounds checked at each parameter's span, so a type that cannot be
 /// bound is reported where it is written.
 #[diagnostic::on_unimplemented(
@@ -208,6 +229,25 @@ impl<T: DeserializeOwned + 'static> EventArgument for T {
     ) -> Result<Self, serde_json::Error> {
         crate::codec::binary::from_str_with_shared_attachments(text, attachments)
     }
+}
+
+/// A bare `Event` or `Message` event argument: a type of the user's own,
+/// or socketio's taken where its hook is not.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an event argument",
+    label = "a bare `Event` or `Message` here is an event argument, deserialized from JSON",
+    note = "only the `#[fallback]` method takes the whole `socketio::Event`, and only `on_message` takes a `socketio::Message`; a type of your own needs `serde::Deserialize`"
+)]
+pub trait NamedLikeSpecial: EventArgument {}
+impl<T: EventArgument> NamedLikeSpecial for T {}
+
+/// [`Binder::required`] for a [`NamedLikeSpecial`] argument.
+pub fn required_named_like_special<T: NamedLikeSpecial>(
+    binder: &Binder<'_>,
+    index: usize,
+    name: &str,
+) -> Result<T, DispatchError> {
+    binder.required(index, name)
 }
 
 /// Checked at the return type's span.

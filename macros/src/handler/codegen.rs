@@ -5,6 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ItemImpl, Type};
 
+use crate::crate_path::CratePath;
 use crate::handler::model::{Binding, HandlerArgs, Method, Model, Param, Role, Shape};
 use crate::types::{is_unit, last_ident, result_parts};
 
@@ -37,44 +38,54 @@ fn call(method: &Method, args: &[TokenStream]) -> TokenStream {
 }
 
 /// Turns a method's return value into the ack reply.
-fn reply(ty: Option<&Type>, value: TokenStream, event: &str) -> TokenStream {
+fn reply(krate: &CratePath, ty: Option<&Type>, value: TokenStream, event: &str) -> TokenStream {
     let Some(ty) = ty.filter(|ty| !is_unit(ty)) else {
         return quote! {{
             let () = #value;
-            ::core::result::Result::Ok(::socketio::Reply::empty())
+            ::core::result::Result::Ok(#krate::Reply::empty())
         }};
     };
     if let Some((ok, err)) = result_parts(ty) {
-        let ok_reply = reply(Some(ok), quote!(__socketio_ok), event);
-        let err_check = quote_spanned!(err.span()=> ::socketio::__private::reply_error::<#err>(#event, __socketio_err));
-        return quote! {
-            match #value {
+        let ok_reply = reply(krate, Some(ok), quote!(__socketio_ok), event);
+        // An alias `Result<T>` does not name its error: it is inferred, and
+        // an error type that is not `Display` is reported at the return type.
+        let err_ty = err.map(|err| quote!(::<#err>));
+        let err_span = err.map_or_else(|| ty.span(), Spanned::span);
+        let at = krate.at(err_span);
+        let err_check = quote_spanned!(err_span=> #at::__private::reply_error #err_ty(#event, __socketio_err));
+        let at = krate.at(ty.span());
+        let split = quote_spanned!(ty.span()=> #at::__private::EventResult::into_result(__socketio_value));
+        return quote! {{
+            let __socketio_value = #value;
+            match #split {
                 ::core::result::Result::Ok(__socketio_ok) => #ok_reply,
                 ::core::result::Result::Err(__socketio_err) => ::core::result::Result::Err(#err_check),
             }
-        };
+        }};
     }
     if last_ident(ty).as_deref() == Some("Reply") {
         return quote!(::core::result::Result::Ok(#value));
     }
     if let Type::Tuple(_) = ty {
-        return quote_spanned!(ty.span()=> ::socketio::__private::reply_args::<#ty>(#event, #value));
+        let at = krate.at(ty.span());
+        return quote_spanned!(ty.span()=> #at::__private::reply_args::<#ty>(#event, #value));
     }
-    quote_spanned!(ty.span()=> ::socketio::__private::reply_one::<#ty>(#event, &#value))
+    let at = krate.at(ty.span());
+    quote_spanned!(ty.span()=> #at::__private::reply_one::<#ty>(#event, &#value))
 }
 
 /// Binds `__socketio_ack` for a method that answers its ack itself (a
 /// detached sender when the client asked for no ack).
-fn take_ack() -> TokenStream {
+fn take_ack(krate: &CratePath) -> TokenStream {
     quote! {
         let __socketio_ack = match __socketio_event.take_ack() {
             ::core::option::Option::Some(ack) => ack,
-            ::core::option::Option::None => ::socketio::AckSender::detached(__socketio_cx),
+            ::core::option::Option::None => #krate::AckSender::detached(__socketio_cx),
         };
     }
 }
 
-fn event_arm(method: &Method, name: &str, positional: bool) -> TokenStream {
+fn event_arm(krate: &CratePath, method: &Method, name: &str, positional: bool) -> TokenStream {
     let bindings: Vec<&Binding> = method
         .params
         .iter()
@@ -91,6 +102,11 @@ fn event_arm(method: &Method, name: &str, positional: bool) -> TokenStream {
         let var = quote::format_ident!("__socketio_arg{}", index);
         let key = &binding.name;
         let bind = match &binding.shape {
+            Shape::Required if binding.named_like_special => {
+                let ty = &binding.ty;
+                let at = krate.at(ty.span());
+                quote_spanned!(ty.span()=> #at::__private::required_named_like_special::<#ty>(&__socketio_binder, #index, #key)?)
+            }
             Shape::Required => {
                 let ty = &binding.ty;
                 quote_spanned!(ty.span()=> __socketio_binder.required::<#ty>(#index, #key)?)
@@ -108,12 +124,12 @@ fn event_arm(method: &Method, name: &str, positional: bool) -> TokenStream {
         quote!(__socketio_binder.finish(#count)?;)
     });
     let takes_ack = method.params.iter().any(|p| matches!(p, Param::Ack));
-    let take_ack = takes_ack.then(take_ack);
+    let take_ack = takes_ack.then(|| take_ack(krate));
     let value = call(method, &call_args(method, &bound));
-    let reply = reply(method.output.as_ref(), value, name);
+    let reply = reply(krate, method.output.as_ref(), value, name);
     quote! {{
         #take_ack
-        let __socketio_binder = ::socketio::__private::Binder::new(&__socketio_event, &[#(#names),*], #positional);
+        let __socketio_binder = #krate::__private::Binder::new(&__socketio_event, &[#(#names),*], #positional);
         #(#statements)*
         #finish
         #reply
@@ -123,13 +139,14 @@ fn event_arm(method: &Method, name: &str, positional: bool) -> TokenStream {
 pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> TokenStream {
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     let self_ty = &item.self_ty;
+    let krate = &args.krate;
     let find = |pred: fn(&Role) -> bool| model.methods.iter().find(|m| pred(&m.role));
 
     let on_open = find(|r| matches!(r, Role::OnOpen)).map(|method| {
         let value = call(method, &call_args(method, &[]));
         let body = if method.output.is_some() { value } else { quote!({ #value; true }) };
         quote! {
-            fn on_open(&mut self, __socketio_cx: &::socketio::Ctx) -> impl ::core::future::Future<Output = bool> + ::core::marker::Send {
+            fn on_open(&mut self, __socketio_cx: &#krate::Ctx) -> impl ::core::future::Future<Output = bool> + ::core::marker::Send {
                 async move { #body }
             }
         }
@@ -137,7 +154,7 @@ pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> To
     let on_message = find(|r| matches!(r, Role::OnMessage)).map(|method| {
         let value = call(method, &call_args(method, &[]));
         quote! {
-            fn on_message(&mut self, __socketio_cx: &::socketio::Ctx, __socketio_message: ::socketio::Message) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+            fn on_message(&mut self, __socketio_cx: &#krate::Ctx, __socketio_message: #krate::Message) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
                 async move { #value; }
             }
         }
@@ -145,7 +162,7 @@ pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> To
     let on_close = find(|r| matches!(r, Role::OnClose)).map(|method| {
         let value = call(method, &call_args(method, &[]));
         quote! {
-            fn on_close(&mut self, __socketio_cx: &::socketio::Ctx) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+            fn on_close(&mut self, __socketio_cx: &#krate::Ctx) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
                 async move { #value; }
             }
         }
@@ -164,18 +181,18 @@ pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> To
         let indices = 0..events.len();
         let names = events.iter().map(|(_, name, _)| *name);
         let arms = events.iter().enumerate().map(|(index, (method, name, positional))| {
-            let arm = event_arm(method, name, *positional);
+            let arm = event_arm(krate, method, name, *positional);
             quote!(#index => #arm,)
         });
         let otherwise = match fallback {
             Some(method) => {
                 let takes_ack = method.params.iter().any(|p| matches!(p, Param::Ack));
-                let take_ack = takes_ack.then(take_ack);
+                let take_ack = takes_ack.then(|| take_ack(krate));
                 let value = call(method, &call_args(method, &[]));
-                let reply = reply(method.output.as_ref(), value, "");
+                let reply = reply(krate, method.output.as_ref(), value, "");
                 quote!({ #take_ack #reply })
             }
-            None => quote!(::core::result::Result::Err(::socketio::DispatchError::UnknownEvent(
+            None => quote!(::core::result::Result::Err(#krate::DispatchError::UnknownEvent(
                 ::core::clone::Clone::clone(&__socketio_event.name)
             ))),
         };
@@ -189,15 +206,15 @@ pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> To
         quote! {
             fn on_event(
                 &mut self,
-                __socketio_cx: &::socketio::Ctx,
-                #event_mut __socketio_event: ::socketio::Event,
-            ) -> impl ::core::future::Future<Output = ::core::result::Result<::socketio::Reply, ::socketio::DispatchError>> + ::core::marker::Send {
+                __socketio_cx: &#krate::Ctx,
+                #event_mut __socketio_event: #krate::Event,
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<#krate::Reply, #krate::DispatchError>> + ::core::marker::Send {
                 async move {
                     let __socketio_which: usize = match __socketio_event.name.as_str() {
                         #(#names => #indices,)*
                         _ => usize::MAX,
                     };
-                    let __socketio_result: ::core::result::Result<::socketio::Reply, ::socketio::DispatchError> =
+                    let __socketio_result: ::core::result::Result<#krate::Reply, #krate::DispatchError> =
                         match __socketio_which {
                             #(#arms)*
                             _ => #otherwise,
@@ -211,10 +228,10 @@ pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> To
     let endpoints = (!args.endpoints.is_empty()).then(|| {
         let entries = args.endpoints.iter().map(|(name, ty)| {
             let factory = quote_spanned!(ty.span()=> <#ty as ::core::default::Default>::default);
-            quote!((#name, ::socketio::Endpoint::new(#factory)))
+            quote!((#name, #krate::Endpoint::new(#factory)))
         });
         quote! {
-            fn endpoints() -> ::std::vec::Vec<(&'static str, ::socketio::Endpoint)> {
+            fn endpoints() -> ::std::vec::Vec<(&'static str, #krate::Endpoint)> {
                 ::std::vec![#(#entries),*]
             }
         }
@@ -225,8 +242,8 @@ pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> To
         // against the one expected.
         let resolve = quote_spanned!(ident.span()=> Self::#ident);
         quote! {
-            fn resolve_endpoint(__socketio_name: &str) -> ::core::option::Option<::socketio::Endpoint> {
-                let __socketio_resolve: fn(&str) -> ::core::option::Option<::socketio::Endpoint> = #resolve;
+            fn resolve_endpoint(__socketio_name: &str) -> ::core::option::Option<#krate::Endpoint> {
+                let __socketio_resolve: fn(&str) -> ::core::option::Option<#krate::Endpoint> = #resolve;
                 __socketio_resolve(__socketio_name)
             }
         }
@@ -236,7 +253,7 @@ pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> To
         #item
 
         #[automatically_derived]
-        impl #impl_generics ::socketio::Handler for #self_ty #where_clause {
+        impl #impl_generics #krate::Handler for #self_ty #where_clause {
             #on_open
             #on_message
             #on_event

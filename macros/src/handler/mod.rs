@@ -23,7 +23,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::default();
     let args = model::HandlerArgs::parse(&cx, attr);
-    let model = model::parse(&cx, &mut item);
+    let model = model::parse(&cx, &mut item, &args.krate);
     match cx.finish() {
         // Keep the user's impl (cleaned of our attributes) so that a
         // mistake here does not also flood them with unresolved-method errors.

@@ -6,13 +6,15 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, ImplItem, ImplItemFn, ItemImpl, LitStr, Pat, ReturnType, Token, Type};
 
+use crate::crate_path::CratePath;
 use crate::ctxt::Ctxt;
-use crate::types::{is_unit, last_ident, single_arg};
+use crate::types::{crate_type_name, is_unit, last_ident, single_arg};
 
-/// `#[socketio::handler(endpoints("/chat" => Chat, ...))]`.
+/// `#[socketio::handler(endpoints("/chat" => Chat, ...), crate = "path")]`.
 #[derive(Default)]
 pub(crate) struct HandlerArgs {
     pub(crate) endpoints: Vec<(LitStr, Type)>,
+    pub(crate) krate: CratePath,
 }
 
 impl HandlerArgs {
@@ -50,8 +52,13 @@ impl HandlerArgs {
                     args.endpoints.push((name, ty));
                 }
                 Ok(())
+            } else if meta.path.is_ident("crate") {
+                args.krate = CratePath::parse(&meta)?;
+                Ok(())
             } else {
-                Err(meta.error("unknown `handler` argument; expected `endpoints(\"/name\" => Type, ...)`"))
+                Err(meta.error(
+                    "unknown `handler` argument; expected `endpoints(\"/name\" => Type, ...)` or `crate = \"path\"`",
+                ))
             }
         });
         if let Err(error) = syn::parse::Parser::parse2(parser, attr) {
@@ -61,7 +68,8 @@ impl HandlerArgs {
     }
 }
 
-/// What a special parameter is, recognized by its type's name.
+/// What a special parameter is, recognized by how its type is written (the
+/// rule is documented on `#[handler]` in `lib.rs`).
 #[derive(Clone)]
 pub(crate) enum Param {
     /// `&Ctx` or `Ctx`.
@@ -83,6 +91,10 @@ pub(crate) struct Binding {
     pub(crate) name: String,
     pub(crate) ty: Type,
     pub(crate) shape: Shape,
+    /// Written as a bare `Event` or `Message` outside the hook that takes
+    /// socketio's: bound like any argument, with an error that names both
+    /// readings if the type cannot be.
+    pub(crate) named_like_special: bool,
 }
 
 #[derive(Clone)]
@@ -193,17 +205,27 @@ fn parse_event_attr(cx: &Ctxt, attr: &Attribute, method: &syn::Ident) -> (String
     (name, positional)
 }
 
-fn classify(cx: &Ctxt, arg: &syn::PatType, rest: bool) -> Param {
+fn classify(cx: &Ctxt, arg: &syn::PatType, rest: bool, role: &Role, krate: &[String]) -> Param {
     let ty = &*arg.ty;
     let by_ref = matches!(ty, Type::Reference(_));
-    match last_ident(ty).as_deref() {
-        Some("Ctx") => return Param::Ctx { by_ref },
-        Some("ConnectionInfo") => return Param::Info { by_ref },
-        Some(name @ ("AckSender" | "Event" | "Message")) => {
+    let named = crate_type_name(ty, krate);
+    // A bare `Event` or `Message` is socketio's only where the hook takes
+    // it; elsewhere it is the user's own type of that name.
+    let in_its_hook = |name: &str| match name {
+        "Event" => matches!(role, Role::Fallback),
+        "Message" => matches!(role, Role::OnMessage),
+        _ => true,
+    };
+    match &named {
+        Some((name, _)) if name == "Ctx" => return Param::Ctx { by_ref },
+        Some((name, _)) if name == "ConnectionInfo" => return Param::Info { by_ref },
+        Some((name, bare))
+            if matches!(name.as_str(), "AckSender" | "Event" | "Message") && (!bare || in_its_hook(name)) =>
+        {
             if by_ref {
                 cx.error(ty, format!("take the `{name}` by value: write `{name}`, not `&{name}`"));
             }
-            return match name {
+            return match name.as_str() {
                 "AckSender" => Param::Ack,
                 "Event" => Param::Event,
                 _ => Param::Message,
@@ -211,6 +233,7 @@ fn classify(cx: &Ctxt, arg: &syn::PatType, rest: bool) -> Param {
         }
         _ => {}
     }
+    let named_like_special = !by_ref && matches!(&named, Some((name, true)) if name == "Event" || name == "Message");
     let name = match &*arg.pat {
         Pat::Ident(ident) => ident.ident.to_string().trim_start_matches("r#").to_owned(),
         other => {
@@ -255,6 +278,7 @@ fn classify(cx: &Ctxt, arg: &syn::PatType, rest: bool) -> Param {
         name,
         ty: ty.clone(),
         shape,
+        named_like_special,
     }))
 }
 
@@ -400,7 +424,8 @@ fn role_of(cx: &Ctxt, method: &mut ImplItemFn) -> Option<Role> {
 }
 
 /// Parses the impl block, removing the attributes this macro consumes.
-pub(crate) fn parse(cx: &Ctxt, item: &mut ItemImpl) -> Model {
+pub(crate) fn parse(cx: &Ctxt, item: &mut ItemImpl, krate: &CratePath) -> Model {
+    let krate = krate.segments();
     if let Some((_, path, _)) = &item.trait_ {
         cx.error(
             path,
@@ -469,7 +494,7 @@ pub(crate) fn parse(cx: &Ctxt, item: &mut ItemImpl) -> Model {
                         ),
                     );
                 }
-                params.push((classify(cx, arg, rest.is_some()), arg.span()));
+                params.push((classify(cx, arg, rest.is_some(), &role, &krate), arg.span()));
             }
             check_params(cx, &role, &params);
         }

@@ -22,6 +22,11 @@ use crate::codec::legacy::RawJson;
 /// let many = Reply::with_args(vec![1, 2, 3]).unwrap();
 /// assert_eq!(many.args_json(), Some("[1,2,3]"));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the arguments of an emit",
+    label = "emit arguments are a tuple, slice, `Vec` or array of `Serialize` values",
+    note = "one argument is a one-element tuple: write `(value,)`; no arguments is `()`"
+)]
 pub trait EmitArgs {
     /// Writes each argument with [`ArgsWriter::arg`], in order.
     fn write_args(&self, out: &mut ArgsWriter) -> Result<(), serde_json::Error>;

@@ -33,6 +33,11 @@ impl Endpoint {
 
 /// Resolves endpoint names that the static table does not list (TornadIO2's
 /// `get_endpoint`): `Some` serves the endpoint, `None` refuses it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot resolve endpoint names",
+    label = "an endpoint resolver maps a name to `Option<socketio::Endpoint>`",
+    note = "pass a function or closure `Fn(&str) -> Option<socketio::Endpoint>`, or implement `socketio::EndpointResolver`"
+)]
 pub trait EndpointResolver: Send + Sync + 'static {
     /// The endpoint serving `name`, if any.
     fn resolve(&self, name: &str) -> Option<Endpoint>;

@@ -40,6 +40,11 @@ use crate::core::{Event, Message, Reply};
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Socket.IO handler",
+    label = "this type does not implement `socketio::Handler`",
+    note = "mark its impl block with `#[socketio::handler]`, or implement `socketio::Handler` by hand"
+)]
 pub trait Handler: Send + 'static {
     /// Runs when the connection opens. Returning `false` refuses it: on the
     /// main endpoint the handshake is answered 401 and no session is kept; on

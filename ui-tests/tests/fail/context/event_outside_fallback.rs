@@ -1,11 +1,10 @@
-use socketio::Event;
-
+// Written as socketio's own type: special, and only its hook takes it.
 struct Chat;
 
 #[socketio::handler]
 impl Chat {
     #[event]
-    fn hello(&self, event: Event) {}
+    fn hello(&self, event: socketio::Event) {}
 }
 
 fn main() {}

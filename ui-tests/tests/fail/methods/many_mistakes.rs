@@ -1,5 +1,5 @@
 // Every mistake of one impl block is reported in one compile.
-use socketio::{AckSender, Ctx, Message};
+use socketio::{AckSender, Ctx};
 
 struct Chat;
 
@@ -21,7 +21,7 @@ impl Chat {
     fn later(self, ack: AckSender, again: AckSender) {}
 
     #[event("add")]
-    fn add_again(&self, message: Message) {}
+    fn add_again(&self, message: socketio::Message) {}
 }
 
 fn main() {}
