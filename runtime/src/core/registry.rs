@@ -4,23 +4,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
+use crate::core::Stats;
+
 /// The live sessions of one kind (legacy sessions, or one Engine.IO
 /// endpoint's), by id: what a transport request looks its session up in.
+/// Each counts in the server's stats until it leaves.
 pub(crate) struct Registry<S> {
     sessions: Mutex<HashMap<Arc<str>, Arc<S>>>,
     shutting_down: AtomicBool,
     /// Woken whenever a session leaves.
     removed: Notify,
-}
-
-impl<S> Default for Registry<S> {
-    fn default() -> Self {
-        Self {
-            sessions: Mutex::new(HashMap::new()),
-            shutting_down: AtomicBool::new(false),
-            removed: Notify::new(),
-        }
-    }
+    stats: Arc<Stats>,
 }
 
 impl<S> std::fmt::Debug for Registry<S> {
@@ -30,6 +24,15 @@ impl<S> std::fmt::Debug for Registry<S> {
 }
 
 impl<S> Registry<S> {
+    pub(crate) fn new(stats: Arc<Stats>) -> Self {
+        Self {
+            sessions: Mutex::new(HashMap::new()),
+            shutting_down: AtomicBool::new(false),
+            removed: Notify::new(),
+            stats,
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, HashMap<Arc<str>, Arc<S>>> {
         self.sessions.lock().unwrap_or_else(|poison| poison.into_inner())
     }
@@ -42,21 +45,16 @@ impl<S> Registry<S> {
         self.lock().get(sid).cloned()
     }
 
-    /// Whether the session was there.
-    pub(crate) fn remove(&self, sid: &str) -> bool {
-        let removed = self.lock().remove(sid).is_some();
-        if removed {
+    /// A session leaves (once; its stats count goes with it).
+    pub(crate) fn remove(&self, sid: &str) {
+        if self.lock().remove(sid).is_some() {
+            self.stats.session_closed();
             self.removed.notify_waiters();
         }
-        removed
     }
 
     pub(crate) fn len(&self) -> usize {
         self.lock().len()
-    }
-
-    pub(crate) fn all(&self) -> Vec<Arc<S>> {
-        self.lock().values().cloned().collect()
     }
 
     pub(crate) fn removed(&self) -> &Notify {
@@ -67,10 +65,13 @@ impl<S> Registry<S> {
         self.shutting_down.load(Ordering::Acquire)
     }
 
-    /// Refuses new sessions from now on; returns every live one, to close.
-    pub(crate) fn shut_down(&self) -> Vec<Arc<S>> {
+    /// Refuses new sessions from now on and closes every live one.
+    pub(crate) fn shut_down(&self, close: impl Fn(&S)) {
         self.shutting_down.store(true, Ordering::Release);
-        self.all()
+        let sessions: Vec<Arc<S>> = self.lock().values().cloned().collect();
+        for session in sessions {
+            close(&session);
+        }
     }
 }
 

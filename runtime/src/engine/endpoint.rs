@@ -10,7 +10,7 @@ use crate::engine::{EngineConfig, EngineSession, Socket, driver};
 /// The sessions of one Engine.IO endpoint and the tenant they serve.
 pub(crate) struct Engine {
     pub(crate) config: Arc<EngineConfig>,
-    sessions: Registry<EngineSession>,
+    pub(crate) sessions: Registry<EngineSession>,
     tenant: Box<dyn Tenant>,
     /// Heartbeat and application tasks, awaited by graceful shutdown.
     pub(crate) tasks: TaskTracker,
@@ -36,8 +36,8 @@ pub(crate) enum EngineError {
 impl Engine {
     pub(crate) fn new(config: EngineConfig, tenant: Box<dyn Tenant>) -> Arc<Self> {
         Arc::new(Self {
+            sessions: Registry::new(config.stats.clone()),
             config: Arc::new(config),
-            sessions: Registry::default(),
             tenant,
             tasks: TaskTracker::new(),
         })
@@ -55,7 +55,7 @@ impl Engine {
         let registry: Weak<Engine> = Arc::downgrade(self);
         let on_close = Box::new(move |sid: &Arc<str>| {
             if let Some(engine) = registry.upgrade() {
-                engine.remove(sid);
+                engine.sessions.remove(sid);
             }
         });
         let session = EngineSession::new(new_sid(), opening, self.config.clone(), on_close);
@@ -70,28 +70,8 @@ impl Engine {
         Ok(session)
     }
 
-    pub(crate) fn get(&self, sid: &str) -> Option<Arc<EngineSession>> {
-        self.sessions.get(sid)
-    }
-
-    fn remove(&self, sid: &str) {
-        if self.sessions.remove(sid) {
-            self.config.stats.session_closed();
-        }
-    }
-
-    pub(crate) fn session_count(&self) -> usize {
-        self.sessions.len()
-    }
-
-    pub(crate) fn removed(&self) -> &tokio::sync::Notify {
-        self.sessions.removed()
-    }
-
     /// Stops new sessions and closes every session.
     pub(crate) fn shut_down(&self) {
-        for session in self.sessions.shut_down() {
-            session.close(CloseReason::Shutdown);
-        }
+        self.sessions.shut_down(|session| session.close(CloseReason::Shutdown));
     }
 }

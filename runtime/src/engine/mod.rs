@@ -1,6 +1,6 @@
 //! Engine.IO, protocols 3 and 4, on the server: sessions with their
 //! outboxes and heartbeats, the polling and websocket transports, and the
-//! upgrade from one to the other. A [`tenant`](Tenant) reads what sessions
+//! upgrade from one to the other. A tenant reads what sessions
 //! receive: Socket.IO (`modern`), or a bare application (see
 //! [`crate::SocketIoBuilder::engine`]).
 //!

@@ -70,7 +70,7 @@ where
     let Some(sid) = query.sid else {
         return handshake(engine, request, &query, info);
     };
-    let Some(session) = engine.get(&sid) else {
+    let Some(session) = engine.sessions.get(&sid) else {
         return text(StatusCode::BAD_REQUEST, "unknown session id");
     };
     if session.version() != query.version {

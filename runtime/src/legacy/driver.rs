@@ -63,7 +63,7 @@ pub(crate) async fn run(server: Arc<LegacyServer>, session: Arc<Session>) {
             () = tokio::time::sleep_until(deadline) => {}
         }
     }
-    server.remove(session.id());
+    server.sessions.remove(session.id());
 }
 
 pub(crate) struct TimerView {

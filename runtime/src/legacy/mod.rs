@@ -42,14 +42,14 @@ pub(crate) enum HandshakeError {
 #[derive(Debug)]
 pub(crate) struct LegacyServer {
     pub(crate) hub: Arc<Hub>,
-    sessions: Registry<Session>,
+    pub(crate) sessions: Registry<Session>,
 }
 
 impl LegacyServer {
     pub(crate) fn new(hub: Arc<Hub>) -> Arc<Self> {
         Arc::new(Self {
+            sessions: Registry::new(hub.stats.clone()),
             hub,
-            sessions: Registry::default(),
         })
     }
 
@@ -79,28 +79,8 @@ impl LegacyServer {
         Ok(session)
     }
 
-    pub(crate) fn get(&self, sid: &str) -> Option<Arc<Session>> {
-        self.sessions.get(sid)
-    }
-
-    fn remove(&self, sid: &str) {
-        if self.sessions.remove(sid) {
-            self.hub.stats.session_closed();
-        }
-    }
-
-    pub(crate) fn session_count(&self) -> usize {
-        self.sessions.len()
-    }
-
-    pub(crate) fn removed(&self) -> &tokio::sync::Notify {
-        self.sessions.removed()
-    }
-
     /// Stops new handshakes and closes every session (clients get `0::`).
     pub(crate) fn shut_down(&self) {
-        for session in self.sessions.shut_down() {
-            session.close(CloseReason::Shutdown);
-        }
+        self.sessions.shut_down(|session| session.close(CloseReason::Shutdown));
     }
 }

@@ -125,7 +125,7 @@ impl SocketIo {
     /// Engine.IO endpoints).
     pub fn session_count(&self) -> usize {
         let shared = &self.shared;
-        shared.legacy.session_count() + shared.all_engines().map(|engine| engine.session_count()).sum::<usize>()
+        shared.legacy.sessions.len() + shared.all_engines().map(|engine| engine.sessions.len()).sum::<usize>()
     }
 
     /// Resolves once no session is left (all closed and drained).
@@ -133,8 +133,8 @@ impl SocketIo {
         let shared = &self.shared;
         loop {
             // Armed before the count is read, so no removal slips between.
-            let mut removals: Vec<_> = std::iter::once(shared.legacy.removed().notified())
-                .chain(shared.all_engines().map(|engine| engine.removed().notified()))
+            let mut removals: Vec<_> = std::iter::once(shared.legacy.sessions.removed().notified())
+                .chain(shared.all_engines().map(|engine| engine.sessions.removed().notified()))
                 .map(Box::pin)
                 .collect();
             for removal in &mut removals {

@@ -319,7 +319,7 @@ where
     B::Error: Into<BoxError>,
 {
     let settings = &shared.settings;
-    let session = shared.legacy.get(sid);
+    let session = shared.legacy.sessions.get(sid);
     // The client's unload handler asks this, even with an empty transport segment.
     if query_pairs(request.uri().query())
         .iter()
