@@ -4,15 +4,45 @@
 //! port: endpoints are namespaces, and an endpoint's query is their auth
 //! payload.
 //!
+//! Several of them (and node's servers) form one cluster when `REDIS_URL`
+//! is set (`shared/conformance-cluster.md`); the cluster's events below
+//! (`server_name`, `cluster_count`, `fetch_room`, ...) answer for this
+//! server alone without it.
+//!
 //! ```sh
 //! cargo run --release --example conformance   # PORT=8001 by default
 //! ```
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use socketio::{AckError, ConnectionInfo, Ctx, Message, RawJson, Reply, Server, SocketIo};
+use socketio::{AckError, BroadcastError, ConnectionInfo, Ctx, Message, RawJson, Reply, Server, SocketIo};
+
+/// This server's handle, for the handlers' cluster-wide requests.
+static IO: OnceLock<SocketIo> = OnceLock::new();
+/// `NODE_NAME`, default `127.0.0.1:PORT`.
+static NODE_NAME: OnceLock<String> = OnceLock::new();
+/// `REQUESTS_TIMEOUT_MS`, default 5000.
+static REQUESTS_TIMEOUT: OnceLock<Duration> = OnceLock::new();
+
+fn io() -> &'static SocketIo {
+    IO.get().expect("set before serving")
+}
+
+fn node_name() -> &'static str {
+    NODE_NAME.get().map_or("", String::as_str)
+}
+
+fn requests_timeout() -> Duration {
+    REQUESTS_TIMEOUT.get().copied().unwrap_or(Duration::from_secs(5))
+}
+
+/// A cluster request that failed: the client gets it as an error.
+fn failed(error: impl std::fmt::Display) -> String {
+    format!("the cluster did not answer: {error}")
+}
 
 /// Events this server sends, with their argument types.
 #[socketio::emits]
@@ -42,6 +72,8 @@ struct Conformance;
 #[socketio::handler(endpoints("/chat" => Conformance, "/reject" => Refuse))]
 impl Conformance {
     fn on_open(&mut self, cx: &Ctx, info: &ConnectionInfo) -> bool {
+        // What a remote fetch reports as this socket's server (node: socket.data).
+        let _ = cx.set_data(&json!({ "server": node_name() }));
         if cx.endpoint().is_empty() {
             return info.get_argument("reject") != Some("1");
         }
@@ -133,6 +165,91 @@ impl Conformance {
         }
     }
 
+    /// Acks with this server's `NODE_NAME`.
+    #[event]
+    fn server_name(&self) -> &'static str {
+        node_name()
+    }
+
+    /// Acks with the number of servers in the cluster, this one included.
+    #[event]
+    async fn cluster_count(&self) -> Result<usize, String> {
+        io().server_count().await.map_err(failed)
+    }
+
+    /// Acks with every socket of this namespace in `room` on every server,
+    /// sorted by id: `{id, rooms, server}`.
+    #[event]
+    async fn fetch_room(&self, cx: &Ctx, room: String) -> Result<Vec<Value>, String> {
+        let sockets = cx.of(cx.endpoint()).to(room).fetch_sockets().await.map_err(failed)?;
+        let mut found: Vec<Value> = sockets
+            .iter()
+            .map(|socket| {
+                let server = socket.details().data.get("server").cloned().unwrap_or(Value::Null);
+                json!({ "id": socket.id(), "rooms": socket.rooms(), "server": server })
+            })
+            .collect();
+        found.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        Ok(found)
+    }
+
+    /// Every socket of this namespace in `room`, on every server, joins `to`.
+    #[event]
+    async fn join_all(&self, cx: &Ctx, room: String, to: String) -> Result<(), String> {
+        cx.of(cx.endpoint()).to(room).sockets_join(to).await.map_err(failed)
+    }
+
+    #[event]
+    async fn leave_all(&self, cx: &Ctx, room: String, from: String) -> Result<(), String> {
+        cx.of(cx.endpoint()).to(room).sockets_leave(from).await.map_err(failed)
+    }
+
+    /// Disconnects every socket of this namespace in `room`, on every server.
+    #[event]
+    async fn disconnect_room(&self, cx: &Ctx, room: String) -> Result<(), String> {
+        cx.of(cx.endpoint())
+            .to(room)
+            .disconnect_sockets(true)
+            .await
+            .map_err(failed)
+    }
+
+    /// Sends the server-side event `ping` to the other servers; acks with
+    /// the sorted names of those that answered in time.
+    #[event]
+    async fn server_ping(&self, data: RawJson) -> Result<Vec<String>, String> {
+        let answers = io()
+            .server_side_emit("ping", (data,))
+            .await
+            .map_err(|error: BroadcastError| failed(error))?;
+        let mut names: Vec<String> = answers
+            .iter()
+            .filter_map(|answer| answer.parse::<(String,)>().ok().map(|(name,)| name))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Asks every socket of this namespace in `room`, on every server;
+    /// acks with the sorted first arguments of the answers that came in time.
+    #[event]
+    async fn ask_room(&self, cx: &Ctx, room: String) -> Result<Vec<Value>, String> {
+        let replies = cx
+            .of(cx.endpoint())
+            .to(room)
+            .timeout(requests_timeout())
+            .emit_with_ack("question", ("how?",))
+            .await
+            .map_err(failed)?;
+        let mut answers: Vec<Value> = replies
+            .replies
+            .iter()
+            .filter_map(|reply| reply.args.first().and_then(|arg| arg.deserialize().ok()))
+            .collect();
+        answers.sort_by_key(Value::to_string);
+        Ok(answers)
+    }
+
     #[event]
     fn close_me(&self, cx: &Ctx) {
         cx.close();
@@ -166,7 +283,17 @@ async fn main() -> std::io::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8001);
+    let _ = NODE_NAME.set(std::env::var("NODE_NAME").unwrap_or_else(|_| format!("127.0.0.1:{port}")));
+    let timeout = std::env::var("REQUESTS_TIMEOUT_MS").ok().and_then(|ms| ms.parse().ok());
+    let _ = REQUESTS_TIMEOUT.set(Duration::from_millis(timeout.unwrap_or(5000)));
     let io = SocketIo::builder(Conformance::default)
+        // A server-side `ping X` from another server: answered with this
+        // server's name, and passed on as `server_pinged X` to the sockets
+        // of `/` it holds itself.
+        .on_server_event("ping", |(data,): (RawJson,)| async move {
+            let _ = io().of("").local().emit("server_pinged", (data,));
+            node_name().to_owned()
+        })
         .heartbeat_timeout(env_secs("HEARTBEAT_TIMEOUT", 60))
         .close_timeout(env_secs("CLOSE_TIMEOUT", 60))
         .heartbeat_interval(env_secs("HEARTBEAT_INTERVAL", 25))
@@ -179,6 +306,7 @@ async fn main() -> std::io::Result<()> {
             },
         )
         .build();
+    let _ = IO.set(io.clone());
     let signal = socketio::shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("listening on {}", listener.local_addr()?);
