@@ -18,12 +18,13 @@ pub mod __private {
 mod private;
 
 pub use crate::core::{
-    AckError, AckReplies, AckResponse, AckSender, Adapter, AdapterError, AdapterFuture, ArgsWriter, BroadcastPacket,
-    ConnectionInfo, ConnectionsByTransport, EmitArgs, EncodedArgs, Event, Flags, InMemoryAdapter, Local, Message,
-    Protocol, Reply, SocketData, StatsSnapshot, Target,
+    AckError, AckReplies, AckResponse, AckSender, AckStream, Adapter, AdapterError, AdapterFuture, ArgsWriter,
+    BroadcastPacket, ConnectionInfo, ConnectionsByTransport, EmitArgs, EncodedArgs, Event, Flags, Handshake,
+    InMemoryAdapter, Local, Message, Protocol, Reply, SocketData, StatsSnapshot, Target,
 };
 pub use handler::{
     BroadcastError, BroadcastOperator, Ctx, DispatchError, EmitTarget, Endpoint, EndpointResolver, Handler,
+    RemoteSocket,
 };
 pub use legacy::{Transport, UnknownTransport};
 pub use server::{

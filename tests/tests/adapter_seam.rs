@@ -108,17 +108,34 @@ async fn fetch_join_and_disconnect_reach_both_families() {
     let (_, other) = modern(&server, &[]).await;
 
     let mut fetched = server.io.to("r").fetch_sockets().await.expect("local");
-    fetched.sort_by(|a, b| a.id.cmp(&b.id));
+    fetched.sort_by(|a, b| a.id().cmp(b.id()));
     let mut expected = vec![old.clone(), new.clone()];
     expected.sort();
-    assert_eq!(fetched.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), expected);
-    assert!(fetched.iter().all(|s| s.rooms == ["r"]), "{fetched:?}");
+    assert_eq!(fetched.iter().map(|s| s.id().to_owned()).collect::<Vec<_>>(), expected);
+    for socket in &fetched {
+        // Every socket is in the room of its own id, as in node.
+        let mut rooms = vec![socket.id().to_owned(), "r".to_owned()];
+        rooms.sort();
+        assert_eq!(socket.rooms(), rooms, "{socket:?}");
+        assert_eq!(socket.handshake().address, "127.0.0.1");
+    }
 
     server.io.to("r").sockets_join("quiet").await.expect("local");
     assert_eq!(server.io.to("quiet").count().await.expect("local"), 2);
-    assert_eq!(server.io.all_rooms("").await.expect("local"), ["quiet", "r"]);
+    let mut rooms = vec![
+        old.clone(),
+        new.clone(),
+        other.clone(),
+        "quiet".to_owned(),
+        "r".to_owned(),
+    ];
+    rooms.sort();
+    assert_eq!(server.io.all_rooms("").await.expect("local"), rooms);
     server.io.to("quiet").sockets_leave("r").await.expect("local");
     assert_eq!(server.io.to("r").count().await.expect("local"), 0);
+
+    // A socket id is a room: `to(id)` reaches that one socket.
+    assert_eq!(server.io.to(other.clone()).count().await.expect("local"), 1);
 
     server.io.to("quiet").disconnect_sockets(true).await.expect("local");
     server.observed.wait_close(&old, "").await;
@@ -166,9 +183,70 @@ async fn a_join_after_teardown_leaves_no_member_behind() {
 
     let sid = handshake(addr).await;
     assert_eq!(get(addr, &xhr(&sid)).await.text(), "1::");
-    assert_eq!(io.all_rooms("").await.expect("local"), ["early"]);
+    let mut rooms = vec![sid.clone(), "early".to_owned()];
+    rooms.sort();
+    assert_eq!(io.all_rooms("").await.expect("local"), rooms);
     post(addr, &xhr(&sid), "0::").await;
     joins.recv().await.expect("the close hook ran");
     assert!(io.all_rooms("").await.expect("local").is_empty());
     assert_eq!(io.to("late").count().await.expect("local"), 0);
+}
+
+/// An adapter whose "other server" is this one: what it sends server-side
+/// comes back to this server's own handlers, through `Local` as a real
+/// cluster adapter delivers it.
+#[derive(Default)]
+struct Loopback;
+
+impl socketio::Adapter for Loopback {
+    fn server_side_emit(
+        &self,
+        local: &socketio::Local,
+        name: &str,
+        args: &socketio::EncodedArgs,
+    ) -> socketio::AdapterFuture<Vec<socketio::AckResponse>> {
+        let args: Vec<socketio::RawJson> = serde_json::from_str(args.json()).expect("a JSON array");
+        let answer = local.server_side_event("", name, args);
+        Box::pin(async move {
+            let Some(answer) = answer else { return Ok(Vec::new()) };
+            Ok(answer
+                .await
+                .map(|args| socketio::AckResponse {
+                    args: serde_json::from_str(args.json()).expect("a JSON array"),
+                })
+                .into_iter()
+                .collect())
+        })
+    }
+}
+
+#[tokio::test]
+async fn server_side_events_reach_their_typed_handler_through_the_adapter() {
+    let io = SocketIo::builder(|| LateJoiner {
+        joined: mpsc::unbounded_channel().0,
+    })
+    .adapter(Loopback)
+    .on_server_event("ping", |(from, n): (String, u32)| async move {
+        format!("pong {from} {}", n + 1)
+    })
+    .build();
+    let answers = io.server_side_emit("ping", ("a", 41)).await.expect("serializes");
+    assert_eq!(answers.len(), 1);
+    let (answer,): (String,) = answers[0].parse().expect("one string");
+    assert_eq!(answer, "pong a 42");
+    // Arguments that do not bind are not answered; unknown events neither.
+    assert!(
+        io.server_side_emit("ping", ("a",))
+            .await
+            .expect("serializes")
+            .is_empty()
+    );
+    assert!(io.server_side_emit("nobody", ()).await.expect("serializes").is_empty());
+    // Without a cluster adapter there is nobody to answer.
+    let alone = SocketIo::builder(|| LateJoiner {
+        joined: mpsc::unbounded_channel().0,
+    })
+    .on_server_event("ping", |(): ()| async {})
+    .build();
+    assert!(alone.server_side_emit("ping", ()).await.expect("serializes").is_empty());
 }

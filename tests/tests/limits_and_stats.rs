@@ -200,7 +200,7 @@ async fn a_modern_polling_client_that_stops_polling_is_dropped_at_the_queue_boun
     let (sid, _) = engineio::handshake(addr, "/socket.io").await;
     let at = engineio::path("/socket.io", Some(&sid));
     assert_eq!(post(addr, &at, "40").await.text(), "ok");
-    assert!(engineio::poll_packets(addr, &at, 1).await[0].starts_with("40{"));
+    let socket_id = socket_id(&engineio::poll_packets(addr, &at, 1).await[0]);
     let chunk = "x".repeat(8 * 1024);
     // Below the bound a backlog waits for the next poll.
     for i in 0..4 {
@@ -215,7 +215,7 @@ async fn a_modern_polling_client_that_stops_polling_is_dropped_at_the_queue_boun
     for i in 0..20 {
         server.io.of("").emit("big", (i, &chunk)).expect("serializable");
     }
-    server.observed.wait_close(&sid, "").await;
+    server.observed.wait_close(&socket_id, "").await;
     assert_eq!(get(addr, &at).await.status, 400);
 }
 
@@ -223,11 +223,14 @@ async fn a_modern_polling_client_that_stops_polling_is_dropped_at_the_queue_boun
 async fn a_modern_websocket_client_that_never_reads_is_dropped_at_the_queue_bound() {
     let server = start(|b| b.max_queue_bytes(256 * 1024)).await;
     let mut ws = engineio::websocket(server.addr, "/socket.io", None).await;
-    let open = engineio::next_text(&mut ws).await.expect("open packet");
-    let open: serde_json::Value = serde_json::from_str(&open[1..]).expect("JSON");
-    let sid = open["sid"].as_str().expect("sid").to_owned();
+    assert!(
+        engineio::next_text(&mut ws)
+            .await
+            .expect("open packet")
+            .starts_with("0{")
+    );
     engineio::send_text(&mut ws, "40").await;
-    assert!(engineio::next_text(&mut ws).await.expect("connect").starts_with("40{"));
+    let sid = socket_id(&engineio::next_text(&mut ws).await.expect("connect"));
     // Far more than the socket buffers hold: the rest queues up to the bound.
     let big = "x".repeat(64 * 1024);
     for i in 0..300 {
@@ -340,10 +343,16 @@ async fn too_many_attachments_in_one_packet_close_the_modern_connection() {
         format!("463-7[{}]", placeholders(3)),
     ] {
         let mut ws = engineio::websocket(server.addr, "/socket.io", None).await;
-        let open = engineio::next_text(&mut ws).await.expect("open packet");
-        let open: serde_json::Value = serde_json::from_str(&open[1..]).expect("JSON");
+        assert!(
+            engineio::next_text(&mut ws)
+                .await
+                .expect("open packet")
+                .starts_with("0{")
+        );
         engineio::send_text(&mut ws, "40").await;
-        assert!(engineio::next_text(&mut ws).await.expect("connect").starts_with("40{"));
+        let connect = engineio::next_text(&mut ws).await.expect("connect");
+        let socket: serde_json::Value =
+            serde_json::from_str(connect.strip_prefix("40").expect("CONNECT")).expect("JSON");
         engineio::send_text(&mut ws, &packet).await;
         let seen = engineio::until_closed(&mut ws).await;
         assert!(
@@ -351,6 +360,16 @@ async fn too_many_attachments_in_one_packet_close_the_modern_connection() {
                 .all(|m| matches!(m, tokio_tungstenite::tungstenite::Message::Text(t) if t.as_str() == "1")),
             "{packet}: {seen:?}"
         );
-        server.observed.wait_close(open["sid"].as_str().expect("sid"), "").await;
+        server
+            .observed
+            .wait_close(socket["sid"].as_str().expect("socket id"), "")
+            .await;
     }
+}
+
+/// The socket id in a CONNECT reply (`40{"sid":"..."}`): each namespace
+/// connection of a modern client has its own, as in node.
+fn socket_id(connect: &str) -> String {
+    let reply: serde_json::Value = serde_json::from_str(connect.strip_prefix("40").expect("CONNECT")).expect("JSON");
+    reply["sid"].as_str().expect("socket id").to_owned()
 }

@@ -531,7 +531,14 @@ async fn close_session_closes_modern_sessions_too() {
         .expect("sid")
         .to_owned();
     engineio::send_text(&mut ws, "40").await;
-    assert!(engineio::next_text(&mut ws).await.expect("connect").starts_with("40{"));
+    let connect = engineio::next_text(&mut ws).await.expect("connect");
+    // The namespace connection has a socket id of its own, as in node.
+    let socket_id = serde_json::from_str::<serde_json::Value>(connect.strip_prefix("40").expect("CONNECT"))
+        .expect("json")["sid"]
+        .as_str()
+        .expect("sid")
+        .to_owned();
+    assert_ne!(socket_id, sid);
     assert!(server.io.close_session(&sid));
     // The client is told the namespace is gone, then the socket closes.
     let seen = engineio::until_closed(&mut ws).await;
@@ -539,7 +546,7 @@ async fn close_session_closes_modern_sessions_too() {
         seen.contains(&tokio_tungstenite::tungstenite::Message::Text("41".into())),
         "{seen:?}"
     );
-    server.observed.wait_close(&sid, "").await;
+    server.observed.wait_close(&socket_id, "").await;
 }
 
 #[tokio::test]

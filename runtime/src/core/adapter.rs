@@ -15,6 +15,9 @@ use crate::core::{AckResponse, CloseReason, Connection, Encoded, EncodedArgs, Hu
 /// What an adapter operation answers, later: it may wait for other servers.
 pub type AdapterFuture<T> = Pin<Box<dyn Future<Output = Result<T, AdapterError>> + Send>>;
 
+/// The client answers of an acknowledged broadcast, as they come.
+pub type AckStream = Pin<Box<dyn futures_util::Stream<Item = AckResponse> + Send>>;
+
 /// Why an operation that involves other servers failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -98,16 +101,60 @@ impl BroadcastPacket {
     }
 }
 
-/// One socket as an operation across servers reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One socket as an operation across servers reports it; serialized as
+/// node's servers send it (`id`, `handshake`, `rooms`, `data`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SocketData {
     /// Its id.
     pub id: String,
-    /// Its namespace; `""` is the main one.
+    /// Its namespace; `""` is the main one. Not on the wire: a request is
+    /// about one namespace.
+    #[serde(skip)]
     pub namespace: String,
-    /// The rooms it joined, sorted.
+    /// The rooms it is in, sorted (its own id among them).
+    #[serde(default)]
     pub rooms: Vec<String>,
+    /// How it connected.
+    #[serde(default)]
+    pub handshake: Handshake,
+    /// What its handler attached (`Ctx::set_data`; node's `socket.data`),
+    /// `{}` when nothing.
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
+/// How a socket connected, as node's `socket.handshake` has it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Handshake {
+    /// The request headers (lower-case names).
+    #[serde(default)]
+    pub headers: serde_json::Map<String, serde_json::Value>,
+    /// When, as an HTTP date.
+    #[serde(default)]
+    pub time: String,
+    /// The client's address.
+    #[serde(default)]
+    pub address: String,
+    /// Whether the request named an origin (a cross-domain page).
+    #[serde(default)]
+    pub xdomain: bool,
+    /// Whether it came over TLS (as far as this server can tell).
+    #[serde(default)]
+    pub secure: bool,
+    /// When, in milliseconds since the Unix epoch.
+    #[serde(default)]
+    pub issued: u64,
+    /// The request's URL (empty: this server does not keep it).
+    #[serde(default)]
+    pub url: String,
+    /// The query parameters (the handshake's and the namespace's).
+    #[serde(default)]
+    pub query: serde_json::Map<String, serde_json::Value>,
+    /// The auth payload of a modern client's CONNECT (`{}` if none).
+    #[serde(default)]
+    pub auth: serde_json::Value,
 }
 
 /// The client answers of an acknowledged broadcast.
@@ -147,6 +194,13 @@ pub trait Adapter: Send + Sync + 'static {
         let _ = local;
     }
 
+    /// This server serves `namespace` (called at build for the static
+    /// ones, at the first socket for the others); a cluster adapter
+    /// subscribes to its channels here.
+    fn add_namespace(&self, local: &Local, namespace: &str) {
+        let _ = (local, namespace);
+    }
+
     /// Sends `packet` to every socket `target` picks. Returns at once;
     /// what one server sends reaches each socket in the order sent.
     fn broadcast(&self, local: &Local, packet: &BroadcastPacket, target: &Target) {
@@ -162,8 +216,11 @@ pub trait Adapter: Send + Sync + 'static {
         target: &Target,
         timeout: Duration,
     ) -> AdapterFuture<AckReplies> {
-        let replies = local.broadcast_with_ack(packet, target, timeout);
-        Box::pin(async move { Ok(replies.await) })
+        let (expected, answers) = local.broadcast_with_ack(packet, target, timeout);
+        Box::pin(async move {
+            let replies = futures_util::StreamExt::collect(answers).await;
+            Ok(AckReplies { replies, expected })
+        })
     }
 
     /// A socket of this server joined `rooms`.
@@ -275,14 +332,17 @@ impl Local {
         reached
     }
 
-    /// [`Local::broadcast`], each socket asked for an acknowledgement;
-    /// resolves with the answers once all came or `timeout` passed.
+    /// [`Local::broadcast`], each socket asked for an acknowledgement:
+    /// how many sockets it reached (each may answer once), and their
+    /// answers as they come, until all came or `timeout` passed. A server
+    /// answering another's request reports the count at once, then each
+    /// answer.
     pub fn broadcast_with_ack(
         &self,
         packet: &BroadcastPacket,
         target: &Target,
         timeout: Duration,
-    ) -> impl Future<Output = AckReplies> + Send + 'static {
+    ) -> (usize, AckStream) {
         let mut waiting = Vec::new();
         for connection in self.select(target) {
             if target.flags.volatile && !connection.session().is_writable() {
@@ -296,24 +356,19 @@ impl Local {
             waiting.push((connection, id, answer));
         }
         let expected = waiting.len();
-        async move {
-            let deadline = tokio::time::Instant::now() + timeout;
-            let mut pending: futures_util::stream::FuturesUnordered<_> = waiting
-                .into_iter()
-                .map(|(connection, id, answer)| async move {
-                    let answer = tokio::time::timeout_at(deadline, answer).await;
-                    if answer.is_err() {
-                        connection.cancel_ack(id);
-                    }
-                    answer.ok().and_then(Result::ok)
-                })
-                .collect();
-            let mut replies = Vec::with_capacity(expected);
-            while let Some(answer) = futures_util::StreamExt::next(&mut pending).await {
-                replies.extend(answer);
-            }
-            AckReplies { replies, expected }
-        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        let answers: futures_util::stream::FuturesUnordered<_> = waiting
+            .into_iter()
+            .map(|(connection, id, answer)| async move {
+                let answer = tokio::time::timeout_at(deadline, answer).await;
+                if answer.is_err() {
+                    connection.cancel_ack(id);
+                }
+                answer.ok().and_then(Result::ok)
+            })
+            .collect();
+        let stream = futures_util::StreamExt::filter_map(answers, std::future::ready);
+        (expected, Box::pin(stream))
     }
 
     /// Adds a socket of this server to `rooms` (nothing if it already left).
@@ -348,6 +403,11 @@ impl Local {
                 id: connection.sid().to_string(),
                 namespace: target.namespace.clone(),
                 rooms: hub.rooms.rooms_of(&target.namespace, connection.sid()),
+                handshake: connection.info().handshake(),
+                data: connection
+                    .data()
+                    .and_then(|data| serde_json::from_str(data.get()).ok())
+                    .unwrap_or_else(|| serde_json::Value::Object(serde_json::Map::new())),
             })
             .collect()
     }
@@ -376,6 +436,19 @@ impl Local {
                 connection.close();
             }
         }
+    }
+
+    /// Runs this server's handler of the server-side event `name` on
+    /// `namespace` (see `SocketIoBuilder::on_server_event`); resolves to
+    /// its answer. `None` when this server has no handler for it.
+    pub fn server_side_event(
+        &self,
+        namespace: &str,
+        name: &str,
+        args: Vec<RawJson>,
+    ) -> Option<impl Future<Output = Option<EncodedArgs>> + Send + 'static> {
+        let handler = self.hub.upgrade()?.server_event(namespace, name)?;
+        Some(handler(args))
     }
 
     /// This server's rooms of `namespace` with a member, sorted.

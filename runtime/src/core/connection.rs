@@ -64,13 +64,17 @@ pub(crate) type Spawner =
 /// family implements it: encoding is the family's, everything else about
 /// connections is the core's.
 pub(crate) trait SessionLink: Send + Sync + 'static {
+    /// The session's id.
     fn sid(&self) -> &Arc<str>;
+    /// The id of a new connection to `endpoint`: the session id for a
+    /// legacy client, one of its own per namespace for a modern one.
+    fn socket_id(&self, endpoint: &str) -> Arc<str>;
     fn protocol(&self) -> Protocol;
     /// `packet` in this session's protocol, on `endpoint` (`""` is the
     /// main one); `None` when the protocol has no such packet.
     fn encode(&self, packet: &Outgoing<'_>, endpoint: &str) -> Option<Encoded>;
     /// Queues frames this session's family encoded.
-    fn push(&self, encoded: &Encoded);
+    fn push(&self, encoded: Encoded);
     /// Whether a transport could take a packet right now (volatile
     /// broadcasts skip the sessions that cannot).
     fn is_writable(&self) -> bool;
@@ -83,7 +87,10 @@ pub(crate) trait SessionLink: Send + Sync + 'static {
 /// What a connection says to its client, before its family encodes it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Outgoing<'a> {
-    Connect,
+    /// The connection was accepted; `socket_id` is its id.
+    Connect {
+        socket_id: &'a str,
+    },
     Refused,
     Disconnect,
     /// A text message: legacy packet 3; modern clients get a `message` event.
@@ -111,10 +118,14 @@ struct ConnState {
     closed: bool,
     next_ack: u64,
     acks: HashMap<u64, oneshot::Sender<AckResponse>>,
+    /// What the handler attached (node's `socket.data`), for other servers.
+    data: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// One namespace connection of a session: the state a handler's `Ctx` reaches.
 pub(crate) struct Connection {
+    /// The socket id (the room it is always in).
+    id: Arc<str>,
     session: Arc<dyn SessionLink>,
     endpoint: String,
     info: ConnectionInfo,
@@ -137,6 +148,7 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     pub(crate) fn new(session: Arc<dyn SessionLink>, endpoint: String, info: ConnectionInfo) -> Self {
         Self {
+            id: session.socket_id(&endpoint),
             session,
             endpoint,
             info,
@@ -145,6 +157,7 @@ impl Connection {
                 closed: false,
                 next_ack: 1,
                 acks: HashMap::new(),
+                data: None,
             }),
             claimed_ack: AtomicU64::new(u64::MAX),
         }
@@ -158,8 +171,18 @@ impl Connection {
         &self.session
     }
 
+    /// The socket id.
     pub(crate) fn sid(&self) -> &Arc<str> {
-        self.session.sid()
+        &self.id
+    }
+
+    /// The data a handler attached to the socket, as JSON.
+    pub(crate) fn data(&self) -> Option<Box<serde_json::value::RawValue>> {
+        self.lock().data.clone()
+    }
+
+    pub(crate) fn set_data(&self, data: Box<serde_json::value::RawValue>) {
+        self.lock().data = Some(data);
     }
 
     pub(crate) fn hub(&self) -> &Arc<Hub> {
@@ -222,7 +245,7 @@ impl Connection {
         match &mut state.opening {
             Some(held) => held.push(encoded),
             // Pushing under our lock keeps this connection's frames in order.
-            None => self.session.push(&encoded),
+            None => self.session.push(encoded),
         }
     }
 
@@ -236,10 +259,13 @@ impl Connection {
             return;
         }
         if accepted {
-            if let Some(connect) = self.session.encode(&Outgoing::Connect, &self.endpoint) {
-                self.session.push(&connect);
+            if let Some(connect) = self
+                .session
+                .encode(&Outgoing::Connect { socket_id: &self.id }, &self.endpoint)
+            {
+                self.session.push(connect);
             }
-            for encoded in &held {
+            for encoded in held {
                 self.session.push(encoded);
             }
         } else {
@@ -247,7 +273,7 @@ impl Connection {
             if (!self.endpoint.is_empty() || self.protocol().is_modern())
                 && let Some(refusal) = self.session.encode(&Outgoing::Refused, &self.endpoint)
             {
-                self.session.push(&refusal);
+                self.session.push(refusal);
             }
         }
     }

@@ -55,12 +55,3 @@ pub(crate) enum Encoded {
     One(Frame),
     Many(std::sync::Arc<[Frame]>),
 }
-
-impl Encoded {
-    pub(crate) fn frames(&self) -> &[Frame] {
-        match self {
-            Encoded::One(frame) => std::slice::from_ref(frame),
-            Encoded::Many(frames) => frames,
-        }
-    }
-}

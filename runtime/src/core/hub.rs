@@ -10,11 +10,23 @@ use crate::core::{Adapter, Connection, CoreConfig, Local, Spawner, Stats};
 /// Resolves an endpoint name the static table does not know.
 pub(crate) type DynamicEndpointsFn = Arc<dyn Fn(&str) -> Option<Spawner> + Send + Sync>;
 
+/// Handles a server-side event (one server to the others, never to a
+/// client): its arguments in; the answer, if the sender asked for one.
+pub(crate) type ServerEventFn = Arc<
+    dyn Fn(
+            Vec<crate::codec::legacy::RawJson>,
+        ) -> futures_util::future::BoxFuture<'static, Option<crate::core::EncodedArgs>>
+        + Send
+        + Sync,
+>;
+
 /// The endpoint table: which handler serves which namespace.
 pub(crate) struct Endpoints {
     pub(crate) main: Spawner,
     pub(crate) named: HashMap<String, Spawner>,
     pub(crate) dynamic: Option<DynamicEndpointsFn>,
+    /// Server-side event handlers by namespace and event name.
+    pub(crate) server_events: HashMap<(String, String), ServerEventFn>,
 }
 
 /// What the sessions of one server share, of both protocol families:
@@ -64,6 +76,9 @@ impl Hub {
             stop: tokio_util::sync::CancellationToken::new(),
         });
         hub.adapter.init(hub.local.clone());
+        for namespace in hub.static_namespaces() {
+            hub.adapter.add_namespace(&hub.local, namespace);
+        }
         hub
     }
 
@@ -79,6 +94,19 @@ impl Hub {
         self.endpoints.main.clone()
     }
 
+    pub(crate) fn server_event(&self, namespace: &str, name: &str) -> Option<ServerEventFn> {
+        self.endpoints
+            .server_events
+            .get(&(namespace.to_owned(), name.to_owned()))
+            .cloned()
+    }
+
+    /// The namespaces this server serves from the start (the dynamic ones
+    /// are announced to the adapter as their first socket arrives).
+    pub(crate) fn static_namespaces(&self) -> impl Iterator<Item = &str> {
+        std::iter::once("").chain(self.endpoints.named.keys().map(String::as_str))
+    }
+
     pub(crate) fn resolve(&self, endpoint: &str) -> Option<Spawner> {
         if let Some(spawner) = self.endpoints.named.get(endpoint) {
             return Some(spawner.clone());
@@ -86,10 +114,16 @@ impl Hub {
         self.endpoints.dynamic.as_ref().and_then(|resolve| resolve(endpoint))
     }
 
-    /// A connection enters its namespace's sockets.
+    /// A connection enters its namespace's sockets (and so the room named
+    /// by its own id).
     pub(crate) fn add_member(&self, connection: &Arc<Connection>) {
-        self.rooms
-            .add_member(connection.endpoint(), connection.sid(), Arc::downgrade(connection));
+        let namespace = connection.endpoint();
+        let new = self
+            .rooms
+            .add_member(namespace, connection.sid(), Arc::downgrade(connection));
+        if new && !self.static_namespaces().any(|known| known == namespace) {
+            self.adapter.add_namespace(&self.local, namespace);
+        }
     }
 
     /// A connection leaves its namespace, through the adapter (which

@@ -34,9 +34,42 @@ pub(crate) struct SessionInfo {
     pub(crate) query: Vec<(String, String)>,
     pub(crate) cookies: Vec<(String, String)>,
     pub(crate) headers: HeaderMap,
+    /// When the handshake came.
+    pub(crate) issued: std::time::SystemTime,
 }
 
 impl ConnectionInfo {
+    /// The handshake as node's servers describe it to each other.
+    pub(crate) fn handshake(&self) -> crate::core::Handshake {
+        use serde_json::{Map, Value};
+        let session = &self.session;
+        let mut headers = Map::new();
+        for (name, value) in &session.headers {
+            let value = Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned());
+            headers.insert(name.as_str().to_owned(), value);
+        }
+        let mut query = Map::new();
+        for (key, value) in session.query.iter().chain(self.endpoint_query.iter()) {
+            query.insert(key.clone(), Value::String(value.clone()));
+        }
+        let issued = session.issued.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        crate::core::Handshake {
+            xdomain: session.headers.contains_key(http::header::ORIGIN),
+            headers,
+            time: crate::core::http_date(issued.as_secs()),
+            address: session.ip.to_string(),
+            secure: false,
+            issued: u64::try_from(issued.as_millis()).unwrap_or(u64::MAX),
+            url: String::new(),
+            query,
+            auth: self
+                .auth
+                .as_ref()
+                .and_then(|auth| serde_json::from_str(auth.get()).ok())
+                .unwrap_or_else(|| Value::Object(Map::new())),
+        }
+    }
+
     pub(crate) fn new(session: Arc<SessionInfo>, endpoint_query: Vec<(String, String)>) -> Self {
         Self {
             session,

@@ -13,6 +13,7 @@ mod args;
 mod close;
 mod config;
 mod connection;
+mod date;
 mod event;
 mod frame;
 mod hub;
@@ -25,22 +26,23 @@ mod rooms;
 mod stats;
 
 pub use adapter::{
-    AckReplies, Adapter, AdapterError, AdapterFuture, BroadcastPacket, Flags, InMemoryAdapter, Local, SocketData,
-    Target,
+    AckReplies, AckStream, Adapter, AdapterError, AdapterFuture, BroadcastPacket, Flags, Handshake, InMemoryAdapter,
+    Local, SocketData, Target,
 };
 pub use args::{AckResponse, ArgsWriter, EmitArgs, EncodedArgs};
 pub(crate) use args::{no_attachments, write_args_json};
 pub(crate) use close::CloseReason;
 pub(crate) use config::CoreConfig;
 pub(crate) use connection::{Backpressure, Connection, ConnectionHandle, HandlerInput, Outgoing, SessionLink, Spawner};
+pub(crate) use date::http_date;
 pub use event::{AckError, AckSender, Event, Message, Reply};
 pub(crate) use frame::{Encoded, Frame};
-pub(crate) use hub::{DynamicEndpointsFn, Endpoints, Hub};
+pub(crate) use hub::{DynamicEndpointsFn, Endpoints, Hub, ServerEventFn};
 pub use info::ConnectionInfo;
 pub(crate) use info::SessionInfo;
 pub(crate) use namespaces::Namespaces;
 pub(crate) use outbox::{Lent, Limits, Outbox, OutboxOwner, Take, lend};
 pub use protocol::Protocol;
-pub(crate) use registry::{Registry, new_sid};
+pub(crate) use registry::{Registry, new_sid, new_socket_id};
 pub(crate) use stats::{Carrier, Stats};
 pub use stats::{ConnectionsByTransport, StatsSnapshot};

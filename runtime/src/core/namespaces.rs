@@ -145,7 +145,7 @@ impl Namespaces {
         let handle = self.lock().remove(endpoint);
         let Some(handle) = handle else { return };
         let hub = session.hub();
-        hub.remove_member(endpoint, session.sid());
+        hub.remove_member(endpoint, handle.connection.sid());
         if echo {
             handle.connection.send(Outgoing::Disconnect);
         }
@@ -169,8 +169,8 @@ impl Namespaces {
             std::mem::take(&mut inner.list)
         };
         let hub = session.hub();
-        for (endpoint, _) in &list {
-            hub.remove_member(endpoint, session.sid());
+        for (endpoint, handle) in &list {
+            hub.remove_member(endpoint, handle.connection.sid());
         }
         let (main, others): (Vec<_>, Vec<_>) = list.into_iter().partition(|(endpoint, _)| endpoint.is_empty());
         // Marked closed on the task, not here: this may run while one of

@@ -75,6 +75,18 @@ impl<S> Registry<S> {
     }
 }
 
+/// A Socket.IO 3+ socket id, as node makes them: 120 bits from the OS
+/// CSPRNG, as 20 characters of URL-safe base64 (node's sharded adapter
+/// takes a 20-character room for a socket id).
+pub(crate) fn new_socket_id() -> Arc<str> {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 15];
+    if let Err(error) = getrandom::fill(&mut bytes) {
+        panic!("the operating system's random source failed: {error}");
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes).into()
+}
+
 /// 128 bits from the operating system's CSPRNG, as 32 hex digits.
 pub(crate) fn new_sid() -> Arc<str> {
     let mut bytes = [0u8; 16];

@@ -1,6 +1,10 @@
 //! The sockets of this server, by namespace and id, and the rooms they
 //! joined: the local side of the adapter. Each namespace has a lock of its
 //! own, so traffic on one never waits for another.
+//!
+//! Every socket is in the room named by its own id, as in node, without an
+//! entry for it: a room name that is a member's id picks that member. An
+//! idle socket then costs no room table of its own.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
@@ -59,19 +63,30 @@ impl Rooms {
         groups.get(namespace).cloned()
     }
 
-    fn group_or_new(&self, namespace: &str) -> Arc<Mutex<Group>> {
+    /// The namespace's group, and whether this call made it.
+    fn group_or_new(&self, namespace: &str) -> (Arc<Mutex<Group>>, bool) {
         if let Some(group) = self.group(namespace) {
-            return group;
+            return (group, false);
         }
         let mut groups = self.groups.write().unwrap_or_else(|poison| poison.into_inner());
-        groups.entry(namespace.to_owned()).or_default().clone()
+        let mut new = false;
+        let group = groups
+            .entry(namespace.to_owned())
+            .or_insert_with(|| {
+                new = true;
+                Arc::default()
+            })
+            .clone();
+        (group, new)
     }
 
     /// A connection enters its namespace (before its open hook runs, so
     /// the hook may join rooms).
-    pub(crate) fn add_member(&self, namespace: &str, sid: &Arc<str>, connection: Weak<Connection>) {
-        let group = self.group_or_new(namespace);
+    /// Returns whether the namespace had never had a member before.
+    pub(crate) fn add_member(&self, namespace: &str, sid: &Arc<str>, connection: Weak<Connection>) -> bool {
+        let (group, new) = self.group_or_new(namespace);
         lock(&group).members.insert(sid.clone(), connection);
+        new
     }
 
     /// A connection leaves its namespace and every room in it. Empty
@@ -94,7 +109,7 @@ impl Rooms {
         if !group.members.contains_key(sid) {
             return;
         }
-        for room in rooms {
+        for room in rooms.iter().filter(|room| ***room != **sid) {
             group.rooms.entry(room.clone()).or_default().insert(sid.clone());
             group.joined.entry(sid.clone()).or_default().insert(room.clone());
         }
@@ -108,28 +123,37 @@ impl Rooms {
         }
     }
 
-    /// The rooms a member joined, sorted.
+    /// The rooms a member is in, sorted: its own id among them.
     pub(crate) fn rooms_of(&self, namespace: &str, sid: &str) -> Vec<String> {
         let Some(group) = self.group(namespace) else {
             return Vec::new();
         };
         let group = lock(&group);
-        let mut rooms: Vec<String> = group
-            .joined
-            .get(sid)
-            .map(|rooms| rooms.iter().cloned().collect())
-            .unwrap_or_default();
+        if !group.members.contains_key(sid) {
+            return Vec::new();
+        }
+        let mut rooms: Vec<String> = std::iter::once(sid.to_owned())
+            .chain(group.joined.get(sid).into_iter().flatten().cloned())
+            .collect();
         rooms.sort();
         rooms
     }
 
-    /// Every room of a namespace that has a member, sorted.
+    /// Every room of a namespace that has a member (the members' own-id
+    /// rooms included, as node counts them), sorted.
     pub(crate) fn all_rooms(&self, namespace: &str) -> Vec<String> {
         let Some(group) = self.group(namespace) else {
             return Vec::new();
         };
-        let mut rooms: Vec<String> = lock(&group).rooms.keys().cloned().collect();
+        let group = lock(&group);
+        let mut rooms: Vec<String> = group
+            .rooms
+            .keys()
+            .cloned()
+            .chain(group.members.keys().map(|sid| sid.to_string()))
+            .collect();
         rooms.sort();
+        rooms.dedup();
         rooms
     }
 
@@ -168,11 +192,16 @@ impl Rooms {
             return group.members.keys().filter_map(upgrade).collect();
         }
         let mut seen = HashSet::new();
+        let own_id_rooms = selector
+            .rooms
+            .iter()
+            .filter_map(|room| group.members.get_key_value(room.as_str()).map(|(sid, _)| sid));
         selector
             .rooms
             .iter()
             .filter_map(|room| group.rooms.get(room))
             .flatten()
+            .chain(own_id_rooms)
             .filter(|sid| seen.insert(Arc::clone(sid)))
             .filter_map(upgrade)
             .collect()
@@ -193,7 +222,7 @@ mod tests {
         let sid: Arc<str> = Arc::from("a");
         table.add_member("", &sid, Weak::new());
         table.join("", &sid, &rooms(&["r"]));
-        assert_eq!(table.rooms_of("", &sid), ["r"]);
+        assert_eq!(table.rooms_of("", &sid), ["a", "r"], "its own id is a room");
         // Teardown, then a handler's late `join` (a clone of its Ctx in a task).
         table.remove_member("", &sid);
         table.join("", &sid, &rooms(&["late"]));
@@ -209,10 +238,10 @@ mod tests {
         table.add_member("/chat", &b, Weak::new());
         table.join("", &a, &rooms(&["r", "s"]));
         table.join("/chat", &b, &rooms(&["r"]));
-        assert_eq!(table.all_rooms(""), ["r", "s"]);
-        assert_eq!(table.all_rooms("/chat"), ["r"]);
+        assert_eq!(table.all_rooms(""), ["a", "r", "s"]);
+        assert_eq!(table.all_rooms("/chat"), ["b", "r"]);
         table.leave("", &a, &rooms(&["r"]));
-        assert_eq!(table.all_rooms(""), ["s"]);
-        assert_eq!(table.rooms_of("", &a), ["s"]);
+        assert_eq!(table.all_rooms(""), ["a", "s"]);
+        assert_eq!(table.rooms_of("", &a), ["a", "s"]);
     }
 }

@@ -1,4 +1,4 @@
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use tokio_util::task::TaskTracker;
 
@@ -52,13 +52,7 @@ impl Engine {
             return Err(EngineError::TooManySessions);
         }
         self.config.stats.session_opened();
-        let registry: Weak<Engine> = Arc::downgrade(self);
-        let on_close = Box::new(move |sid: &Arc<str>| {
-            if let Some(engine) = registry.upgrade() {
-                engine.sessions.remove(sid);
-            }
-        });
-        let session = EngineSession::new(new_sid(), opening, self.config.clone(), on_close);
+        let session = EngineSession::new(new_sid(), opening, self.config.clone(), Arc::downgrade(self));
         // In the registry first: a refusing open hook may close the session
         // at once, which must take it out again. No client knows the id yet.
         self.sessions.insert(session.id().clone(), session.clone());

@@ -121,7 +121,9 @@ pub(crate) async fn post(session: Arc<EngineSession>, body: &[u8], binary: bool)
     };
     session.config.stats.received(packets.len(), body.len());
     for packet in packets {
-        session.receive(packet).await;
+        if let Some(backpressure) = session.receive(packet) {
+            backpressure.await;
+        }
     }
     text(StatusCode::OK, "ok")
 }

@@ -1,12 +1,12 @@
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use bytes::Bytes;
 use tokio::sync::Notify;
 
 use crate::codec::engineio::{Packet, fixed};
-use crate::core::{CloseReason, Frame, Lent, Outbox, OutboxOwner, SessionInfo, Stats, Take};
+use crate::core::{Backpressure, CloseReason, Frame, Lent, Outbox, OutboxOwner, SessionInfo, Stats, Take};
 use crate::engine::tenant::Reader;
-use crate::engine::{Data, EngineConfig, Version};
+use crate::engine::{Data, Engine, EngineConfig, Version};
 
 /// Which kind of transport holds the session's current binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,9 +29,6 @@ struct State {
     reader: Option<Arc<dyn Reader>>,
 }
 
-/// Tells the registry a session ended, so that its id is forgotten at once.
-pub(crate) type OnClose = Box<dyn Fn(&Arc<str>) + Send + Sync>;
-
 /// One Engine.IO session (one handshake), whichever transport carries it.
 pub(crate) struct EngineSession {
     id: Arc<str>,
@@ -46,7 +43,9 @@ pub(crate) struct EngineSession {
     /// Wakes the timer task: when the session closes, and when a pong
     /// comes (v4), which schedules the next ping from it.
     pub(crate) timers: Notify,
-    on_close: OnClose,
+    /// The endpoint whose registry forgets the id at close (a plain weak
+    /// reference: an idle session's memory counts).
+    endpoint: Weak<Engine>,
 }
 
 impl std::fmt::Debug for EngineSession {
@@ -95,7 +94,7 @@ impl OutboxOwner for EngineSession {
 }
 
 impl EngineSession {
-    pub(crate) fn new(id: Arc<str>, opening: Opening, config: Arc<EngineConfig>, on_close: OnClose) -> Arc<Self> {
+    pub(crate) fn new(id: Arc<str>, opening: Opening, config: Arc<EngineConfig>, endpoint: Weak<Engine>) -> Arc<Self> {
         let Opening {
             version,
             binary_polling,
@@ -120,7 +119,7 @@ impl EngineSession {
             }),
             wake: Notify::new(),
             timers: Notify::new(),
-            on_close,
+            endpoint,
         })
     }
 
@@ -289,41 +288,40 @@ impl EngineSession {
         state.upgraded || state.upgrading
     }
 
-    /// Handles one packet from the client.
-    pub(crate) async fn receive(&self, packet: Packet) {
+    /// Handles one packet from the client; a busy reader hands back the
+    /// wait for room.
+    pub(crate) fn receive(&self, packet: Packet) -> Option<Backpressure> {
         let data = match packet {
             Packet::Message(text) => Data::Text(text),
             Packet::Binary(data) => Data::Binary(data),
             Packet::Pong(_) => {
                 self.lock().awaiting_pong = false;
                 self.timers.notify_one();
-                return;
+                return None;
             }
             Packet::Ping(data) => {
                 // v3 clients ping; v4 clients only ping while probing.
                 self.lock().pinged = true;
                 self.push(Frame::text(fixed::encode_pong(data.as_deref())));
-                return;
+                return None;
             }
             Packet::Close => {
                 self.close(CloseReason::ClientDisconnect);
-                return;
+                return None;
             }
-            Packet::Open(_) | Packet::Upgrade | Packet::Noop => return,
+            Packet::Open(_) | Packet::Upgrade | Packet::Noop => return None,
         };
         let reader = self.lock().reader.clone();
-        if let Some(backpressure) = reader.and_then(|reader| reader.receive(data)) {
-            backpressure.await;
-        }
+        reader.and_then(|reader| reader.receive(data))
     }
 
     /// Handles a binary websocket message (v3 prefixes the packet type byte).
-    pub(crate) async fn receive_binary(&self, data: Bytes) {
+    pub(crate) fn receive_binary(&self, data: Bytes) -> Option<Backpressure> {
         let data = match self.version {
             Version::V4 => data,
             Version::V3 => data.slice(1.min(data.len())..),
         };
-        self.receive(Packet::Binary(data)).await;
+        self.receive(Packet::Binary(data))
     }
 
     /// v4: sends a ping and expects a pong. v3: checks that the client pinged.
@@ -370,7 +368,9 @@ impl EngineSession {
             state.reader.take()
         };
         tracing::debug!(sid = %self.id, ?reason, "engine.io session closed");
-        (self.on_close)(&self.id);
+        if let Some(endpoint) = self.endpoint.upgrade() {
+            endpoint.sessions.remove(&self.id);
+        }
         self.wake.notify_waiters();
         // A permit if the timer task is not waiting: it looks at once.
         self.timers.notify_one();

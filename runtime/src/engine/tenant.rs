@@ -25,4 +25,9 @@ pub(crate) trait Reader: Send + Sync + 'static {
         None
     }
     fn deadline_passed(&self) {}
+    /// The application closes the session the tenant's way (Socket.IO
+    /// tells each namespace first); `false`: the engine just closes it.
+    fn close(&self) -> bool {
+        false
+    }
 }

@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 
 use crate::codec::engineio::{Packet, fixed};
-use crate::core::{Carrier, CloseReason, Frame, Stats};
+use crate::core::{Backpressure, Carrier, CloseReason, Frame, Stats};
 use crate::engine::session::Kind;
 use crate::engine::{EngineSession, Version};
 use crate::transport::websocket::{Flow, WsPeer, WsStream, run};
@@ -33,13 +33,10 @@ impl WsPeer for EngineSession {
         }
     }
 
-    async fn receive_text(self: &Arc<Self>, text: Utf8Bytes) -> Flow {
+    fn receive_text(self: &Arc<Self>, text: Utf8Bytes) -> Flow {
         self.config.stats.received(1, text.len());
         match Packet::decode(text.as_str()) {
-            Ok(packet) => {
-                self.receive(packet).await;
-                Flow::Continue
-            }
+            Ok(packet) => waiting(self.receive(packet)),
             Err(error) => {
                 tracing::debug!(sid = %self.id(), %error, "malformed packet; session closed");
                 self.close(CloseReason::ProtocolError);
@@ -48,10 +45,9 @@ impl WsPeer for EngineSession {
         }
     }
 
-    async fn receive_binary(self: &Arc<Self>, data: Bytes) -> Flow {
+    fn receive_binary(self: &Arc<Self>, data: Bytes) -> Flow {
         self.config.stats.received(1, data.len());
-        EngineSession::receive_binary(self, data).await;
-        Flow::Continue
+        waiting(EngineSession::receive_binary(self, data))
     }
 
     fn touch(&self) {}
@@ -59,6 +55,10 @@ impl WsPeer for EngineSession {
     fn transport_closed(&self) {
         self.close(CloseReason::TransportClosed);
     }
+}
+
+fn waiting(backpressure: Option<Backpressure>) -> Flow {
+    backpressure.map_or(Flow::Continue, Flow::Wait)
 }
 
 /// Serves a session that was opened on this socket.
@@ -69,8 +69,9 @@ impl WsPeer for EngineSession {
 #[allow(clippy::manual_async_fn)] // see above: the future's size
 pub(crate) fn serve_new(mut socket: WsStream, session: Arc<EngineSession>) -> impl Future<Output = ()> + Send {
     async move {
-        let open = session.open_packet(Kind::WebSocket);
-        if socket.send(session.message(&open)).await.is_err() {
+        // Made before the await, so the future holds no frame across it.
+        let open = session.message(&session.open_packet(Kind::WebSocket));
+        if socket.send(open).await.is_err() {
             session.close(CloseReason::TransportClosed);
             return;
         }

@@ -4,8 +4,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::codec::legacy::RawJson;
-use crate::core::{AckReplies, AdapterError, BroadcastPacket, EmitArgs, EncodedArgs, Hub, SocketData, Target};
-use crate::handler::Ctx;
+use crate::core::{AckReplies, AdapterError, BroadcastPacket, EmitArgs, EncodedArgs, Hub, Target};
+use crate::handler::{Ctx, RemoteSocket};
 
 /// Targets a set of sockets of one namespace: all of them, or those in some
 /// rooms, less those in others. Every operation goes through the server's
@@ -134,13 +134,22 @@ impl BroadcastOperator {
     }
 
     /// The sockets targeted right now, on every server.
-    pub async fn fetch_sockets(&self) -> Result<Vec<SocketData>, AdapterError> {
-        self.hub.adapter().fetch_sockets(self.hub.local(), &self.target).await
+    pub async fn fetch_sockets(&self) -> Result<Vec<RemoteSocket>, AdapterError> {
+        let sockets = self.hub.adapter().fetch_sockets(self.hub.local(), &self.target).await?;
+        Ok(sockets
+            .into_iter()
+            .map(|data| RemoteSocket::new(self.hub.clone(), data))
+            .collect())
     }
 
     /// How many sockets are targeted right now, on every server.
     pub async fn count(&self) -> Result<usize, AdapterError> {
-        Ok(self.fetch_sockets().await?.len())
+        Ok(self
+            .hub
+            .adapter()
+            .fetch_sockets(self.hub.local(), &self.target)
+            .await?
+            .len())
     }
 
     /// Makes every target join `room`.

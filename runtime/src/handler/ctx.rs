@@ -50,7 +50,9 @@ impl Ctx {
         Self { connection }
     }
 
-    /// The socket id: the session id (one for every namespace of a session).
+    /// The socket id: the session id for a legacy client (one for every
+    /// endpoint); one of its own per namespace for a modern client, as in
+    /// node. The socket is always in the room of this name.
     pub fn sid(&self) -> &str {
         self.connection.sid()
     }
@@ -181,7 +183,22 @@ impl Ctx {
             .leave(connection.endpoint(), connection.sid(), &[room.to_owned()]);
     }
 
-    /// The rooms this connection is in, sorted.
+    /// Attaches `data` to this socket (node's `socket.data`): what
+    /// `fetch_sockets` on any server of the cluster reads.
+    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), serde_json::Error> {
+        self.connection.set_data(serde_json::value::to_raw_value(data)?);
+        Ok(())
+    }
+
+    /// What [`Ctx::set_data`] attached, read as `T`; `None` if nothing.
+    pub fn data<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, serde_json::Error> {
+        self.connection
+            .data()
+            .map(|data| serde_json::from_str(data.get()))
+            .transpose()
+    }
+
+    /// The rooms this connection is in, sorted (its own id among them).
     pub fn rooms(&self) -> Vec<String> {
         let connection = &self.connection;
         connection.hub().rooms.rooms_of(connection.endpoint(), connection.sid())

@@ -10,11 +10,13 @@ mod ctx;
 mod dispatch;
 mod endpoint;
 mod error;
+mod remote;
 
 pub use broadcast::{BroadcastError, BroadcastOperator, EmitTarget};
 pub use ctx::Ctx;
 pub use endpoint::{Endpoint, EndpointResolver};
 pub use error::DispatchError;
+pub use remote::RemoteSocket;
 
 use std::future::Future;
 

@@ -23,7 +23,7 @@ fn text(outgoing: &Outgoing<'_>, endpoint: &str) -> String {
             let args = args.map(EncodedArgs::legacy_json);
             legacy::encode_ack(endpoint, id, args.as_deref())
         }
-        Outgoing::Connect => Packet::Connect {
+        Outgoing::Connect { .. } => Packet::Connect {
             endpoint: owned(),
             query: None,
         }

@@ -9,8 +9,8 @@ use tokio::time::Instant;
 use crate::Protocol;
 use crate::codec::legacy::{self, Packet, PayloadError, fixed};
 use crate::core::{
-    CloseReason, ConnectionInfo, Encoded, Event, Frame, HandlerInput, Hub, Lent, Message, Namespaces, Outbox,
-    OutboxOwner, Outgoing, SessionLink, Spawner, Stats, Take,
+    Backpressure, CloseReason, ConnectionInfo, Encoded, Event, Frame, HandlerInput, Hub, Lent, Message, Namespaces,
+    Outbox, OutboxOwner, Outgoing, SessionLink, Spawner, Stats, Take,
 };
 use crate::legacy::encode::{self, error_packet, refusal};
 
@@ -69,6 +69,11 @@ impl SessionLink for Session {
         &self.id
     }
 
+    /// A 0.9 client has one id for every endpoint: its session id.
+    fn socket_id(&self, _endpoint: &str) -> Arc<str> {
+        self.id.clone()
+    }
+
     fn protocol(&self) -> Protocol {
         Protocol::Legacy
     }
@@ -77,8 +82,11 @@ impl SessionLink for Session {
         Some(encode::encode(packet, endpoint))
     }
 
-    fn push(&self, encoded: &Encoded) {
-        self.push_all(encoded.frames().iter().cloned());
+    fn push(&self, encoded: Encoded) {
+        match encoded {
+            Encoded::One(frame) => self.push_all(std::iter::once(frame)),
+            Encoded::Many(frames) => self.push_all(frames.iter().cloned()),
+        }
     }
 
     fn is_writable(&self) -> bool {
@@ -206,24 +214,46 @@ impl Session {
         self.lock().last_seen = Instant::now();
     }
 
-    /// Handles a request body or websocket message: one packet or a framed payload.
+    /// Handles a request body or websocket message: one packet or a framed
+    /// payload.
     pub(crate) async fn receive_payload(self: &Arc<Self>, payload: &str) -> Result<(), PayloadError> {
-        self.touch();
-        let packets = legacy::decode_payload(payload, self.hub.config.max_packets_per_payload)?;
-        self.hub.stats.received(packets.len(), payload.len());
-        for packet in packets {
-            self.receive_packet(packet).await;
+        if let Some(backpressure) = self.receive_payload_now(payload)? {
+            backpressure.await;
         }
         Ok(())
     }
 
-    async fn receive_packet(self: &Arc<Self>, text: &str) {
+    /// [`Session::receive_payload`] without a future of its own: when a
+    /// busy handler's queue is full, the wait and the packets after it come
+    /// back boxed, to await before reading on.
+    pub(crate) fn receive_payload_now(self: &Arc<Self>, payload: &str) -> Result<Option<Backpressure>, PayloadError> {
+        self.touch();
+        let packets = legacy::decode_payload(payload, self.hub.config.max_packets_per_payload)?;
+        self.hub.stats.received(packets.len(), payload.len());
+        for (index, packet) in packets.iter().enumerate() {
+            if let Some(backpressure) = self.receive_packet(packet) {
+                let rest: Vec<String> = packets[index + 1..].iter().map(|p| (*p).to_owned()).collect();
+                let session = self.clone();
+                return Ok(Some(Box::pin(async move {
+                    backpressure.await;
+                    for packet in rest {
+                        if let Some(backpressure) = session.receive_packet(&packet) {
+                            backpressure.await;
+                        }
+                    }
+                })));
+            }
+        }
+        Ok(None)
+    }
+
+    fn receive_packet(self: &Arc<Self>, text: &str) -> Option<Backpressure> {
         let packet = match Packet::decode(text) {
             Ok(packet) => packet,
             Err(error) => {
                 tracing::debug!(sid = %self.id, %error, "malformed packet refused");
                 self.push(error_packet("", &format!("malformed packet: {error}")));
-                return;
+                return None;
             }
         };
         match packet {
@@ -236,11 +266,11 @@ impl Session {
             Packet::Connect { endpoint, query } => self.connect_endpoint(endpoint, query),
             Packet::Message { id, endpoint, data } => {
                 let input = HandlerInput::Message(Box::new((id, Message::Text(data))));
-                self.deliver(&endpoint, input).await;
+                return self.deliver(&endpoint, input);
             }
             Packet::Json { id, endpoint, data } => {
                 let input = HandlerInput::Message(Box::new((id, Message::Json(data))));
-                self.deliver(&endpoint, input).await;
+                return self.deliver(&endpoint, input);
             }
             Packet::Event {
                 id,
@@ -250,7 +280,7 @@ impl Session {
             } => {
                 let mut event = Event::new(name, args);
                 event.ack = id;
-                self.deliver(&endpoint, HandlerInput::Event(Box::new(event))).await;
+                return self.deliver(&endpoint, HandlerInput::Event(Box::new(event)));
             }
             Packet::Ack { endpoint, ack_id, args } => match self.namespaces.get(&endpoint) {
                 Some(connection) => connection.resolve_ack(ack_id, args.unwrap_or_default()),
@@ -264,14 +294,15 @@ impl Session {
                 tracing::debug!(sid = %self.id, endpoint, reason, ?advice, "client sent an error packet");
             }
         }
+        None
     }
 
-    async fn deliver(&self, endpoint: &str, input: HandlerInput) {
+    fn deliver(&self, endpoint: &str, input: HandlerInput) -> Option<Backpressure> {
         match self.namespaces.deliver(endpoint, input) {
-            Ok(Some(backpressure)) => backpressure.await,
-            Ok(None) => {}
+            Ok(backpressure) => backpressure,
             Err(_) => {
                 tracing::debug!(sid = %self.id, endpoint, "packet for an endpoint that is not connected; ignored");
+                None
             }
         }
     }

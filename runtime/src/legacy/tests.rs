@@ -40,6 +40,7 @@ fn info() -> ConnectionInfo {
         query: Vec::new(),
         cookies: Vec::new(),
         headers: http::HeaderMap::new(),
+        issued: std::time::SystemTime::now(),
     };
     ConnectionInfo::new(Arc::new(session), Vec::new())
 }
@@ -50,6 +51,7 @@ async fn server_and_session() -> (Arc<LegacyServer>, Arc<Session>) {
         main: Endpoint::new(|| Quiet).spawner,
         named: HashMap::from(named),
         dynamic: None,
+        server_events: HashMap::new(),
     };
     let server = LegacyServer::new(Hub::new(config(), endpoints, Arc::new(InMemoryAdapter)));
     let session = server.handshake(info()).await.expect("accepted");

@@ -36,15 +36,19 @@ impl WsPeer for Session {
         }
     }
 
-    async fn receive_text(self: &Arc<Self>, payload: Utf8Bytes) -> Flow {
-        if let Err(error) = self.receive_payload(payload.as_str()).await {
-            tracing::debug!(sid = %self.id(), %error, "malformed payload refused");
-            self.push(error_packet("", &format!("malformed payload: {error}")));
+    fn receive_text(self: &Arc<Self>, payload: Utf8Bytes) -> Flow {
+        match self.receive_payload_now(payload.as_str()) {
+            Ok(Some(backpressure)) => Flow::Wait(backpressure),
+            Ok(None) => Flow::Continue,
+            Err(error) => {
+                tracing::debug!(sid = %self.id(), %error, "malformed payload refused");
+                self.push(error_packet("", &format!("malformed payload: {error}")));
+                Flow::Continue
+            }
         }
-        Flow::Continue
     }
 
-    async fn receive_binary(self: &Arc<Self>, _data: Bytes) -> Flow {
+    fn receive_binary(self: &Arc<Self>, _data: Bytes) -> Flow {
         Flow::Close(Some(close_frame(
             CloseCode::Unsupported,
             "binary frames are not part of this protocol",

@@ -8,7 +8,7 @@ use crate::codec::socketio as sio;
 use crate::core::{Encoded, EncodedArgs, Frame, Outgoing};
 
 /// `None` for packets the protocol does not have (legacy error packets).
-pub(crate) fn encode(protocol: Protocol, outgoing: &Outgoing<'_>, endpoint: &str, sid: &str) -> Option<Encoded> {
+pub(crate) fn encode(protocol: Protocol, outgoing: &Outgoing<'_>, endpoint: &str) -> Option<Encoded> {
     let namespace = if endpoint.is_empty() { "/" } else { endpoint };
     let v5 = protocol == Protocol::V5;
     let binary = |text: String, args: &EncodedArgs| -> Encoded {
@@ -21,8 +21,8 @@ pub(crate) fn encode(protocol: Protocol, outgoing: &Outgoing<'_>, endpoint: &str
         Encoded::Many(frames)
     };
     let text = match *outgoing {
-        Outgoing::Connect if v5 => sio::encode_connect(namespace, sid),
-        Outgoing::Connect => sio::encode_connect_v4(namespace),
+        Outgoing::Connect { socket_id } if v5 => sio::encode_connect(namespace, socket_id),
+        Outgoing::Connect { .. } => sio::encode_connect_v4(namespace),
         Outgoing::Refused if v5 => sio::encode_connect_error(namespace, sio::NOT_AUTHORIZED),
         Outgoing::Refused => sio::encode_error_v4(namespace, sio::NOT_AUTHORIZED),
         Outgoing::Disconnect => sio::encode_disconnect(namespace),

@@ -57,16 +57,30 @@ impl SessionLink for ModernSession {
         self.socket.session.id()
     }
 
+    /// As node's servers do: socket.io 3+ gives each namespace connection
+    /// an id of its own; socket.io 2 the session id on `/` and
+    /// `/nsp#<session id>` elsewhere.
+    fn socket_id(&self, endpoint: &str) -> Arc<str> {
+        match self.protocol {
+            Protocol::V4 if endpoint.is_empty() => self.sid().clone(),
+            Protocol::V4 => format!("{endpoint}#{}", self.sid()).into(),
+            _ => crate::core::new_socket_id(),
+        }
+    }
+
     fn protocol(&self) -> Protocol {
         self.protocol
     }
 
     fn encode(&self, packet: &Outgoing<'_>, endpoint: &str) -> Option<Encoded> {
-        encode::encode(self.protocol, packet, endpoint, self.sid())
+        encode::encode(self.protocol, packet, endpoint)
     }
 
-    fn push(&self, encoded: &Encoded) {
-        self.socket.session.push_all(encoded.frames().iter().cloned());
+    fn push(&self, encoded: Encoded) {
+        match encoded {
+            Encoded::One(frame) => self.socket.session.push_all(std::iter::once(frame)),
+            Encoded::Many(frames) => self.socket.session.push_all(frames.iter().cloned()),
+        }
     }
 
     fn is_writable(&self) -> bool {
@@ -154,6 +168,11 @@ impl Reader for ModernSession {
     /// How long a client may take to connect its first namespace.
     fn deadline(&self) -> Option<Duration> {
         Some(self.hub.config.connect_timeout)
+    }
+
+    fn close(&self) -> bool {
+        SessionLink::close(self, CloseReason::ServerClose);
+        true
     }
 
     fn deadline_passed(&self) {

@@ -4,9 +4,13 @@ use std::time::Duration;
 
 use http::HeaderName;
 
-use crate::core::{Adapter, AdapterError, CloseReason, DynamicEndpointsFn, Endpoints, Hub, InMemoryAdapter};
+use crate::codec::legacy::RawJson;
+use crate::core::{
+    AckResponse, Adapter, AdapterError, CloseReason, DynamicEndpointsFn, EmitArgs, EncodedArgs, Endpoints, Hub,
+    InMemoryAdapter, ServerEventFn,
+};
 use crate::engine::{AppFn, AppTenant, Engine, Incoming, Socket};
-use crate::handler::{BroadcastOperator, Endpoint, EndpointResolver, Handler};
+use crate::handler::{BroadcastError, BroadcastOperator, Endpoint, EndpointResolver, Handler};
 use crate::legacy::{LegacyServer, Transport};
 use crate::modern::SocketIoTenant;
 use crate::server::{AllowedOrigins, Settings, SocketIoService};
@@ -92,6 +96,7 @@ impl SocketIo {
             main_resolver: H::resolve_endpoint,
             engines: Vec::new(),
             adapter: Arc::new(InMemoryAdapter),
+            server_events: HashMap::new(),
         }
     }
 
@@ -149,8 +154,23 @@ impl SocketIo {
 
     /// Closes one session, of either protocol family, as if its main
     /// handler had called `close()`. Returns whether it existed.
+    /// `sid` may also be a socket id (a modern client's namespace
+    /// connection): its whole session closes.
     pub fn close_session(&self, sid: &str) -> bool {
-        match self.shared.hub.rooms.find(sid) {
+        let shared = &self.shared;
+        if let Some(session) = shared.legacy.sessions.get(sid) {
+            session.close(CloseReason::ServerClose);
+            return true;
+        }
+        for engine in shared.all_engines() {
+            if let Some(session) = engine.sessions.get(sid) {
+                if !session.reader().is_some_and(|reader| reader.close()) {
+                    session.close(CloseReason::ServerClose);
+                }
+                return true;
+            }
+        }
+        match shared.hub.rooms.find(sid) {
             Some(connection) => {
                 connection.session().close(CloseReason::ServerClose);
                 true
@@ -163,6 +183,16 @@ impl SocketIo {
     pub async fn all_rooms(&self, endpoint: &str) -> Result<Vec<String>, AdapterError> {
         let hub = &self.shared.hub;
         hub.adapter().all_rooms(hub.local(), endpoint).await
+    }
+
+    /// Sends the server-side event `name` with `args` to every other server
+    /// of the cluster (not to clients); resolves to the answers that came
+    /// within the adapter's request timeout. Without a cluster adapter
+    /// there is nobody to answer.
+    pub async fn server_side_emit<A: EmitArgs>(&self, name: &str, args: A) -> Result<Vec<AckResponse>, BroadcastError> {
+        let args = EncodedArgs::new(&args)?;
+        let hub = &self.shared.hub;
+        Ok(hub.adapter().server_side_emit(hub.local(), name, &args).await?)
     }
 
     /// How many servers share this one's sockets through its adapter, this
@@ -207,6 +237,7 @@ pub struct SocketIoBuilder {
     main_resolver: fn(&str) -> Option<Endpoint>,
     engines: Vec<(String, AppFn)>,
     adapter: Arc<dyn Adapter>,
+    server_events: HashMap<(String, String), ServerEventFn>,
 }
 
 impl std::fmt::Debug for SocketIoBuilder {
@@ -282,6 +313,45 @@ impl SocketIoBuilder {
     /// [`InMemoryAdapter`], one server on its own).
     pub fn adapter(mut self, adapter: impl Adapter) -> Self {
         self.adapter = Arc::new(adapter);
+        self
+    }
+
+    /// Handles the server-side event `name` that other servers of the
+    /// cluster send to the main namespace with
+    /// [`SocketIo::server_side_emit`] (node's `io.serverSideEmit`): its
+    /// arguments bind to `A` (a tuple, as event arguments do), and what
+    /// `handler` returns answers the sender.
+    ///
+    /// ```
+    /// # #[derive(Default)] struct Main;
+    /// # impl socketio::Handler for Main {}
+    /// let io = socketio::SocketIo::builder(Main::default)
+    ///     .on_server_event("ping", |(from,): (String,)| async move { format!("pong to {from}") })
+    ///     .build();
+    /// # let _ = io;
+    /// ```
+    pub fn on_server_event<A, R, F, Fut>(mut self, name: impl Into<String>, handler: F) -> Self
+    where
+        A: serde::de::DeserializeOwned + Send + 'static,
+        R: serde::Serialize + 'static,
+        F: Fn(A) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = R> + Send + 'static,
+    {
+        let name = name.into();
+        let event = name.clone();
+        let handler: ServerEventFn = Arc::new(move |args: Vec<RawJson>| {
+            let json = format!("[{}]", args.iter().map(RawJson::get).collect::<Vec<_>>().join(","));
+            let bound = match serde_json::from_str::<A>(&json) {
+                Ok(bound) => bound,
+                Err(error) => {
+                    tracing::debug!(event, %error, "server-side event arguments do not bind; ignored");
+                    return Box::pin(std::future::ready(None));
+                }
+            };
+            let answer = handler(bound);
+            Box::pin(async move { EncodedArgs::new(&(answer.await,)).ok() })
+        });
+        self.server_events.insert((String::new(), name), handler);
         self
     }
 
@@ -381,6 +451,7 @@ impl SocketIoBuilder {
             main: self.main.spawner,
             named: endpoints,
             dynamic: Some(dynamic),
+            server_events: self.server_events,
         };
         let hub = Hub::new(self.settings.core_config(), endpoints, self.adapter);
         let legacy = LegacyServer::new(hub.clone());

@@ -244,6 +244,7 @@ async fn handshake<B>(shared: &Arc<Shared>, request: Request<B>) -> Response<Bod
         query,
         cookies: cookies(request.headers()),
         headers: owned_headers(request.headers()),
+        issued: std::time::SystemTime::now(),
     };
     let info = ConnectionInfo::new(Arc::new(info), Vec::new());
     // Cross-domain pages without CORS handshake through a <script> tag.
@@ -302,6 +303,7 @@ fn session_info<B>(shared: &Shared, request: &Request<B>) -> SessionInfo {
         query,
         cookies: cookies(request.headers()),
         headers: owned_headers(request.headers()),
+        issued: std::time::SystemTime::now(),
     }
 }
 

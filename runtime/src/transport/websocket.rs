@@ -120,9 +120,11 @@ pub(crate) fn close_frame(code: CloseCode, reason: &str) -> CloseFrame {
 }
 
 /// What a session does with a message, as its websocket loop asks.
-#[derive(Debug)]
 pub(crate) enum Flow {
     Continue,
+    /// A busy handler's queue is full: wait for room before reading on
+    /// (the backpressure that slows a fast client down).
+    Wait(crate::core::Backpressure),
     /// End the socket with this close frame (`None`: a bare close).
     Close(Option<CloseFrame>),
 }
@@ -135,8 +137,11 @@ pub(crate) trait WsPeer: OutboxOwner {
     fn wake(&self) -> &Notify;
     /// The websocket message carrying `frame`.
     fn message(&self, frame: &Frame) -> WsMessage;
-    fn receive_text(self: &Arc<Self>, text: Utf8Bytes) -> impl Future<Output = Flow> + Send;
-    fn receive_binary(self: &Arc<Self>, data: Bytes) -> impl Future<Output = Flow> + Send;
+    /// A text message. Not `async`: the loop's future, which every idle
+    /// socket holds, then needs no room for a receive in progress; the
+    /// rare wait for a busy handler comes back boxed in [`Flow::Wait`].
+    fn receive_text(self: &Arc<Self>, text: Utf8Bytes) -> Flow;
+    fn receive_binary(self: &Arc<Self>, data: Bytes) -> Flow;
     /// A control frame: the client is alive.
     fn touch(&self);
     /// The socket is gone (closed, failed, or a write failed): the session
@@ -209,8 +214,8 @@ where
                 Flow::Continue
             }
             message = socket.next() => match message {
-                Some(Ok(WsMessage::Text(text))) => peer.receive_text(text).await,
-                Some(Ok(WsMessage::Binary(data))) => peer.receive_binary(data).await,
+                Some(Ok(WsMessage::Text(text))) => peer.receive_text(text),
+                Some(Ok(WsMessage::Binary(data))) => peer.receive_binary(data),
                 Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => {
                     peer.touch();
                     Flow::Continue
@@ -241,10 +246,14 @@ where
                 }
             }
         };
-        if let Flow::Close(frame) = flow {
-            peer.transport_closed();
-            let _ = socket.send(WsMessage::Close(frame)).await;
-            return;
+        match flow {
+            Flow::Continue => {}
+            Flow::Wait(backpressure) => backpressure.await,
+            Flow::Close(frame) => {
+                peer.transport_closed();
+                let _ = socket.send(WsMessage::Close(frame)).await;
+                return;
+            }
         }
     }
 }
