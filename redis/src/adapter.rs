@@ -79,6 +79,9 @@ pub(crate) struct Inner {
     _connections: [fred::types::ConnectHandle; 2],
 }
 
+/// A response with a requestId no request has: every receiver ignores it.
+const PROBE: &str = r#"{"requestId":""}"#;
+
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -94,7 +97,10 @@ pub(crate) fn random_id() -> String {
             .map_or(0, |d| d.subsec_nanos());
         bytes = [0, 8, 16, 24, 3, 11].map(|shift| (nanos >> shift) as u8);
     }
-    bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % 62])).collect()
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % 62]))
+        .collect()
 }
 
 impl RedisAdapter {
@@ -195,18 +201,24 @@ impl Inner {
         let (done, waiting) = watch::channel(false);
         namespaces.insert(nsp.clone(), waiting);
         drop(namespaces);
-        let subscriber = self.subscriber.clone();
+        let (subscriber, client) = (self.subscriber.clone(), self.client.clone());
         let pattern = self.channels.broadcast_pattern(&nsp);
-        let channels = vec![
-            self.channels.request(&nsp),
-            self.channels.response(&nsp),
-            self.channels.response_to(&nsp, &self.uid),
-        ];
+        let own = self.channels.response_to(&nsp, &self.uid);
+        let channels = vec![self.channels.request(&nsp), self.channels.response(&nsp), own.clone()];
         let task = tokio::spawn(async move {
             loop {
                 let subscribed = async {
                     subscriber.psubscribe(pattern.clone()).await?;
-                    subscriber.subscribe(channels.clone()).await
+                    subscriber.subscribe(channels.clone()).await?;
+                    // The client resolves a SUBSCRIBE once written, not once
+                    // Redis applied it: a response nobody waits for, on this
+                    // server's own channel, reaches a subscriber only then.
+                    // Redis applies one connection's commands in order, so
+                    // the pattern is in place too.
+                    while client.publish::<i64, _, _>(own.as_str(), PROBE).await? < 1 {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    Ok::<(), fred::error::Error>(())
                 };
                 match subscribed.await {
                     Ok(()) => {
@@ -327,7 +339,11 @@ impl Pending {
                 Ok(Some(body)) => bodies.push(body),
                 Ok(None) => break,
                 Err(_) => {
-                    tracing::warn!(answered = bodies.len(), expected = count, "other servers did not all answer in time");
+                    tracing::warn!(
+                        answered = bodies.len(),
+                        expected = count,
+                        "other servers did not all answer in time"
+                    );
                     break;
                 }
             }
@@ -541,7 +557,9 @@ impl Adapter for RedisAdapter {
             "opts": opts_of(target),
             "close": close,
         });
-        let sent = self.inner.request(wire_nsp(&target.namespace), requests::json(&request));
+        let sent = self
+            .inner
+            .request(wire_nsp(&target.namespace), requests::json(&request));
         Box::pin(async move { if sent { Ok(()) } else { Err(unavailable("disconnect")) } })
     }
 
@@ -629,8 +647,16 @@ impl RedisAdapter {
             "opts": opts_of(target),
             "rooms": rooms,
         });
-        let sent = self.inner.request(wire_nsp(&target.namespace), requests::json(&request));
-        Box::pin(async move { if sent { Ok(()) } else { Err(unavailable("sockets join/leave")) } })
+        let sent = self
+            .inner
+            .request(wire_nsp(&target.namespace), requests::json(&request));
+        Box::pin(async move {
+            if sent {
+                Ok(())
+            } else {
+                Err(unavailable("sockets join/leave"))
+            }
+        })
     }
 }
 

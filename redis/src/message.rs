@@ -52,7 +52,12 @@ fn placeholder_num(entries: &[(Mp, Mp)]) -> Option<usize> {
 /// gives it, anything JSON cannot hold `null`.
 pub(crate) fn to_args(values: &[Mp]) -> Result<EncodedArgs, Malformed> {
     let mut attachments = Vec::new();
-    let array = Mp::Array(values.iter().map(|v| to_json_value(v, &mut Some(&mut attachments))).collect());
+    let array = Mp::Array(
+        values
+            .iter()
+            .map(|v| to_json_value(v, &mut Some(&mut attachments)))
+            .collect(),
+    );
     let json = serde_json::to_string(&array).map_err(|e| e.to_string())?;
     let raw = RawJson::from_string(json).map_err(|e| e.to_string())?;
     EncodedArgs::from_parts(raw, attachments).map_err(|e| e.to_string())
@@ -97,7 +102,10 @@ fn binary(bytes: &[u8], attachments: &mut Option<&mut Vec<Bytes>>) -> Mp {
         }
         None => Mp::Map(vec![
             (Mp::from("type"), Mp::from("Buffer")),
-            (Mp::from("data"), Mp::Array(bytes.iter().map(|b| Mp::from(*b)).collect())),
+            (
+                Mp::from("data"),
+                Mp::Array(bytes.iter().map(|b| Mp::from(*b)).collect()),
+            ),
         ]),
     }
 }
@@ -216,7 +224,10 @@ pub(crate) fn decode(mut bytes: &[u8]) -> Result<Mp, Malformed> {
 
 /// The field `key` of a msgpack map.
 pub(crate) fn field<'a>(map: &'a Mp, key: &str) -> Option<&'a Mp> {
-    map.as_map()?.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
+    map.as_map()?
+        .iter()
+        .find(|(k, _)| k.as_str() == Some(key))
+        .map(|(_, v)| v)
 }
 
 /// A room name: a string, or a number (node's legacy numeric rooms).
@@ -246,7 +257,9 @@ pub(crate) fn read_packet(value: &Mp) -> Result<Packet, Malformed> {
         None | Some(Mp::Nil) => "/".to_owned(),
         Some(nsp) => nsp.as_str().ok_or("nsp is not a string")?.to_owned(),
     };
-    let data = field(value, "data").and_then(Mp::as_array).ok_or("data is not an array")?;
+    let data = field(value, "data")
+        .and_then(Mp::as_array)
+        .ok_or("data is not an array")?;
     let (name, args) = data.split_first().ok_or("data is empty")?;
     let name = name.as_str().ok_or("the event name is not a string")?.to_owned();
     let event = BroadcastPacket::Event {
@@ -347,13 +360,25 @@ mod tests {
             vec![Bytes::from_static(b"\x01\x02")],
         )
         .expect("args");
-        let packet = BroadcastPacket::Event { name: "bin".into(), args };
+        let packet = BroadcastPacket::Event {
+            name: "bin".into(),
+            args,
+        };
         let data = packet_data(&packet).expect("data");
-        assert_eq!(data[1], Mp::Map(vec![(Mp::from("b"), Mp::from(1)), (Mp::from("a"), Mp::Binary(vec![1, 2]))]));
+        assert_eq!(
+            data[1],
+            Mp::Map(vec![
+                (Mp::from("b"), Mp::from(1)),
+                (Mp::from("a"), Mp::Binary(vec![1, 2]))
+            ])
+        );
         let back = to_args(&data[1..]).expect("args");
         assert_eq!(back.json(), r#"[{"b":1,"a":{"_placeholder":true,"num":0}},2.5]"#);
         assert_eq!(back.attachments(), [Bytes::from_static(b"\x01\x02")]);
-        assert_eq!(to_plain_json(&data[1]).expect("json"), r#"{"b":1,"a":{"type":"Buffer","data":[1,2]}}"#);
+        assert_eq!(
+            to_plain_json(&data[1]).expect("json"),
+            r#"{"b":1,"a":{"type":"Buffer","data":[1,2]}}"#
+        );
     }
 
     #[test]

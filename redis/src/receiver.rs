@@ -112,7 +112,13 @@ impl Inner {
                 if self.is_own_request(&request_id) {
                     return;
                 }
-                let target = target(nsp, Opts { rooms, ..Opts::default() });
+                let target = target(
+                    nsp,
+                    Opts {
+                        rooms,
+                        ..Opts::default()
+                    },
+                );
                 let ids: Vec<String> = local.fetch_sockets(&target).into_iter().map(|s| s.id).collect();
                 let answer = json!({ "requestId": request_id, "sockets": ids });
                 self.respond(nsp, requester, requests::json(&answer));

@@ -83,17 +83,34 @@ pub(crate) enum Request {
     /// 2 and 3: sockets picked by `opts` join (leave) `rooms`.
     Rooms { join: bool, opts: Opts, rooms: Vec<String> },
     /// 2 and 3 from old peers: one socket joins (leaves) one room.
-    SocketRoom { join: bool, request_id: Option<String>, sid: String, room: String },
+    SocketRoom {
+        join: bool,
+        request_id: Option<String>,
+        sid: String,
+        room: String,
+    },
     /// 4: disconnect the sockets picked by `opts`.
     Disconnect { opts: Opts, close: bool },
     /// 4 from old peers: disconnect one socket.
-    DisconnectSocket { request_id: Option<String>, sid: String, close: bool },
+    DisconnectSocket {
+        request_id: Option<String>,
+        sid: String,
+        close: bool,
+    },
     /// 5: describe the sockets picked by `opts`.
     Fetch { request_id: String, opts: Opts },
     /// 6: an event for this server's handler; answered when `request_id`.
-    ServerSideEmit { request_id: Option<String>, name: String, args: Vec<RawJson> },
+    ServerSideEmit {
+        request_id: Option<String>,
+        name: String,
+        args: Vec<RawJson>,
+    },
     /// 7: a broadcast whose client answers go back to the requester.
-    Broadcast { request_id: String, packet: Packet, opts: Opts },
+    Broadcast {
+        request_id: String,
+        packet: Packet,
+        opts: Opts,
+    },
 }
 
 /// A request and who sent it (`None`: an emitter, which has no uid).
@@ -131,7 +148,11 @@ pub(crate) fn decode_request(bytes: &[u8]) -> Result<Incoming, Malformed> {
                     join,
                     request_id,
                     sid: json.sid.ok_or("no sid")?,
-                    room: json.room.map(|r| names(vec![r])).and_then(|mut r| r.pop()).ok_or("no room")?,
+                    room: json
+                        .room
+                        .map(|r| names(vec![r]))
+                        .and_then(|mut r| r.pop())
+                        .ok_or("no room")?,
                 },
             }
         }
@@ -174,7 +195,11 @@ fn decode_broadcast_request(bytes: &[u8]) -> Result<Incoming, Malformed> {
     let opts = message::read_opts(message::field(&value, "opts").ok_or("no opts")?)?;
     Ok(Incoming {
         uid: text("uid"),
-        request: Request::Broadcast { request_id, packet, opts },
+        request: Request::Broadcast {
+            request_id,
+            packet,
+            opts,
+        },
     })
 }
 
@@ -316,26 +341,52 @@ mod tests {
 
     #[test]
     fn node_requests_read() {
-        let join = decode_request(br#"{"uid":"Ab3dEf","type":2,"opts":{"rooms":["a"],"except":["b"]},"rooms":["r1","r2"]}"#)
-            .expect("join");
+        let join =
+            decode_request(br#"{"uid":"Ab3dEf","type":2,"opts":{"rooms":["a"],"except":["b"]},"rooms":["r1","r2"]}"#)
+                .expect("join");
         assert_eq!(join.uid.as_deref(), Some("Ab3dEf"));
-        let Request::Rooms { join: true, opts, rooms } = join.request else {
+        let Request::Rooms {
+            join: true,
+            opts,
+            rooms,
+        } = join.request
+        else {
             panic!("{join:?}")
         };
-        assert_eq!((opts.rooms, opts.except, rooms), (vec!["a".to_owned()], vec!["b".to_owned()], vec!["r1".to_owned(), "r2".to_owned()]));
+        assert_eq!(
+            (opts.rooms, opts.except, rooms),
+            (
+                vec!["a".to_owned()],
+                vec!["b".to_owned()],
+                vec!["r1".to_owned(), "r2".to_owned()]
+            )
+        );
 
         let emit = decode_request(br#"{"uid":"emitter","type":6,"data":["hello",{"x":1},[2]]}"#).expect("emit");
-        let Request::ServerSideEmit { request_id: None, name, args } = emit.request else {
+        let Request::ServerSideEmit {
+            request_id: None,
+            name,
+            args,
+        } = emit.request
+        else {
             panic!("{emit:?}")
         };
         assert_eq!(name, "hello");
         assert_eq!(args.iter().map(RawJson::get).collect::<Vec<_>>(), [r#"{"x":1}"#, "[2]"]);
 
-        let emitter_join = decode_request(br#"{"type":4,"opts":{"rooms":[],"except":[]},"close":true}"#).expect("emitter");
+        let emitter_join =
+            decode_request(br#"{"type":4,"opts":{"rooms":[],"except":[]},"close":true}"#).expect("emitter");
         assert!(emitter_join.uid.is_none());
         assert!(matches!(emitter_join.request, Request::Disconnect { close: true, .. }));
 
-        for bad in [&b"{"[..], b"{}", br#"{"type":42}"#, br#"{"type":5}"#, b"\xc1", b"\x81\xa4type\x07"] {
+        for bad in [
+            &b"{"[..],
+            b"{}",
+            br#"{"type":42}"#,
+            br#"{"type":5}"#,
+            b"\xc1",
+            b"\x81\xa4type\x07",
+        ] {
             assert!(decode_request(bad).is_err(), "{bad:?}");
         }
     }
@@ -345,17 +396,27 @@ mod tests {
         let packet = message::packet_value("/", vec![Mp::from("ev"), Mp::Binary(vec![7])]);
         let opts = message::opts_value(&[], &["x".to_owned()], vec![("timeout", Mp::from(1000))]);
         let incoming = decode_request(&broadcast_request("Ab3dEf", "R1", packet, opts)).expect("request");
-        let Request::Broadcast { request_id, packet, opts } = incoming.request else {
+        let Request::Broadcast {
+            request_id,
+            packet,
+            opts,
+        } = incoming.request
+        else {
             panic!("{incoming:?}")
         };
-        assert_eq!((request_id.as_str(), opts.timeout_ms, opts.except.len()), ("R1", Some(1000), 1));
+        assert_eq!(
+            (request_id.as_str(), opts.timeout_ms, opts.except.len()),
+            ("R1", Some(1000), 1)
+        );
         assert_eq!(packet.nsp, "/");
 
         let answer = AckResponse {
             args: vec![RawJson::from_string(r#"{"ok":true}"#.into()).expect("json")],
         };
         let response = decode_response(&broadcast_ack("R1", &answer).expect("encodes")).expect("decodes");
-        let Body::Answer(back) = response.body else { panic!("{response:?}") };
+        let Body::Answer(back) = response.body else {
+            panic!("{response:?}")
+        };
         assert_eq!(back.args[0].get(), r#"{"ok":true}"#);
 
         let count = decode_response(br#"{"type":8,"requestId":"R1","clientCount":3}"#).expect("count");

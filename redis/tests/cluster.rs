@@ -24,7 +24,10 @@ async fn a_broadcast_reaches_both_servers_with_rooms_and_except_rooms() {
     let mut outside = Client::connect(b.addr).await;
 
     a.io.to("r").except("muted").emit("news", ("x", 1)).expect("serializes");
-    a.io.of("").except(on_a.sid.clone()).emit("others", ()).expect("serializes");
+    a.io.of("")
+        .except(on_a.sid.clone())
+        .emit("others", ())
+        .expect("serializes");
     a.io.of("").emit("marker", ()).expect("serializes");
 
     assert_eq!(on_a.until_marker().await, [r#"42["news","x",1]"#, r#"42["marker"]"#]);
@@ -36,11 +39,10 @@ async fn a_broadcast_reaches_both_servers_with_rooms_and_except_rooms() {
     assert_eq!(outside.until_marker().await, [r#"42["others"]"#, r#"42["marker"]"#]);
 
     // Binary goes through msgpack `bin` and comes out as an attachment.
-    a.io.to("r").emit("bin", (Bytes::from_static(b"\x01\x02"),)).expect("serializes");
-    assert_eq!(
-        on_b.text().await,
-        r#"451-["bin",{"_placeholder":true,"num":0}]"#
-    );
+    a.io.to("r")
+        .emit("bin", (Bytes::from_static(b"\x01\x02"),))
+        .expect("serializes");
+    assert_eq!(on_b.text().await, r#"451-["bin",{"_placeholder":true,"num":0}]"#);
     assert_eq!(on_b.packet().await, Packet::Binary(vec![1, 2]));
 }
 
@@ -52,11 +54,14 @@ async fn fetch_join_and_disconnect_reach_the_other_server() {
     let mut on_b = Client::in_rooms(b.addr, &["r"]).await;
 
     let mut fetched = within("fetch", a.io.to("r").fetch_sockets()).await.expect("fetches");
-    fetched.sort_by(|x, y| x.id.cmp(&y.id));
+    fetched.sort_by(|x, y| x.id().cmp(y.id()));
     let mut ids = vec![on_a.sid.clone(), on_b.sid.clone()];
     ids.sort();
-    assert_eq!(fetched.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), ids);
-    assert!(fetched.iter().all(|s| s.rooms.contains(&"r".to_owned())), "{fetched:?}");
+    assert_eq!(fetched.iter().map(|s| s.id().to_owned()).collect::<Vec<_>>(), ids);
+    assert!(
+        fetched.iter().all(|s| s.rooms().contains(&"r".to_owned())),
+        "{fetched:?}"
+    );
 
     // The join request and the broadcast travel in order: when B's client
     // gets the broadcast to "vip", B applied the join.
@@ -64,9 +69,15 @@ async fn fetch_join_and_disconnect_reach_the_other_server() {
     a.io.to("vip").emit("welcome", ()).expect("serializes");
     assert_eq!(on_b.text().await, r#"42["welcome"]"#);
     let rooms = within("all rooms", a.io.all_rooms("")).await.expect("rooms");
-    assert!(rooms.contains(&"vip".to_owned()) && rooms.contains(&"r".to_owned()), "{rooms:?}");
+    assert!(
+        rooms.contains(&"vip".to_owned()) && rooms.contains(&"r".to_owned()),
+        "{rooms:?}"
+    );
 
-    a.io.to(on_b.sid.clone()).disconnect_sockets(false).await.expect("disconnects");
+    a.io.to(on_b.sid.clone())
+        .disconnect_sockets(false)
+        .await
+        .expect("disconnects");
     assert_eq!(on_b.text().await, "41");
 }
 
@@ -133,7 +144,10 @@ async fn with_redis_gone_local_operations_still_answer_in_time() {
     let started = Instant::now();
     let fetched = a.io.to("r").fetch_sockets().await.expect("answers with the local part");
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
-    assert_eq!(fetched.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), [on_a.sid.clone()]);
+    assert_eq!(
+        fetched.iter().map(|s| s.id().to_owned()).collect::<Vec<_>>(),
+        [on_a.sid.clone()]
+    );
     assert!(within("count", a.io.server_count()).await.is_err());
 }
 
@@ -160,7 +174,10 @@ async fn garbage_on_the_channels_breaks_nothing_and_emitters_are_heard() {
         ("socket.io-response#/#", b"{\"requestId\":7}"),
     ];
     for (channel, payload) in garbage {
-        let _: i64 = raw.publish(channel, Bytes::from_static(payload)).await.expect("publishes");
+        let _: i64 = raw
+            .publish(channel, Bytes::from_static(payload))
+            .await
+            .expect("publishes");
     }
 
     // What @socket.io/redis-emitter sends: uid "emitter", opts in its order.
@@ -170,12 +187,18 @@ async fn garbage_on_the_channels_breaks_nothing_and_emitters_are_heard() {
         serde_json::json!({"rooms": ["r"], "flags": {}, "except": []}),
     ))
     .expect("encodes");
-    let _: i64 = raw.publish("socket.io#/#r#", Bytes::from(emitted)).await.expect("publishes");
+    let _: i64 = raw
+        .publish("socket.io#/#r#", Bytes::from(emitted))
+        .await
+        .expect("publishes");
     assert_eq!(on_b.text().await, r#"42["from-emitter",{"k":1}]"#);
 
     // An emitter's join request has no uid, and is applied.
     let join = br#"{"type":2,"opts":{"rooms":["r"],"except":[]},"rooms":["joined"]}"#;
-    let _: i64 = raw.publish("socket.io-request#/#", Bytes::from_static(join)).await.expect("publishes");
+    let _: i64 = raw
+        .publish("socket.io-request#/#", Bytes::from_static(join))
+        .await
+        .expect("publishes");
     a.io.to("joined").emit("marker", ()).expect("serializes");
     assert_eq!(on_b.text().await, r#"42["marker"]"#);
     assert_eq!(within("count", b.io.server_count()).await.expect("counts"), 2);

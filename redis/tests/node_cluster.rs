@@ -24,7 +24,9 @@ impl NodeServer {
     async fn start(redis_port: u16) -> NodeServer {
         let js = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js");
         assert!(
-            std::path::Path::new(js).join("node_modules/@socket.io/redis-adapter").is_dir(),
+            std::path::Path::new(js)
+                .join("node_modules/@socket.io/redis-adapter")
+                .is_dir(),
             "run scripts/setup: it installs the node packages of {js}"
         );
         let mut child = Command::new("node")
@@ -56,7 +58,10 @@ impl NodeServer {
 
     /// Sends one command; its one line of answer.
     async fn command(&mut self, line: &str) -> String {
-        self.stdin.write_all(format!("{line}\n").as_bytes()).await.expect("writes");
+        self.stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .expect("writes");
         within(line, self.stdout.next_line())
             .await
             .expect("reads")
@@ -79,6 +84,11 @@ async fn a_node_server_and_ours_form_one_cluster() {
     assert_eq!(on_ours.text().await, r#"451-["bin",{"_placeholder":true,"num":0}]"#);
     assert_eq!(on_ours.packet().await, Packet::Binary(vec![1, 2, 3]));
 
+    // node's own client got them too.
+    assert_eq!(on_node.text().await, r#"42["hello",1,"a",{"k":null}]"#);
+    assert_eq!(on_node.text().await, r#"451-["bin",{"_placeholder":true,"num":0}]"#);
+    assert_eq!(on_node.packet().await, Packet::Binary(vec![1, 2, 3]));
+
     // ours → node, to a room.
     ours.io.to("r").emit("from-rust", ("x",)).expect("serializes");
     assert_eq!(on_node.text().await, r#"42["from-rust","x"]"#);
@@ -89,12 +99,16 @@ async fn a_node_server_and_ours_form_one_cluster() {
 
     // Each fetches the other's sockets.
     let fetched = within("fetch", ours.io.of("").fetch_sockets()).await.expect("fetches");
-    let node_socket = fetched.iter().find(|s| s.id == on_node.sid).expect("node's socket");
-    assert!(node_socket.rooms.contains(&"r".to_owned()), "{node_socket:?}");
+    let node_socket = fetched.iter().find(|s| s.id() == on_node.sid).expect("node's socket");
+    assert!(node_socket.rooms().contains(&"r".to_owned()), "{node_socket:?}");
     let line = node.command("fetch").await;
     let theirs: Value = serde_json::from_str(line.strip_prefix("fetched ").expect(&line)).expect("json");
     assert!(
-        theirs.as_array().expect("array").iter().any(|s| s["id"] == on_ours.sid.as_str()),
+        theirs
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|s| s["id"] == on_ours.sid.as_str()),
         "{theirs}"
     );
 

@@ -43,7 +43,16 @@ impl Redis {
     pub async fn start() -> Redis {
         let port = free_port();
         let mut child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -52,7 +61,11 @@ impl Redis {
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         within("redis-server to be ready", async {
             loop {
-                let line = lines.next_line().await.expect("reads").expect("redis-server exited early");
+                let line = lines
+                    .next_line()
+                    .await
+                    .expect("reads")
+                    .expect("redis-server exited early");
                 if line.contains("Ready to accept connections") {
                     break;
                 }
@@ -102,7 +115,7 @@ impl Node {
         let adapter = RedisAdapter::new(config).await.expect("connects to Redis");
         let io = SocketIo::builder(Member::default)
             .flash_policy_port(None)
-            .on_server_event("ping", |(text,): (String,)| async move { (format!("pong {text}"),) })
+            .on_server_event("ping", |(text,): (String,)| async move { format!("pong {text}") })
             .adapter(adapter.clone())
             .build();
         within("the subscriptions", adapter.ready()).await;
