@@ -203,3 +203,38 @@ async fn garbage_on_the_channels_breaks_nothing_and_emitters_are_heard() {
     assert_eq!(on_b.text().await, r#"42["marker"]"#);
     assert_eq!(within("count", b.io.server_count()).await.expect("counts"), 2);
 }
+
+#[tokio::test]
+async fn after_redis_restarts_the_cluster_heals_by_itself() {
+    let mut redis = Redis::start().await;
+    let (a, b) = two_nodes(&redis).await;
+    let mut on_b = Client::connect(b.addr).await;
+
+    redis.stop().await;
+    let _redis = Redis::start_on(redis.port).await;
+
+    // Nothing tells when both clients reconnected and renewed their
+    // subscriptions, so broadcast until one arrives (each try bounded).
+    let healed = async {
+        loop {
+            a.io.of("").emit("again", ()).expect("serializes");
+            match tokio::time::timeout(Duration::from_millis(200), on_b.text()).await {
+                Ok(text) => return text,
+                Err(_) => continue,
+            }
+        }
+    };
+    let text = tokio::time::timeout(Duration::from_secs(10), healed)
+        .await
+        .expect("the cluster heals within 10 s");
+    assert_eq!(text, r#"42["again"]"#);
+    // The request channels may come back a moment after the patterns.
+    let counted = async {
+        while a.io.server_count().await != Ok(2) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), counted)
+        .await
+        .expect("both servers counted again within 10 s");
+}

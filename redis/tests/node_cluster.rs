@@ -6,6 +6,7 @@ mod common;
 
 use std::net::SocketAddr;
 use std::process::Stdio;
+use std::time::Duration;
 
 use common::{Client, Node, Packet, Redis, within};
 use serde_json::Value;
@@ -119,4 +120,51 @@ async fn a_node_server_and_ours_form_one_cluster() {
     assert_eq!(answers.len(), 1, "{answers:?}");
     assert_eq!(answers[0].args[0].get(), r#""node pong x""#);
     assert_eq!(node.command("ask ping y").await, r#"answers ["pong y"]"#);
+
+    // Joins both ways: each join travels before the broadcast that shows it.
+    ours.io
+        .to(on_node.sid.clone())
+        .sockets_join("vip")
+        .await
+        .expect("joins");
+    ours.io.to("vip").emit("welcome", ()).expect("serializes");
+    assert_eq!(on_node.text().await, r#"42["welcome"]"#);
+    assert_eq!(node.command("join lobby").await, "joined");
+    assert_eq!(on_ours.text().await, r#"42["in-room"]"#);
+    // (node's own client misses it: node joins its own sockets only when its
+    // request comes back from Redis, after its local emit.)
+
+    // Acknowledged broadcasts both ways: every client answers.
+    let io = ours.io.clone();
+    let asked = tokio::spawn(async move {
+        io.of("")
+            .timeout(Duration::from_secs(3))
+            .emit_with_ack("question", ("q",))
+            .await
+    });
+    answer_question(&mut on_ours, "ours").await;
+    answer_question(&mut on_node, "node's").await;
+    let replies = within("the answers", asked).await.expect("runs").expect("answers");
+    assert!(replies.is_complete(), "{replies:?}");
+    assert_eq!(replies.replies.len(), 2, "{replies:?}");
+
+    node.stdin.write_all(b"ack question\n").await.expect("writes");
+    answer_question(&mut on_ours, "ours").await;
+    answer_question(&mut on_node, "node's").await;
+    let line = within("node's answers", node.stdout.next_line()).await.expect("reads");
+    assert_eq!(line.as_deref(), Some(r#"acked ["node's","ours"]"#));
+
+    // node disconnects everyone, ours included.
+    assert_eq!(node.command("disconnect").await, "disconnected");
+    assert_eq!(on_ours.text().await, "41");
+}
+
+/// Reads the `question` event and answers its ack with `answer`.
+async fn answer_question(client: &mut Client, answer: &str) {
+    let text = client.text().await;
+    let id = text
+        .strip_prefix("42")
+        .and_then(|rest| rest.strip_suffix(r#"["question","q"]"#))
+        .unwrap_or_else(|| panic!("not the question: {text}"));
+    client.send(&format!("43{id}[\"{answer}\"]")).await;
 }

@@ -41,7 +41,11 @@ pub struct Redis {
 impl Redis {
     /// Starts one and waits until it says it accepts connections.
     pub async fn start() -> Redis {
-        let port = free_port();
+        Redis::start_on(free_port()).await
+    }
+
+    /// Starts one on `port` (a restart on the port of one stopped).
+    pub async fn start_on(port: u16) -> Redis {
         let mut child = Command::new("redis-server")
             .args([
                 "--port",

@@ -7,6 +7,9 @@
 //   fetch                            prints "fetched <json [{id, rooms}]>"
 //   count                            prints "count <n>"
 //   ask <event> <text>               prints "answers <json>" from serverSideEmit with ack
+//   ack <event>                      prints "acked <json>": io.timeout(3000).emitWithAck(event, "q")
+//   join <room>                      io.socketsJoin(room), then io.to(room).emit("in-room")
+//   disconnect                       io.disconnectSockets(), prints "disconnected"
 "use strict";
 
 const { createServer } = require("http");
@@ -50,6 +53,16 @@ async function main() {
         console.log(`fetched ${JSON.stringify(sockets.map((s) => ({ id: s.id, rooms: [...s.rooms] })))}`);
       } else if (command === "count") {
         console.log(`count ${await io.of("/").adapter.serverCount()}`);
+      } else if (command === "ack") {
+        const answers = await io.timeout(3000).emitWithAck(rest[0], "q");
+        console.log(`acked ${JSON.stringify(answers.sort())}`);
+      } else if (command === "join") {
+        io.socketsJoin(rest[0]);
+        io.to(rest[0]).emit("in-room");
+        console.log("joined");
+      } else if (command === "disconnect") {
+        io.disconnectSockets();
+        console.log("disconnected");
       } else if (command === "ask") {
         const answers = await io.serverSideEmitWithAck(rest[0], rest[1]);
         console.log(`answers ${JSON.stringify(answers)}`);
