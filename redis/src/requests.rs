@@ -291,9 +291,14 @@ pub(crate) fn decode_response(bytes: &[u8]) -> Result<Response, Malformed> {
             .and_then(Mp::as_str)
             .ok_or("no requestId")?
             .to_owned();
+        // Binary in the answer comes as node's Buffer JSON: an `AckResponse`
+        // with attachments cannot be built outside the socketio crate.
         let args = match message::field(&value, "packet") {
             None => Vec::new(),
-            Some(packet) => message::to_args(std::slice::from_ref(packet))?.into_args(),
+            Some(packet) => {
+                let json = message::to_plain_json(packet)?;
+                vec![RawJson::from_string(json).map_err(|e| e.to_string())?]
+            }
         };
         return Ok(Response {
             request_id,
@@ -319,20 +324,6 @@ pub(crate) fn decode_response(bytes: &[u8]) -> Result<Response, Malformed> {
         request_id: json.request_id,
         body,
     })
-}
-
-/// The arguments of an [`socketio::EncodedArgs`] one by one.
-trait IntoArgs {
-    fn into_args(self) -> Vec<RawJson>;
-}
-
-impl IntoArgs for socketio::EncodedArgs {
-    fn into_args(self) -> Vec<RawJson> {
-        // Binary answers lose their attachments here: a `RawJson` with
-        // attachments cannot be built outside the socketio crate.
-        let items: Vec<Box<RawValue>> = serde_json::from_str(self.json()).unwrap_or_default();
-        items.into_iter().map(RawJson::from).collect()
-    }
 }
 
 #[cfg(test)]

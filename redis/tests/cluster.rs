@@ -133,6 +133,7 @@ async fn with_redis_gone_local_operations_still_answer_in_time() {
     let mut redis = Redis::start().await;
     let mut config = redis.config();
     config.requests_timeout = Duration::from_secs(1);
+    config.publish_queue = 1;
     let a = Node::start(config.clone()).await;
     let _b = Node::start(config).await;
     let mut on_a = Client::in_rooms(a.addr, &["r"]).await;
@@ -149,6 +150,20 @@ async fn with_redis_gone_local_operations_still_answer_in_time() {
         [on_a.sid.clone()]
     );
     assert!(within("count", a.io.server_count()).await.is_err());
+
+    // One message in the queue and one being published at most: the
+    // third is refused at once instead of piling up.
+    let mut refused = 0;
+    for _ in 0..3 {
+        if let Err(error) = a.io.to("r").sockets_join("more").await {
+            assert!(matches!(error, socketio::AdapterError::Unavailable(_)), "{error}");
+            refused += 1;
+        }
+    }
+    assert!(refused >= 1, "nothing refused");
+    // The local part was applied all the same.
+    let rooms = within("rooms", a.io.all_rooms("")).await.expect("rooms");
+    assert!(rooms.contains(&"more".to_owned()), "{rooms:?}");
 }
 
 #[tokio::test]
@@ -237,4 +252,26 @@ async fn after_redis_restarts_the_cluster_heals_by_itself() {
     tokio::time::timeout(Duration::from_secs(10), counted)
         .await
         .expect("both servers counted again within 10 s");
+}
+
+#[tokio::test]
+async fn a_namespace_other_than_the_main_one_has_channels_of_its_own() {
+    let redis = Redis::start().await;
+    let (a, b) = two_nodes(&redis).await;
+    let mut chat_on_b = Client::connect_to(b.addr, "/chat").await;
+    let mut main_on_b = Client::connect(b.addr).await;
+
+    a.io.of("/chat").emit("in-chat", ()).expect("serializes");
+    a.io.of("").emit("marker", ()).expect("serializes");
+    assert_eq!(chat_on_b.text().await, r#"42/chat,["in-chat"]"#);
+    assert_eq!(main_on_b.text().await, r#"42["marker"]"#);
+
+    let fetched = within("fetch", a.io.of("/chat").fetch_sockets())
+        .await
+        .expect("fetches");
+    assert_eq!(
+        fetched.iter().map(|s| s.id().to_owned()).collect::<Vec<_>>(),
+        [chat_on_b.sid.clone()]
+    );
+    assert_eq!(fetched[0].namespace(), "/chat");
 }

@@ -118,6 +118,7 @@ impl Node {
     pub async fn start(config: RedisConfig) -> Node {
         let adapter = RedisAdapter::new(config).await.expect("connects to Redis");
         let io = SocketIo::builder(Member::default)
+            .endpoint("/chat", Member::default)
             .flash_policy_port(None)
             .on_server_event("ping", |(text,): (String,)| async move { format!("pong {text}") })
             .adapter(adapter.clone())
@@ -159,6 +160,24 @@ impl Client {
         client.send("40").await;
         let connect = client.text().await;
         let body: Value = serde_json::from_str(connect.strip_prefix("40").expect("CONNECT")).expect("json");
+        client.sid = body["sid"].as_str().expect("sid").to_owned();
+        client
+    }
+
+    /// Connects to the namespace `nsp` (`/chat`) only; packets carry its
+    /// `nsp,` prefix.
+    pub async fn connect_to(addr: SocketAddr, nsp: &str) -> Client {
+        let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+        let (ws, _) = within("the websocket", tokio_tungstenite::connect_async(url))
+            .await
+            .expect("connects");
+        let mut client = Client { ws, sid: String::new() };
+        let open = client.text().await;
+        assert!(open.starts_with("0{"), "{open}");
+        client.send(&format!("40{nsp},")).await;
+        let connect = client.text().await;
+        let body = connect.strip_prefix(&format!("40{nsp},")).expect("CONNECT");
+        let body: Value = serde_json::from_str(body).expect("json");
         client.sid = body["sid"].as_str().expect("sid").to_owned();
         client
     }
