@@ -153,8 +153,10 @@ impl RedisAdapter {
     }
 
     /// Resolves once the channels of every namespace known so far are
-    /// subscribed: await it after building the server and before saying it
-    /// listens, so no broadcast from another server is missed. While Redis
+    /// subscribed, as Redis confirms (a message on this server's own
+    /// channel came through): await it after building the server and before
+    /// saying it listens, so no broadcast from another server is missed.
+    /// A namespace created later (dynamic) is subscribed in the background. While Redis
     /// is unreachable it waits (subscriptions are retried every second);
     /// bound it with `tokio::time::timeout` if that matters.
     pub async fn ready(&self) {

@@ -53,6 +53,12 @@
 //! - Our own join/leave/disconnect requests are applied locally at once
 //!   and their echo dropped (node applies them through the echo).
 //! - A request that times out answers with what came instead of failing.
+//! - `server_side_emit` always asks for answers (node's listeners get an
+//!   ack callback last) and waits for `server count - 1` of them, at most
+//!   [`RedisConfig::requests_timeout`]; it is published at once, so
+//!   dropping its future is a fire-and-forget emit.
+//! - A binary value in a remote client's answer to an acknowledged
+//!   broadcast arrives as node's `{"type":"Buffer","data":[..]}` JSON.
 //! - In Redis Cluster, `server_count` asks one node only (node sums every
 //!   node's `PUBSUB NUMSUB`).
 //! - Text and JSON messages of the 0.9 protocol travel as node's
