@@ -1,0 +1,668 @@
+//! [`RedisAdapter`]: the requester's side of every operation, and the
+//! connection, subscriptions and bookkeeping they share.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+use std::time::Duration;
+
+use fred::clients::SubscriberClient;
+use fred::prelude::{Builder, Client, ClientLike, EventInterface, PubsubInterface, ReconnectPolicy};
+use futures_util::StreamExt;
+use rmpv::Value as Mp;
+use serde::Serialize;
+use serde_json::json;
+use socketio::{
+    AckReplies, AckResponse, Adapter, AdapterError, AdapterFuture, BroadcastPacket, EncodedArgs, Local, SocketData,
+    Target,
+};
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::channels::{self, Channels, Kind, wire_nsp};
+use crate::config::{Error, RedisConfig};
+use crate::message;
+use crate::publisher::Publisher;
+use crate::requests::{self, Body, kind};
+
+/// A [`socketio::Adapter`] that makes this server one of a cluster through
+/// Redis PUBLISH/SUBSCRIBE, in the wire format of node's
+/// `@socket.io/redis-adapter` 8 (`createAdapter`): node servers using it
+/// and `@socket.io/redis-emitter` are members of the same cluster.
+///
+/// Cheap to clone: keep a clone to await [`RedisAdapter::ready`] after
+/// giving one to [`socketio::SocketIoBuilder::adapter`].
+///
+/// ```no_run
+/// # #[derive(Default)] struct Main;
+/// # impl socketio::Handler for Main {}
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use socketio_redis::{RedisAdapter, RedisConfig};
+///
+/// let adapter = RedisAdapter::new(RedisConfig::new("redis://127.0.0.1:6379")).await?;
+/// let io = socketio::SocketIo::builder(Main::default).adapter(adapter.clone()).build();
+/// adapter.ready().await; // every namespace known so far is subscribed
+/// io.of("").emit("hello", ("every server",))?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisAdapter {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for RedisAdapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisAdapter")
+            .field("uid", &self.inner.uid)
+            .field("key", &self.inner.config.key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the adapter's clones, its receive loop and its requests share.
+pub(crate) struct Inner {
+    pub(crate) config: RedisConfig,
+    /// This server's id on the wire; its own messages carry it.
+    pub(crate) uid: String,
+    pub(crate) channels: Channels,
+    pub(crate) publisher: Publisher,
+    client: Client,
+    subscriber: SubscriberClient,
+    /// Set by [`Adapter::init`]; messages before it have no sockets to reach.
+    pub(crate) local: OnceLock<Local>,
+    /// Namespaces (node's names) subscribed, each with whether it is done.
+    namespaces: Mutex<HashMap<String, watch::Receiver<bool>>>,
+    /// Requests of this server waiting for answers, by requestId.
+    pending: Mutex<HashMap<String, mpsc::UnboundedSender<Body>>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// The clients' connection tasks; they end when the clients quit.
+    _connections: [fred::types::ConnectHandle; 2],
+}
+
+/// A response with a requestId no request has: every receiver ignores it.
+const PROBE: &str = r#"{"requestId":""}"#;
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// 6 random alphanumerics: node's `uid2(6)`, for uids and request ids.
+pub(crate) fn random_id() -> String {
+    const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = [0u8; 6];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness: the clock still tells servers apart.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        bytes = [0, 8, 16, 24, 3, 11].map(|shift| (nanos >> shift) as u8);
+    }
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % 62]))
+        .collect()
+}
+
+impl RedisAdapter {
+    /// Connects to Redis (two connections: one publishes and asks, one
+    /// subscribes) and subscribes to the main namespace's channels; fails
+    /// when Redis cannot be reached now. After that, a lost connection is
+    /// re-established (and every subscription renewed) by itself.
+    pub async fn new(config: RedisConfig) -> Result<Self, Error> {
+        let redis = fred::prelude::Config::from_url(&config.url).map_err(|e| Error::Url(e.to_string()))?;
+        let mut builder = Builder::from_config(redis);
+        builder
+            // Forever, from 100 ms doubling up to 2 s between attempts.
+            .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
+            .with_performance_config(|performance| {
+                performance.broadcast_channel_capacity = config.receive_queue.max(1);
+                // A command waiting for a reconnection gives up after this,
+                // so nothing piles up in the client while Redis is away.
+                performance.default_command_timeout = config.requests_timeout;
+            })
+            .with_connection_config(|connection| {
+                connection.connection_timeout = config.requests_timeout;
+            });
+        let client = builder.build()?;
+        let subscriber = builder.build_subscriber_client()?;
+        let connections = [client.init().await?, subscriber.init().await?];
+        let resubscribe = subscriber.manage_subscriptions();
+        let messages = subscriber.message_rx();
+        let (publisher, publishing) = Publisher::start(client.clone(), config.publish_queue, config.requests_timeout);
+        let inner = Arc::new(Inner {
+            uid: random_id(),
+            channels: Channels::new(&config.key),
+            config,
+            publisher,
+            client,
+            subscriber,
+            local: OnceLock::new(),
+            namespaces: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashMap::new()),
+            tasks: Mutex::new(vec![resubscribe, publishing]),
+            _connections: connections,
+        });
+        let receiving = tokio::spawn(receive(Arc::downgrade(&inner), messages));
+        lock(&inner.tasks).push(receiving);
+        // The main namespace always exists, and `server_count` counts its
+        // subscribers.
+        inner.subscribe("");
+        let adapter = Self { inner };
+        adapter.ready().await;
+        Ok(adapter)
+    }
+
+    /// Resolves once the channels of every namespace known so far are
+    /// subscribed, as Redis confirms (a message on this server's own
+    /// channel came through): await it after building the server and before
+    /// saying it listens, so no broadcast from another server is missed.
+    /// A namespace created later (dynamic) is subscribed in the background. While Redis
+    /// is unreachable it waits (subscriptions are retried every second);
+    /// bound it with `tokio::time::timeout` if that matters.
+    pub async fn ready(&self) {
+        let waiting: Vec<_> = lock(&self.inner.namespaces).values().cloned().collect();
+        for mut done in waiting {
+            // An error: the adapter is gone, nothing to wait for.
+            let _ = done.wait_for(|done| *done).await;
+        }
+    }
+
+    /// This server's uid on the wire (6 alphanumerics).
+    pub fn uid(&self) -> &str {
+        &self.inner.uid
+    }
+}
+
+/// Hands every message from the subscriber to the adapter, while it lives.
+async fn receive(inner: Weak<Inner>, mut messages: broadcast::Receiver<fred::types::Message>) {
+    loop {
+        match messages.recv().await {
+            Ok(message) => {
+                let Some(inner) = inner.upgrade() else { return };
+                match message.value.as_bytes() {
+                    Some(payload) => inner.on_message(&message.channel, payload),
+                    None => tracing::debug!(channel = %message.channel, "dropped a message that is not bytes"),
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(lost)) => {
+                tracing::warn!(lost, "this server lost messages from Redis: it handles them too slowly");
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+impl Inner {
+    /// Subscribes to a namespace's channels (once), in the background.
+    fn subscribe(&self, endpoint: &str) {
+        let nsp = wire_nsp(endpoint).to_owned();
+        let mut namespaces = lock(&self.namespaces);
+        if namespaces.contains_key(&nsp) {
+            return;
+        }
+        let (done, waiting) = watch::channel(false);
+        namespaces.insert(nsp.clone(), waiting);
+        drop(namespaces);
+        let (subscriber, client) = (self.subscriber.clone(), self.client.clone());
+        let pattern = self.channels.broadcast_pattern(&nsp);
+        let own = self.channels.response_to(&nsp, &self.uid);
+        let channels = vec![self.channels.request(&nsp), self.channels.response(&nsp), own.clone()];
+        let task = tokio::spawn(async move {
+            loop {
+                let subscribed = async {
+                    subscriber.psubscribe(pattern.clone()).await?;
+                    subscriber.subscribe(channels.clone()).await?;
+                    // The client resolves a SUBSCRIBE once written, not once
+                    // Redis applied it: a response nobody waits for, on this
+                    // server's own channel, reaches a subscriber only then.
+                    // Redis applies one connection's commands in order, so
+                    // the pattern is in place too.
+                    while client.publish::<i64, _, _>(own.as_str(), PROBE).await? < 1 {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    Ok::<(), fred::error::Error>(())
+                };
+                match subscribed.await {
+                    Ok(()) => {
+                        let _ = done.send(true);
+                        return;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%nsp, %error, "subscribing to Redis failed; retrying in 1 s");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        lock(&self.tasks).push(task);
+    }
+
+    fn on_message(&self, channel: &str, payload: &[u8]) {
+        let namespaces: Vec<String> = lock(&self.namespaces).keys().cloned().collect();
+        match self.channels.classify(channel, namespaces.iter().map(String::as_str)) {
+            Some((nsp, Kind::Broadcast)) => self.on_broadcast(nsp, payload),
+            Some((nsp, Kind::Request)) => self.on_request(nsp, payload),
+            Some((_, Kind::Response)) => self.on_response(payload),
+            None => tracing::debug!(%channel, "dropped a message on a channel of no namespace here"),
+        }
+    }
+
+    fn on_response(&self, payload: &[u8]) {
+        match requests::decode_response(payload) {
+            Ok(response) => {
+                // Responses on the shared channel are for every server's
+                // requests: most ids are someone else's.
+                if let Some(waiting) = lock(&self.pending).get(&response.request_id) {
+                    let _ = waiting.send(response.body);
+                }
+            }
+            Err(error) => tracing::debug!(%error, "dropped a malformed response"),
+        }
+    }
+
+    /// Whether `request_id` is one of this server's own requests.
+    pub(crate) fn is_own_request(&self, request_id: &str) -> bool {
+        lock(&self.pending).contains_key(request_id)
+    }
+
+    fn register(self: &Arc<Self>) -> Pending {
+        let id = random_id();
+        let (tx, rx) = mpsc::unbounded_channel();
+        lock(&self.pending).insert(id.clone(), tx);
+        Pending {
+            inner: self.clone(),
+            id,
+            answers: rx,
+        }
+    }
+
+    /// Publishes a request of namespace `nsp` (node's name).
+    fn request(&self, nsp: &str, payload: Vec<u8>) -> bool {
+        self.publisher.publish(self.channels.request(nsp), payload)
+    }
+
+    /// `PUBSUB NUMSUB` of the main request channel: every server,
+    /// this one included (emitters subscribe nothing and are not counted).
+    async fn count_servers(&self, deadline: Instant) -> Result<usize, AdapterError> {
+        let channel = self.channels.request("/");
+        let asked = self.client.pubsub_numsub::<Vec<fred::prelude::Value>, _>(channel);
+        let reply = tokio::time::timeout_at(deadline, asked)
+            .await
+            .map_err(|_| AdapterError::Timeout(self.config.requests_timeout))?
+            .map_err(|e| AdapterError::Unavailable(e.to_string()))?;
+        reply
+            .get(1)
+            .and_then(fred::prelude::Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| AdapterError::Unavailable(format!("unexpected PUBSUB NUMSUB reply {reply:?}")))
+    }
+
+    /// How many other servers should answer a request; 0 (and a log) when
+    /// Redis cannot tell, so the caller answers with what it has.
+    async fn others(&self, deadline: Instant) -> usize {
+        match self.count_servers(deadline).await {
+            Ok(servers) => servers.saturating_sub(1),
+            Err(error) => {
+                tracing::warn!(%error, "cannot count the other servers: answering with this server's part");
+                0
+            }
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for task in lock(&self.tasks).drain(..) {
+            task.abort();
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (client, subscriber) = (self.client.clone(), self.subscriber.clone());
+            runtime.spawn(async move {
+                let _ = subscriber.quit().await;
+                let _ = client.quit().await;
+            });
+        }
+    }
+}
+
+/// A request of this server waiting for answers; forgotten when dropped.
+struct Pending {
+    inner: Arc<Inner>,
+    id: String,
+    answers: mpsc::UnboundedReceiver<Body>,
+}
+
+impl Pending {
+    /// Up to `count` answers, until `deadline`; fewer (and a log) if late.
+    async fn gather(&mut self, count: usize, deadline: Instant) -> Vec<Body> {
+        let mut bodies = Vec::with_capacity(count);
+        while bodies.len() < count {
+            match tokio::time::timeout_at(deadline, self.answers.recv()).await {
+                Ok(Some(body)) => bodies.push(body),
+                Ok(None) => break,
+                Err(_) => {
+                    tracing::warn!(
+                        answered = bodies.len(),
+                        expected = count,
+                        "other servers did not all answer in time"
+                    );
+                    break;
+                }
+            }
+        }
+        bodies
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        lock(&self.inner.pending).remove(&self.id);
+    }
+}
+
+/// Node's `fetchSockets`/`allRooms`/join request opts.
+fn opts_of(target: &Target) -> serde_json::Value {
+    requests::json_opts(&target.rooms, &target.except)
+}
+
+/// `{uid, requestId, type: 6, data}` with `data` already JSON.
+#[derive(Serialize)]
+struct ServerSideEmit<'a> {
+    uid: &'a str,
+    #[serde(rename = "requestId")]
+    request_id: &'a str,
+    #[serde(rename = "type")]
+    kind: u8,
+    data: &'a serde_json::value::RawValue,
+}
+
+/// `[name, ...args]` as node's JSON requests carry it: binary as Buffer
+/// objects.
+fn event_json(name: &str, args: &EncodedArgs) -> Result<String, message::Malformed> {
+    let Mp::Array(mut items) = message::from_json(args.json(), args.attachments())? else {
+        return Err("arguments are not an array".to_owned());
+    };
+    items.insert(0, Mp::from(name));
+    message::to_plain_json(&Mp::Array(items))
+}
+
+fn unavailable(what: &str) -> AdapterError {
+    AdapterError::Unavailable(format!("{what}: the Redis publish queue is full"))
+}
+
+impl Adapter for RedisAdapter {
+    fn init(&self, local: Local) {
+        let _ = self.inner.local.set(local);
+    }
+
+    fn add_namespace(&self, _local: &Local, namespace: &str) {
+        self.inner.subscribe(namespace);
+    }
+
+    fn broadcast(&self, local: &Local, packet: &BroadcastPacket, target: &Target) {
+        // Local delivery never waits for (or depends on) Redis.
+        local.broadcast(packet, target);
+        if target.flags.local {
+            return;
+        }
+        let data = match message::packet_data(packet) {
+            Ok(data) => data,
+            Err(error) => {
+                tracing::warn!(%error, "broadcast not sent to other servers");
+                return;
+            }
+        };
+        let nsp = wire_nsp(&target.namespace);
+        let flags = if target.flags.volatile {
+            vec![("volatile", Mp::Boolean(true))]
+        } else {
+            Vec::new()
+        };
+        let opts = message::opts_value(&target.rooms, &target.except, flags);
+        let payload = message::encode_broadcast(&self.inner.uid, nsp, data, opts);
+        self.inner
+            .publisher
+            .publish(self.inner.channels.broadcast(nsp, &target.rooms), payload);
+    }
+
+    fn broadcast_with_ack(
+        &self,
+        local: &Local,
+        packet: &BroadcastPacket,
+        target: &Target,
+        timeout: Duration,
+    ) -> AdapterFuture<AckReplies> {
+        let deadline = Instant::now() + timeout;
+        let (reached, acks) = local.broadcast_with_ack(packet, target, timeout);
+        let mut acks = Box::pin(acks);
+        let mut pending = None;
+        if !target.flags.local {
+            match message::packet_data(packet) {
+                Ok(data) => {
+                    let waiting = self.inner.register();
+                    let nsp = wire_nsp(&target.namespace);
+                    let mut flags = vec![(
+                        "timeout",
+                        Mp::from(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)),
+                    )];
+                    if target.flags.volatile {
+                        flags.push(("volatile", Mp::Boolean(true)));
+                    }
+                    let payload = requests::broadcast_request(
+                        &self.inner.uid,
+                        &waiting.id,
+                        message::packet_value(nsp, data),
+                        message::opts_value(&target.rooms, &target.except, flags),
+                    );
+                    if self.inner.request(nsp, payload) {
+                        pending = Some(waiting);
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "acknowledged broadcast not sent to other servers"),
+            }
+        }
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let mut replies = AckReplies::default();
+            replies.expected = reached;
+            // Each server answers with how many clients it reached, then
+            // with each answer: done when every server counted and every
+            // client answered.
+            let (servers, mut reported) = match &pending {
+                Some(_) => (inner.count_servers(deadline).await.unwrap_or(1), 1),
+                None => (1, 1),
+            };
+            let mut local_open = true;
+            loop {
+                if reported >= servers && replies.replies.len() >= replies.expected {
+                    break;
+                }
+                let remote = async {
+                    match pending.as_mut() {
+                        Some(pending) => pending.answers.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep_until(deadline) => break,
+                    answer = acks.next(), if local_open => match answer {
+                        Some(answer) => replies.replies.push(answer),
+                        None => local_open = false,
+                    },
+                    body = remote => match body {
+                        Some(Body::ClientCount(count)) => {
+                            replies.expected += count;
+                            reported += 1;
+                        }
+                        Some(Body::Answer(answer)) => replies.replies.push(answer),
+                        Some(_) => {}
+                        None => break,
+                    },
+                }
+            }
+            Ok(replies)
+        })
+    }
+
+    fn fetch_sockets(&self, local: &Local, target: &Target) -> AdapterFuture<Vec<SocketData>> {
+        let mut sockets = local.fetch_sockets(target);
+        if target.flags.local {
+            return Box::pin(async move { Ok(sockets) });
+        }
+        let deadline = Instant::now() + self.inner.config.requests_timeout;
+        let mut pending = self.inner.register();
+        let nsp = wire_nsp(&target.namespace);
+        let request = json!({
+            "uid": self.inner.uid,
+            "requestId": pending.id,
+            "type": kind::REMOTE_FETCH,
+            "opts": opts_of(target),
+        });
+        let sent = self.inner.request(nsp, requests::json(&request));
+        let (inner, namespace) = (self.inner.clone(), target.namespace.clone());
+        Box::pin(async move {
+            let others = if sent { inner.others(deadline).await } else { 0 };
+            for body in pending.gather(others, deadline).await {
+                let Body::Sockets(list) = body else { continue };
+                for raw in list {
+                    match serde_json::from_str::<SocketData>(raw.get()) {
+                        Ok(mut socket) => {
+                            socket.namespace = namespace.clone();
+                            sockets.push(socket);
+                        }
+                        Err(error) => tracing::debug!(%error, "skipped a socket another server described"),
+                    }
+                }
+            }
+            Ok(sockets)
+        })
+    }
+
+    fn add_sockets(&self, local: &Local, target: &Target, rooms: &[String]) -> AdapterFuture<()> {
+        local.add_sockets(target, rooms);
+        self.remote_rooms(target, rooms, kind::REMOTE_JOIN)
+    }
+
+    fn del_sockets(&self, local: &Local, target: &Target, rooms: &[String]) -> AdapterFuture<()> {
+        local.del_sockets(target, rooms);
+        self.remote_rooms(target, rooms, kind::REMOTE_LEAVE)
+    }
+
+    fn disconnect_sockets(&self, local: &Local, target: &Target, close: bool) -> AdapterFuture<()> {
+        local.disconnect_sockets(target, close);
+        if target.flags.local {
+            return Box::pin(async { Ok(()) });
+        }
+        let request = json!({
+            "uid": self.inner.uid,
+            "type": kind::REMOTE_DISCONNECT,
+            "opts": opts_of(target),
+            "close": close,
+        });
+        let sent = self
+            .inner
+            .request(wire_nsp(&target.namespace), requests::json(&request));
+        Box::pin(async move { if sent { Ok(()) } else { Err(unavailable("disconnect")) } })
+    }
+
+    fn server_side_emit(&self, _local: &Local, name: &str, args: &EncodedArgs) -> AdapterFuture<Vec<AckResponse>> {
+        let deadline = Instant::now() + self.inner.config.requests_timeout;
+        let data = match event_json(name, args) {
+            Ok(data) => data,
+            Err(error) => return Box::pin(async move { Err(AdapterError::Unavailable(error)) }),
+        };
+        let mut pending = self.inner.register();
+        let request = serde_json::value::RawValue::from_string(data).and_then(|data| {
+            serde_json::to_vec(&ServerSideEmit {
+                uid: &self.inner.uid,
+                request_id: &pending.id,
+                kind: kind::SERVER_SIDE_EMIT,
+                data: &data,
+            })
+        });
+        // Published now, so dropping the future still sends the event.
+        let sent = match request {
+            Ok(request) => self.inner.request("/", request),
+            Err(error) => return Box::pin(async move { Err(AdapterError::Unavailable(error.to_string())) }),
+        };
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            if !sent {
+                return Err(unavailable("server-side emit"));
+            }
+            let others = inner.others(deadline).await;
+            let answers = pending.gather(others, deadline).await;
+            Ok(answers
+                .into_iter()
+                .filter_map(|body| match body {
+                    Body::Answer(answer) => Some(answer),
+                    _ => None,
+                })
+                .collect())
+        })
+    }
+
+    fn server_count(&self) -> AdapterFuture<usize> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let deadline = Instant::now() + inner.config.requests_timeout;
+            inner.count_servers(deadline).await
+        })
+    }
+
+    fn all_rooms(&self, local: &Local, namespace: &str) -> AdapterFuture<Vec<String>> {
+        let mut rooms = local.all_rooms(namespace);
+        let deadline = Instant::now() + self.inner.config.requests_timeout;
+        let mut pending = self.inner.register();
+        let request = json!({
+            "uid": self.inner.uid,
+            "requestId": pending.id,
+            "type": kind::ALL_ROOMS,
+        });
+        let sent = self.inner.request(wire_nsp(namespace), requests::json(&request));
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let others = if sent { inner.others(deadline).await } else { 0 };
+            for body in pending.gather(others, deadline).await {
+                if let Body::Rooms(theirs) = body {
+                    rooms.extend(theirs);
+                }
+            }
+            rooms.sort();
+            rooms.dedup();
+            Ok(rooms)
+        })
+    }
+}
+
+impl RedisAdapter {
+    /// Tells the other servers to make their sockets `target` picks join
+    /// (or leave) `rooms`; ours already did. Node applies its own through
+    /// the echo, which this adapter drops by uid.
+    fn remote_rooms(&self, target: &Target, rooms: &[String], kind: u8) -> AdapterFuture<()> {
+        if target.flags.local {
+            return Box::pin(async { Ok(()) });
+        }
+        let request = json!({
+            "uid": self.inner.uid,
+            "type": kind,
+            "opts": opts_of(target),
+            "rooms": rooms,
+        });
+        let sent = self
+            .inner
+            .request(wire_nsp(&target.namespace), requests::json(&request));
+        Box::pin(async move {
+            if sent {
+                Ok(())
+            } else {
+                Err(unavailable("sockets join/leave"))
+            }
+        })
+    }
+}
+
+/// The endpoint name of node's namespace `nsp`.
+pub(crate) fn endpoint(nsp: &str) -> &str {
+    channels::endpoint(nsp)
+}

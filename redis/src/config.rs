@@ -1,0 +1,74 @@
+//! What a [`crate::RedisAdapter`] is configured with, and its errors.
+
+use std::time::Duration;
+
+/// How a [`crate::RedisAdapter`] reaches Redis and names its channels.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let mut config = socketio_redis::RedisConfig::new("redis://127.0.0.1:6379");
+/// config.requests_timeout = Duration::from_secs(2);
+/// assert_eq!(config.key, "socket.io");
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RedisConfig {
+    /// Where Redis is: `redis://host:port` (`redis://:password@host/db`
+    /// too), or `redis-cluster://host:port?node=host2:port2` for a Redis
+    /// Cluster. Default `redis://127.0.0.1:6379`.
+    pub url: String,
+    /// The channel prefix, node's `key` option; every server of one cluster
+    /// must use the same. Default `"socket.io"`.
+    pub key: String,
+    /// How long a request to the other servers (fetch sockets, all rooms,
+    /// server-side emit, server count) waits for their answers, node's
+    /// `requestsTimeout`. Default 5 s.
+    pub requests_timeout: Duration,
+    /// Answer requests on the requester's own response channel instead of
+    /// the shared one, node's `publishOnSpecificResponseChannel`. Default
+    /// `false`. Either way this adapter listens on both.
+    pub publish_on_specific_response_channel: bool,
+    /// How many messages may wait to be published while Redis is slow or
+    /// away; past that, broadcasts to other servers are dropped (and
+    /// logged), so memory stays bounded. Default 4096.
+    pub publish_queue: usize,
+    /// How many received messages may wait for this server to handle them
+    /// before the oldest are lost (and logged). Default 4096.
+    pub receive_queue: usize,
+}
+
+impl RedisConfig {
+    /// The defaults, with Redis at `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            ..Self::default()
+        }
+    }
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self {
+            url: "redis://127.0.0.1:6379".to_owned(),
+            key: "socket.io".to_owned(),
+            requests_timeout: Duration::from_secs(5),
+            publish_on_specific_response_channel: false,
+            publish_queue: 4096,
+            receive_queue: 4096,
+        }
+    }
+}
+
+/// Why a [`crate::RedisAdapter`] could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The URL does not parse.
+    #[error("invalid Redis URL: {0}")]
+    Url(String),
+    /// Redis could not be reached, or refused a command.
+    #[error("Redis: {0}")]
+    Redis(#[from] fred::error::Error),
+}

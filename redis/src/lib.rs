@@ -1,0 +1,77 @@
+//! A Redis adapter for [`socketio`]: several servers, one cluster.
+//!
+//! [`RedisAdapter`] implements [`socketio::Adapter`] over Redis
+//! PUBLISH/SUBSCRIBE in the wire format of node's
+//! `@socket.io/redis-adapter` 8 with `createAdapter` (the "classic"
+//! adapter), so our servers, node socket.io 4 servers using that adapter,
+//! and `@socket.io/redis-emitter` form one cluster:
+//!
+//! - broadcasts (rooms, except rooms, volatile) reach every server's
+//!   sockets; binary arguments travel as msgpack `bin`;
+//! - acknowledged broadcasts collect the answers of clients on every server;
+//! - `fetch_sockets`, `sockets_join`/`sockets_leave`, `disconnect_sockets`,
+//!   `all_rooms` reach every server's sockets;
+//! - `server_side_emit` reaches the other servers' handlers
+//!   ([`socketio::SocketIoBuilder::on_server_event`]) and collects their
+//!   answers; `server_count` asks Redis (`PUBSUB NUMSUB`).
+//!
+//! ```no_run
+//! # #[derive(Default)] struct Main;
+//! # impl socketio::Handler for Main {}
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use socketio_redis::{RedisAdapter, RedisConfig};
+//!
+//! let adapter = RedisAdapter::new(RedisConfig::new("redis://127.0.0.1:6379")).await?;
+//! let io = socketio::SocketIo::builder(Main::default).adapter(adapter.clone()).build();
+//! adapter.ready().await;
+//! socketio::Server::new(io).bind(([0, 0, 0, 0], 3000).into()).run().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # When Redis is slow or away
+//!
+//! Everything local keeps working: a broadcast reaches this server's
+//! sockets at once, and its copy for the others waits in a bounded queue
+//! ([`RedisConfig::publish_queue`]; dropped and logged when full). A request
+//! to the other servers answers within [`RedisConfig::requests_timeout`]
+//! with what it has: `fetch_sockets` and `all_rooms` this server's part plus
+//! the answers that came, `server_side_emit` the answers that came (a
+//! warning is logged for the missing ones). `server_count` fails with
+//! [`socketio::AdapterError::Unavailable`] (or `Timeout`) instead of
+//! guessing. The connection comes back by itself, subscriptions included.
+//!
+//! # The Redis client
+//!
+//! [`fred`]: a maintained async client whose subscriber client renews
+//! every subscription after a reconnection by itself
+//! (`manage_subscriptions`), which the pattern subscription per namespace
+//! needs, and which speaks Redis Cluster (`redis-cluster://` URLs).
+//!
+//! # Differences from node
+//!
+//! - One uid per server, not one per namespace; the wire cannot tell.
+//! - Our own join/leave/disconnect requests are applied locally at once
+//!   and their echo dropped (node applies them through the echo).
+//! - A request that times out answers with what came instead of failing.
+//! - `server_side_emit` always asks for answers (node's listeners get an
+//!   ack callback last) and waits for `server count - 1` of them, at most
+//!   [`RedisConfig::requests_timeout`]; it is published at once, so
+//!   dropping its future is a fire-and-forget emit.
+//! - A binary value in a remote client's answer to an acknowledged
+//!   broadcast arrives as node's `{"type":"Buffer","data":[..]}` JSON.
+//! - In Redis Cluster, `server_count` asks one node only (node sums every
+//!   node's `PUBSUB NUMSUB`).
+//! - Text and JSON messages of the 0.9 protocol travel as node's
+//!   `message` event.
+#![warn(missing_docs)]
+
+mod adapter;
+mod channels;
+mod config;
+mod message;
+mod publisher;
+mod receiver;
+mod requests;
+
+pub use adapter::RedisAdapter;
+pub use config::{Error, RedisConfig};

@@ -1,0 +1,234 @@
+//! What the cluster tests run: a real `redis-server` per test, our servers
+//! in-process each with its own `RedisAdapter`, and raw Engine.IO 4 /
+//! Socket.IO 5 websocket clients.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use socketio::{Ctx, Server, SocketIo};
+use socketio_redis::{RedisAdapter, RedisConfig};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long any one awaited event may take before the test fails.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+pub async fn within<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(WAIT, future)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// A `redis-server` of this test's own, killed when dropped.
+pub struct Redis {
+    child: Child,
+    pub port: u16,
+}
+
+impl Redis {
+    /// Starts one and waits until it says it accepts connections.
+    pub async fn start() -> Redis {
+        Redis::start_on(free_port()).await
+    }
+
+    /// Starts one on `port` (a restart on the port of one stopped).
+    pub async fn start_on(port: u16) -> Redis {
+        let mut child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server runs (scripts/setup installs it)");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        within("redis-server to be ready", async {
+            loop {
+                let line = lines
+                    .next_line()
+                    .await
+                    .expect("reads")
+                    .expect("redis-server exited early");
+                if line.contains("Ready to accept connections") {
+                    break;
+                }
+            }
+        })
+        .await;
+        // Keep reading so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Redis { child, port }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn config(&self) -> RedisConfig {
+        RedisConfig::new(self.url())
+    }
+
+    /// Kills it and waits until it is gone.
+    pub async fn stop(&mut self) {
+        self.child.kill().await.expect("kills redis-server");
+    }
+}
+
+/// The handler of the test servers: `join` puts the socket in a room.
+#[derive(Default)]
+pub struct Member;
+
+#[socketio::handler]
+impl Member {
+    #[event]
+    fn join(&self, cx: &Ctx, room: String) {
+        cx.join(&room);
+    }
+}
+
+/// One of our servers with a `RedisAdapter`, serving on a port of its own.
+pub struct Node {
+    pub io: SocketIo,
+    pub addr: SocketAddr,
+    pub adapter: RedisAdapter,
+}
+
+impl Node {
+    pub async fn start(config: RedisConfig) -> Node {
+        let adapter = RedisAdapter::new(config).await.expect("connects to Redis");
+        let io = SocketIo::builder(Member::default)
+            .endpoint("/chat", Member::default)
+            .flash_policy_port(None)
+            .on_server_event("ping", |(text,): (String,)| async move { format!("pong {text}") })
+            .adapter(adapter.clone())
+            .build();
+        within("the subscriptions", adapter.ready()).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(Server::new(io.clone()).run_on(listener));
+        Node { io, addr, adapter }
+    }
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// What a client received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Packet {
+    Text(String),
+    Binary(Vec<u8>),
+    Closed,
+}
+
+/// A raw Engine.IO 4 / Socket.IO 5 client on the main namespace, over
+/// websocket; answers pings by itself.
+pub struct Client {
+    ws: Ws,
+    pub sid: String,
+}
+
+impl Client {
+    pub async fn connect(addr: SocketAddr) -> Client {
+        let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+        let (ws, _) = within("the websocket", tokio_tungstenite::connect_async(url))
+            .await
+            .expect("connects");
+        let mut client = Client { ws, sid: String::new() };
+        let open = client.text().await;
+        assert!(open.starts_with("0{"), "{open}");
+        client.send("40").await;
+        let connect = client.text().await;
+        let body: Value = serde_json::from_str(connect.strip_prefix("40").expect("CONNECT")).expect("json");
+        client.sid = body["sid"].as_str().expect("sid").to_owned();
+        client
+    }
+
+    /// Connects to the namespace `nsp` (`/chat`) only; packets carry its
+    /// `nsp,` prefix.
+    pub async fn connect_to(addr: SocketAddr, nsp: &str) -> Client {
+        let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+        let (ws, _) = within("the websocket", tokio_tungstenite::connect_async(url))
+            .await
+            .expect("connects");
+        let mut client = Client { ws, sid: String::new() };
+        let open = client.text().await;
+        assert!(open.starts_with("0{"), "{open}");
+        client.send(&format!("40{nsp},")).await;
+        let connect = client.text().await;
+        let body = connect.strip_prefix(&format!("40{nsp},")).expect("CONNECT");
+        let body: Value = serde_json::from_str(body).expect("json");
+        client.sid = body["sid"].as_str().expect("sid").to_owned();
+        client
+    }
+
+    /// Connects and joins `rooms`.
+    pub async fn in_rooms(addr: SocketAddr, rooms: &[&str]) -> Client {
+        let mut client = Client::connect(addr).await;
+        for (i, room) in rooms.iter().enumerate() {
+            client.send(&format!("42{i}[\"join\",\"{room}\"]")).await;
+            assert_eq!(client.text().await, format!("43{i}[]"));
+        }
+        client
+    }
+
+    pub async fn send(&mut self, text: &str) {
+        self.ws.send(Message::text(text)).await.expect("sends");
+    }
+
+    /// The next packet; pings are answered on the way.
+    pub async fn packet(&mut self) -> Packet {
+        within("a packet", async {
+            loop {
+                match self.ws.next().await {
+                    Some(Ok(Message::Text(text))) if text.as_str() == "2" => self.send("3").await,
+                    Some(Ok(Message::Text(text))) => return Packet::Text(text.as_str().to_owned()),
+                    Some(Ok(Message::Binary(bytes))) => return Packet::Binary(bytes.to_vec()),
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Packet::Closed,
+                    Some(Ok(_)) => {}
+                }
+            }
+        })
+        .await
+    }
+
+    pub async fn text(&mut self) -> String {
+        match self.packet().await {
+            Packet::Text(text) => text,
+            other => panic!("expected text, got {other:?}"),
+        }
+    }
+
+    /// Texts up to and including the `marker` event.
+    pub async fn until_marker(&mut self) -> Vec<String> {
+        let mut got = Vec::new();
+        loop {
+            let text = self.text().await;
+            let done = text.contains("\"marker\"");
+            got.push(text);
+            if done {
+                return got;
+            }
+        }
+    }
+}

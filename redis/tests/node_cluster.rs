@@ -1,0 +1,170 @@
+//! Our server and a node socket.io 4 server with
+//! `@socket.io/redis-adapter` 8 on one Redis form one cluster: broadcasts,
+//! counts, fetches and server-side emits work both ways.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{Client, Node, Packet, Redis, within};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+/// `tests/js/node-server.js`, driven line by line.
+struct NodeServer {
+    _child: Child,
+    stdin: ChildStdin,
+    stdout: Lines<BufReader<ChildStdout>>,
+    addr: SocketAddr,
+}
+
+impl NodeServer {
+    async fn start(redis_port: u16) -> NodeServer {
+        let js = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js");
+        assert!(
+            std::path::Path::new(js)
+                .join("node_modules/@socket.io/redis-adapter")
+                .is_dir(),
+            "run scripts/setup: it installs the node packages of {js}"
+        );
+        let mut child = Command::new("node")
+            .arg("node-server.js")
+            .arg(redis_port.to_string())
+            .current_dir(js)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node runs");
+        let stdin = child.stdin.take().expect("stdin");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let line = within("node to listen", stdout.next_line())
+            .await
+            .expect("reads")
+            .expect("node exited early");
+        let port: u16 = line
+            .strip_prefix("listening ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected: {line}"));
+        NodeServer {
+            _child: child,
+            stdin,
+            stdout,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        }
+    }
+
+    /// Sends one command; its one line of answer.
+    async fn command(&mut self, line: &str) -> String {
+        self.stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .expect("writes");
+        within(line, self.stdout.next_line())
+            .await
+            .expect("reads")
+            .expect("node exited")
+    }
+}
+
+#[tokio::test]
+async fn a_node_server_and_ours_form_one_cluster() {
+    let redis = Redis::start().await;
+    let ours = Node::start(redis.config()).await;
+    let mut node = NodeServer::start(redis.port).await;
+    let mut on_ours = Client::connect(ours.addr).await;
+    let mut on_node = Client::in_rooms(node.addr, &["r"]).await;
+
+    // node → ours, text and binary.
+    assert_eq!(node.command(r#"emit hello [1,"a",{"k":null}]"#).await, "emitted");
+    assert_eq!(on_ours.text().await, r#"42["hello",1,"a",{"k":null}]"#);
+    assert_eq!(node.command("binary bin").await, "emitted");
+    assert_eq!(on_ours.text().await, r#"451-["bin",{"_placeholder":true,"num":0}]"#);
+    assert_eq!(on_ours.packet().await, Packet::Binary(vec![1, 2, 3]));
+
+    // node's own client got them too.
+    assert_eq!(on_node.text().await, r#"42["hello",1,"a",{"k":null}]"#);
+    assert_eq!(on_node.text().await, r#"451-["bin",{"_placeholder":true,"num":0}]"#);
+    assert_eq!(on_node.packet().await, Packet::Binary(vec![1, 2, 3]));
+
+    // ours → node, to a room.
+    ours.io.to("r").emit("from-rust", ("x",)).expect("serializes");
+    assert_eq!(on_node.text().await, r#"42["from-rust","x"]"#);
+
+    // Both count two servers.
+    assert_eq!(within("count", ours.io.server_count()).await.expect("counts"), 2);
+    assert_eq!(node.command("count").await, "count 2");
+
+    // Each fetches the other's sockets.
+    let fetched = within("fetch", ours.io.of("").fetch_sockets()).await.expect("fetches");
+    let node_socket = fetched.iter().find(|s| s.id() == on_node.sid).expect("node's socket");
+    assert!(node_socket.rooms().contains(&"r".to_owned()), "{node_socket:?}");
+    let line = node.command("fetch").await;
+    let theirs: Value = serde_json::from_str(line.strip_prefix("fetched ").expect(&line)).expect("json");
+    assert!(
+        theirs
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|s| s["id"] == on_ours.sid.as_str()),
+        "{theirs}"
+    );
+
+    // Server-side emits with answers, both ways.
+    let answers = within("answers", ours.io.server_side_emit("ping", ("x",)))
+        .await
+        .expect("answers");
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0].args[0].get(), r#""node pong x""#);
+    assert_eq!(node.command("ask ping y").await, r#"answers ["pong y"]"#);
+
+    // Joins both ways: each join travels before the broadcast that shows it.
+    ours.io
+        .to(on_node.sid.clone())
+        .sockets_join("vip")
+        .await
+        .expect("joins");
+    ours.io.to("vip").emit("welcome", ()).expect("serializes");
+    assert_eq!(on_node.text().await, r#"42["welcome"]"#);
+    assert_eq!(node.command("join lobby").await, "joined");
+    assert_eq!(on_ours.text().await, r#"42["in-room"]"#);
+    // (node's own client misses it: node joins its own sockets only when its
+    // request comes back from Redis, after its local emit.)
+
+    // Acknowledged broadcasts both ways: every client answers.
+    let io = ours.io.clone();
+    let asked = tokio::spawn(async move {
+        io.of("")
+            .timeout(Duration::from_secs(3))
+            .emit_with_ack("question", ("q",))
+            .await
+    });
+    answer_question(&mut on_ours, "ours").await;
+    answer_question(&mut on_node, "node's").await;
+    let replies = within("the answers", asked).await.expect("runs").expect("answers");
+    assert!(replies.is_complete(), "{replies:?}");
+    assert_eq!(replies.replies.len(), 2, "{replies:?}");
+
+    node.stdin.write_all(b"ack question\n").await.expect("writes");
+    answer_question(&mut on_ours, "ours").await;
+    answer_question(&mut on_node, "node's").await;
+    let line = within("node's answers", node.stdout.next_line()).await.expect("reads");
+    assert_eq!(line.as_deref(), Some(r#"acked ["node's","ours"]"#));
+
+    // node disconnects everyone, ours included.
+    assert_eq!(node.command("disconnect").await, "disconnected");
+    assert_eq!(on_ours.text().await, "41");
+}
+
+/// Reads the `question` event and answers its ack with `answer`.
+async fn answer_question(client: &mut Client, answer: &str) {
+    let text = client.text().await;
+    let id = text
+        .strip_prefix("42")
+        .and_then(|rest| rest.strip_suffix(r#"["question","q"]"#))
+        .unwrap_or_else(|| panic!("not the question: {text}"));
+    client.send(&format!("43{id}[\"{answer}\"]")).await;
+}
