@@ -286,7 +286,11 @@ async fn main() -> std::io::Result<()> {
     let _ = NODE_NAME.set(std::env::var("NODE_NAME").unwrap_or_else(|_| format!("127.0.0.1:{port}")));
     let timeout = std::env::var("REQUESTS_TIMEOUT_MS").ok().and_then(|ms| ms.parse().ok());
     let _ = REQUESTS_TIMEOUT.set(Duration::from_millis(timeout.unwrap_or(5000)));
-    let io = SocketIo::builder(Conformance::default)
+    let adapter = match std::env::var("REDIS_URL") {
+        Ok(url) => Some(redis_adapter(url).await?),
+        Err(_) => None,
+    };
+    let mut builder = SocketIo::builder(Conformance::default)
         // A server-side `ping X` from another server: answered with this
         // server's name, and passed on as `server_pinged X` to the sockets
         // of `/` it holds itself.
@@ -304,11 +308,39 @@ async fn main() -> std::io::Result<()> {
                 Some(port) => Some(port),
                 None => Some(10843),
             },
-        )
-        .build();
+        );
+    if let Some(adapter) = &adapter {
+        builder = builder.adapter(adapter.clone());
+    }
+    let io = builder.build();
+    // Subscribed before saying so: a broadcast another server sends right
+    // after the line is printed must arrive.
+    if let Some(adapter) = &adapter {
+        adapter.ready().await;
+    }
     let _ = IO.set(io.clone());
     let signal = socketio::shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("listening on {}", listener.local_addr()?);
     Server::new(io).with_graceful_shutdown(signal).run_on(listener).await
+}
+
+/// The cluster adapter `ADAPTER` names (`redis`, the default: node's
+/// `@socket.io/redis-adapter` classic form), on Redis at `url` with the
+/// channel prefix `REDIS_KEY` (default `socket.io`).
+async fn redis_adapter(url: String) -> std::io::Result<socketio_redis::RedisAdapter> {
+    let kind = std::env::var("ADAPTER").unwrap_or_else(|_| "redis".to_owned());
+    if kind != "redis" {
+        return Err(std::io::Error::other(format!(
+            "ADAPTER={kind} is not supported yet (only `redis`)"
+        )));
+    }
+    let mut config = socketio_redis::RedisConfig::new(url);
+    if let Ok(key) = std::env::var("REDIS_KEY") {
+        config.key = key;
+    }
+    config.requests_timeout = requests_timeout();
+    socketio_redis::RedisAdapter::new(config)
+        .await
+        .map_err(|error| std::io::Error::other(format!("Redis: {error}")))
 }

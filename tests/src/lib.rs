@@ -2,6 +2,8 @@
 
 mod node_client;
 mod pages;
+mod redis_server;
 
 pub use node_client::NodeClient;
 pub use pages::Browser;
+pub use redis_server::RedisServer;

@@ -85,3 +85,72 @@ fn sorted(rooms: &[&str]) -> Vec<String> {
 fn in_s_id(fetched: &[Value], index: usize) -> String {
     fetched[0][index]["id"].as_str().expect("id").to_owned()
 }
+
+/// Two `conformance` servers through one real Redis (node's classic
+/// adapter format), a 0.9.16 client on one and a socket.io-client 4 on the
+/// other: sections 3 and 4 of the cluster contract across them.
+#[tokio::test]
+async fn two_servers_through_redis_serve_legacy_and_modern_clients_as_one() {
+    let redis = socketio_tests::RedisServer::start().await;
+    let env = |name: &'static str| [("REDIS_URL", redis.url.clone()), ("NODE_NAME", name.to_owned())];
+    let a_env = env("a");
+    let b_env = env("b");
+    let a = start_with(&a_env.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let b = start_with(&b_env.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let (mut old, old_id) = client(&a.url).await;
+    let mut new = NodeClient::connect_modern(&b.url, 4, "websocket", json!({})).await;
+    new.expect_connect("").await;
+    let new_id = new.emit_ack("", "whoami", vec![]).await[0]["sid"]
+        .as_str()
+        .expect("sid")
+        .to_owned();
+
+    assert_eq!(old.emit_ack("", "cluster_count", vec![]).await, [json!(2)]);
+    assert_eq!(new.emit_ack("", "server_name", vec![]).await, [json!("b")]);
+
+    // A broadcast from either server reaches both clients, the sender included.
+    old.emit("", "broadcast", vec![json!("from a")]).await;
+    assert_eq!(old.expect_event("", "broadcast").await, [json!("from a")]);
+    assert_eq!(new.expect_event("", "broadcast").await, [json!("from a")]);
+    new.emit("", "broadcast", vec![json!("from b")]).await;
+    assert_eq!(new.expect_event("", "broadcast").await, [json!("from b")]);
+    assert_eq!(old.expect_event("", "broadcast").await, [json!("from b")]);
+
+    // Rooms and a socket's own id across servers.
+    old.emit_ack("", "join", vec![json!("r")]).await;
+    new.emit_ack("", "join", vec![json!("r")]).await;
+    let mut expected = vec![
+        json!({"id": old_id, "rooms": sorted(&[&old_id, "r"]), "server": "a"}),
+        json!({"id": new_id, "rooms": sorted(&[&new_id, "r"]), "server": "b"}),
+    ];
+    expected.sort_by(|x, y| x["id"].as_str().cmp(&y["id"].as_str()));
+    assert_eq!(
+        new.emit_ack("", "fetch_room", vec![json!("r")]).await,
+        [Value::Array(expected)]
+    );
+    new.emit("", "to_room", vec![json!(old_id), json!("just you")]).await;
+    assert_eq!(
+        old.expect_event("", "room_msg").await,
+        [json!(old_id), json!("just you")]
+    );
+
+    // Remote join, a server-side ping and acks from clients on both servers.
+    new.emit_ack("", "join_all", vec![json!("r"), json!("s")]).await;
+    let in_s = old.emit_ack("", "fetch_room", vec![json!("s")]).await;
+    assert_eq!(in_s[0].as_array().expect("array").len(), 2, "{in_s:?}");
+    let pinged = old.emit_ack("", "server_ping", vec![json!("x")]).await;
+    assert_eq!(pinged, [json!(["b"])]);
+    assert_eq!(new.expect_event("", "server_pinged").await, [json!("x")]);
+    old.reply_to("question", vec![json!("old")]).await;
+    new.reply_to("question", vec![json!("new")]).await;
+    assert_eq!(
+        new.emit_ack("", "ask_room", vec![json!("s")]).await,
+        [json!(["new", "old"])]
+    );
+
+    // Disconnecting a room from b reaches the 0.9 client on a.
+    new.emit_ack("", "leave", vec![json!("s")]).await;
+    new.emit_ack("", "disconnect_room", vec![json!("s")]).await;
+    old.expect("old disconnected by the other server", |r| r["ev"] == "disconnect")
+        .await;
+}
