@@ -4,7 +4,8 @@
 use proptest::prelude::*;
 use serde_json::Value;
 use socketio::codec::legacy::{
-    DecodeError, MessageId, Packet, PayloadError, RawJson, decode_payload, encode_payload, encode_payload_into, utf16_len,
+    DecodeError, MessageId, Packet, PayloadError, RawJson, decode_payload, encode_payload, encode_payload_into,
+    utf16_len,
 };
 
 fn json_value() -> impl Strategy<Value = Value> {

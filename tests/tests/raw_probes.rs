@@ -687,7 +687,10 @@ async fn oversized_heads_and_too_many_headers_get_431_and_a_closed_connection() 
             server.addr,
             "GET",
             "/socket.io/1/",
-            &headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>(),
+            &headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect::<Vec<_>>(),
             b"",
         )
         .await;
@@ -709,18 +712,20 @@ async fn header_caps_are_settings() {
         );
     }
     assert_eq!(server.io.session_count(), sessions, "a refused head makes no session");
-    let reply = request(server.addr, "GET", "/socket.io/1/", &[("X-Small", &"a".repeat(1000))], b"").await;
+    let reply = request(
+        server.addr,
+        "GET",
+        "/socket.io/1/",
+        &[("X-Small", &"a".repeat(1000))],
+        b"",
+    )
+    .await;
     assert_eq!(reply.status, 200);
     assert_healthy(&server).await;
 }
 
 /// A websocket upgrade of `path` with these `Sec-WebSocket-*` headers.
-async fn upgrade(
-    server: &TestServer,
-    path: &str,
-    key: Option<&str>,
-    version: Option<&str>,
-) -> common::http::Reply {
+async fn upgrade(server: &TestServer, path: &str, key: Option<&str>, version: Option<&str>) -> common::http::Reply {
     let mut headers = vec![("Upgrade", "websocket"), ("Connection", "Upgrade")];
     if let Some(key) = key {
         headers.push(("Sec-WebSocket-Key", key));

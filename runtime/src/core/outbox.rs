@@ -429,7 +429,10 @@ mod tests {
         };
         let lent = lend_at_most(&owner, token, batch, Frame::len).expect("frames");
         // Lent frames block every other lend, bounded or not.
-        assert!(matches!(lend_at_most(&owner, token, batch, Frame::len), Err(Take::Empty)));
+        assert!(matches!(
+            lend_at_most(&owner, token, batch, Frame::len),
+            Err(Take::Empty)
+        ));
         assert!(matches!(lend(&owner, token), Err(Take::Empty)));
         lent.written(1);
         assert_eq!(texts(&owner, token), ["b", "c", "d"]);

@@ -116,7 +116,10 @@ fn head_refusal<B>(request: &Request<B>, settings: &crate::Settings) -> Option<R
     if headers.len() <= settings.max_headers && line + fields + 2 <= settings.max_header_bytes {
         return None;
     }
-    let mut response = text(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "request header fields too large");
+    let mut response = text(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "request header fields too large",
+    );
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));

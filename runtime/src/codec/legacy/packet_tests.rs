@@ -243,7 +243,11 @@ fn refuses_shapes_outside_the_0_9_grammar() {
         ("7:2::1+0", "7"),
         ("8:1::", "8"),
     ] {
-        assert_eq!(Packet::decode(wire), Err(DecodeError::UnexpectedId(kind.into())), "{wire}");
+        assert_eq!(
+            Packet::decode(wire),
+            Err(DecodeError::UnexpectedId(kind.into())),
+            "{wire}"
+        );
     }
     // The forms with ids the grammar has still decode.
     for wire in ["3:1::a", "3:1+::a", "4:2::{}", "5:3+::{\"name\":\"e\",\"args\":[]}"] {
