@@ -4,7 +4,8 @@
 use proptest::prelude::*;
 use serde_json::Value;
 use socketio::codec::legacy::{
-    MessageId, Packet, PayloadError, RawJson, decode_payload, encode_payload, encode_payload_into, utf16_len,
+    DecodeError, MessageId, Packet, PayloadError, RawJson, decode_payload, encode_payload, encode_payload_into,
+    utf16_len,
 };
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -165,18 +166,48 @@ proptest! {
         prop_assert_eq!(Packet::decode(&wire), Ok(ack_escaped(packet)));
     }
 
+    /// `args` is an array or absent; any other JSON value is refused, not
+    /// wrapped into one argument.
     #[test]
-    fn payloads_round_trip(packets in prop::collection::vec(payload_packet(), 0..6)) {
+    fn event_args_are_an_array_or_refused(value in json_value(), id in id(), endpoint in endpoint()) {
+        let data = serde_json::json!({ "name": "e", "args": value });
+        let wire = match id {
+            Some(MessageId { id, wants_data }) => format!("5:{id}{}:{endpoint}:{data}", if wants_data { "+" } else { "" }),
+            None => format!("5::{endpoint}:{data}"),
+        };
+        match (&value, Packet::decode(&wire)) {
+            (Value::Array(items), Ok(Packet::Event { args, .. })) => prop_assert_eq!(args.len(), items.len()),
+            (Value::Array(_), other) => prop_assert!(false, "{wire}: {other:?}"),
+            (_, refused) => prop_assert_eq!(refused, Err(DecodeError::EventArgsNotArray), "{}", wire),
+        }
+    }
+
+    /// Connect, disconnect, heartbeat, ack, error and noop have no id field.
+    #[test]
+    fn ids_only_on_messages_and_events(packet in packet(), id in 0u64..1000, plus in any::<bool>()) {
+        let wire = packet.encode();
+        let (kind, rest) = wire.split_once(':').expect("a type");
+        // Whatever id the packet had is replaced.
+        let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '+');
+        let with_id = format!("{kind}:{id}{}{rest}", if plus { "+" } else { "" });
+        let decoded = Packet::decode(&with_id);
+        if matches!(kind, "3" | "4" | "5") {
+            prop_assert!(decoded.is_ok(), "{with_id}: {decoded:?}");
+        } else {
+            prop_assert_eq!(decoded, Err(DecodeError::UnexpectedId(kind.to_owned())), "{}", with_id);
+        }
+    }
+
+    #[test]
+    fn payloads_round_trip(packets in prop::collection::vec(payload_packet(), 1..6)) {
         let encoded = encode_payload(&packets);
         let decoded = decode_payload(&encoded, usize::MAX).expect("own encoding decodes");
         prop_assert_eq!(&decoded, &packets.iter().map(String::as_str).collect::<Vec<_>>());
         prop_assert_eq!(decode_payload(&encoded, packets.len()), Ok(decoded));
-        if !packets.is_empty() {
-            prop_assert_eq!(
-                decode_payload(&encoded, packets.len() - 1),
-                Err(PayloadError::TooManyPackets(packets.len() - 1))
-            );
-        }
+        prop_assert_eq!(
+            decode_payload(&encoded, packets.len() - 1),
+            Err(PayloadError::TooManyPackets(packets.len() - 1))
+        );
         let mut appended = String::from("x");
         encode_payload_into(&packets, &mut appended);
         prop_assert_eq!(appended, format!("x{encoded}"));

@@ -88,6 +88,22 @@ async fn read_all(stream: &mut TcpStream) -> Vec<u8> {
     data
 }
 
+/// Reads until the server closes; a reset after that counts as closed (the
+/// server stops reading what it does not need).
+async fn read_until_closed(stream: &mut (impl AsyncReadExt + Unpin)) -> Vec<u8> {
+    let mut data = Vec::new();
+    let read = async {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n @ 1..) = stream.read(&mut buffer).await {
+            data.extend_from_slice(&buffer[..n]);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), read)
+        .await
+        .expect("the server closes within 20 s");
+    data
+}
+
 #[tokio::test]
 async fn flashsocket_also_speaks_rfc_6455() {
     let server = start(|b| b).await;
@@ -245,8 +261,15 @@ async fn hixie_76_that_never_sends_its_challenge_is_dropped() {
 async fn hixie_76_malformed_challenges_and_unterminated_frames_are_refused() {
     let server = start(|b| b.max_websocket_message(1024)).await;
     let sid = handshake(server.addr).await;
-    // Keys without spaces, or whose number does not divide, are malformed.
-    for (key1, key2) in [("12345", "1 2"), ("1 1 1", "12998 5 Y3 1  .P00")] {
+    // Keys without spaces, whose number does not divide, without digits,
+    // or whose number overflows (u64 digits, or a u32 quotient) are malformed.
+    for (key1, key2) in [
+        ("12345", "1 2"),
+        ("1 1 1", "12998 5 Y3 1  .P00"),
+        ("   ", "12998 5 Y3 1  .P00"),
+        ("99999999999999999999 ", "12998 5 Y3 1  .P00"),
+        ("8589934592 ", "12998 5 Y3 1  .P00"),
+    ] {
         let mut stream = hixie_request(server.addr, &sid, key1, key2).await;
         let mut reply = Vec::new();
         // The refusal keeps the HTTP connection alive: read its head only.
@@ -409,12 +432,18 @@ async fn jsonp_form_posts_are_decoded_and_bad_forms_refused() {
     let path = format!("/socket.io/1/jsonp-polling/{sid}?i=0");
     let form = [("Content-Type", "application/x-www-form-urlencoded")];
     assert_eq!(request(server.addr, "POST", &path, &form, b"x=1").await.status, 400);
-    assert_eq!(
-        request(server.addr, "POST", &path, &form, b"d=%22unterminated")
-            .await
-            .status,
-        400
-    );
+    // `d` is a JSON-encoded string, as the 0.9 client always sends it:
+    // raw text, other JSON and an empty payload are refused.
+    for bad in [
+        &b"d=%22unterminated"[..],
+        b"d=3%3A%3A%3Ahi",
+        b"d=%5B%223%3A%3A%3Ax%22%5D",
+        b"d=",
+        b"d=%22%22",
+    ] {
+        let status = request(server.addr, "POST", &path, &form, bad).await.status;
+        assert_eq!(status, 400, "{}", String::from_utf8_lossy(bad));
+    }
     let ok = request(
         server.addr,
         "POST",
@@ -475,6 +504,19 @@ async fn the_flash_policy_server_answers_requests_and_drops_everything_else() {
     assert!(read_all(&mut other).await.is_empty());
     let mut silent = TcpStream::connect(addr).await.expect("connect");
     assert!(read_all(&mut silent).await.is_empty(), "dropped after the timeout");
+    // The input is bounded: megabytes of garbage, or of anything after a
+    // request, are never read past the request's length.
+    let mut flood = TcpStream::connect(addr).await.expect("connect");
+    let (mut reader, mut writer) = flood.split();
+    let garbage = vec![b'x'; 4 << 20];
+    let (_, answer) = tokio::join!(writer.write_all(&garbage), read_until_closed(&mut reader));
+    assert!(answer.is_empty(), "garbage gets nothing");
+    let mut trailing = TcpStream::connect(addr).await.expect("connect");
+    let mut request = b"<policy-file-request/>\0".to_vec();
+    request.extend(std::iter::repeat_n(b'y', 4 << 20));
+    let (mut reader, mut writer) = trailing.split();
+    let (_, answer) = tokio::join!(writer.write_all(&request), read_until_closed(&mut reader));
+    assert!(answer.ends_with(b"</cross-domain-policy>\0"), "the policy, once");
     // It stops with the server.
     let _ = stop.send(());
     task.await.expect("task").expect("clean exit");

@@ -41,7 +41,7 @@ pub(crate) use hub::{DynamicEndpointsFn, Endpoints, Hub, ServerEventFn};
 pub use info::ConnectionInfo;
 pub(crate) use info::SessionInfo;
 pub(crate) use namespaces::Namespaces;
-pub(crate) use outbox::{Lent, Limits, Outbox, OutboxOwner, Take, lend};
+pub(crate) use outbox::{Batch, Lent, Limits, Outbox, OutboxOwner, Take, lend, lend_at_most};
 pub use protocol::Protocol;
 pub(crate) use registry::{Registry, new_sid, new_socket_id};
 pub(crate) use stats::{Carrier, Stats};

@@ -15,6 +15,16 @@ pub(crate) struct Limits {
     pub(crate) max_bytes: usize,
 }
 
+/// How much one lend may take: a transport whose peer reads bounded
+/// batches (Engine.IO polling) asks for no more.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Batch {
+    /// Frames at most (at least one is always taken).
+    pub(crate) max_frames: usize,
+    /// Bytes at most, as the lender weighs each frame.
+    pub(crate) max_bytes: usize,
+}
+
 /// The bound was reached: the frames were not queued, and the owner
 /// closes the session (its client is not reading).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,23 +121,57 @@ impl Outbox {
         self.token == token
     }
 
+    /// Why binding `token` cannot take frames now, if it cannot.
+    fn refusal(&self, token: u64) -> Option<Take> {
+        if self.token != token {
+            return Some(Take::Superseded);
+        }
+        if self.lent {
+            return Some(Take::Empty);
+        }
+        if self.queue.is_empty() {
+            return Some(if self.closed { Take::Gone } else { Take::Empty });
+        }
+        None
+    }
+
     /// Takes every queued frame for the binding `token`. They are lent:
     /// until [`Outbox::settle`] nobody else takes frames.
     pub(crate) fn lend(&mut self, token: u64) -> Take {
-        if self.token != token {
-            return Take::Superseded;
-        }
-        if self.lent {
-            return Take::Empty;
-        }
-        if self.queue.is_empty() {
-            return if self.closed { Take::Gone } else { Take::Empty };
+        if let Some(refusal) = self.refusal(token) {
+            return refusal;
         }
         self.lent = true;
         self.bytes = 0;
         // The queue's buffer leaves with its frames (no copy when it has not
         // wrapped): an idle session then holds no queue memory at all.
         Take::Frames(Vec::from(std::mem::take(&mut self.queue)))
+    }
+
+    /// [`Outbox::lend`], but only the oldest frames that fit `batch`, each
+    /// weighing `cost(frame)` bytes; the rest stay queued, in order, for the
+    /// next lend. The first frame is taken even when it alone is heavier
+    /// than the bound, so the queue always moves.
+    pub(crate) fn lend_at_most(&mut self, token: u64, batch: Batch, cost: impl Fn(&Frame) -> usize) -> Take {
+        if let Some(refusal) = self.refusal(token) {
+            return refusal;
+        }
+        let (mut count, mut bytes) = (0, 0);
+        for frame in &self.queue {
+            let weight = cost(frame);
+            if count > 0 && (count >= batch.max_frames || bytes + weight > batch.max_bytes) {
+                break;
+            }
+            count += 1;
+            bytes += weight;
+        }
+        if count == self.queue.len() {
+            return self.lend(token);
+        }
+        self.lent = true;
+        let frames: Vec<Frame> = self.queue.drain(..count).collect();
+        self.bytes -= frames.iter().map(Frame::len).sum::<usize>();
+        Take::Frames(frames)
     }
 
     /// Ends a lend: `unwritten` frames go back to the front, in order.
@@ -155,6 +199,22 @@ pub(crate) trait OutboxOwner: Send + Sync + 'static {
 /// `Take::Frames`).
 pub(crate) fn lend<O: OutboxOwner>(owner: &Arc<O>, token: u64) -> Result<Lent<O>, Take> {
     match owner.with_outbox(|outbox| outbox.lend(token)) {
+        Take::Frames(frames) => Ok(Lent {
+            owner: owner.clone(),
+            frames,
+        }),
+        other => Err(other),
+    }
+}
+
+/// [`lend`], but at most `batch` (see [`Outbox::lend_at_most`]).
+pub(crate) fn lend_at_most<O: OutboxOwner>(
+    owner: &Arc<O>,
+    token: u64,
+    batch: Batch,
+    cost: impl Fn(&Frame) -> usize,
+) -> Result<Lent<O>, Take> {
+    match owner.with_outbox(|outbox| outbox.lend_at_most(token, batch, cost)) {
         Take::Frames(frames) => Ok(Lent {
             owner: owner.clone(),
             frames,
@@ -315,6 +375,77 @@ mod tests {
         let pushed = owner.with_outbox(|o| o.push_all([Frame::fixed("d"), Frame::fixed("e")], &LIMITS));
         assert_eq!(pushed, Err(Overflow));
         assert_eq!(texts(&owner, token), ["a", "b", "c"]);
+    }
+
+    fn at_most(owner: &Arc<Owner>, token: u64, max_frames: usize, max_bytes: usize) -> Vec<String> {
+        let batch = Batch { max_frames, max_bytes };
+        match lend_at_most(owner, token, batch, Frame::len) {
+            Ok(lent) => {
+                let texts = lent.frames().iter().map(|f| f.as_str().to_owned()).collect();
+                lent.delivered();
+                texts
+            }
+            Err(take) => panic!("expected frames, got {take:?}"),
+        }
+    }
+
+    #[test]
+    fn bounded_lends_take_the_oldest_frames_and_leave_the_rest_in_order() {
+        let (owner, token) = owner(&["a", "bb", "ccc", "d"]);
+        assert_eq!(at_most(&owner, token, 2, 100), ["a", "bb"]);
+        assert_eq!(owner.with_outbox(|o| o.bytes), 4, "the bytes left queued");
+        // Newer frames queue behind the ones left.
+        owner
+            .with_outbox(|o| o.push_all([Frame::fixed("e")], &LIMITS))
+            .expect("fits");
+        assert_eq!(at_most(&owner, token, 2, 100), ["ccc", "d"]);
+        assert_eq!(at_most(&owner, token, 2, 100), ["e"]);
+        assert!(matches!(lend(&owner, token), Err(Take::Empty)));
+        assert_eq!(owner.with_outbox(|o| o.bytes), 0);
+        assert_eq!(owner.stats.snapshot().packets_sent_total, 5);
+    }
+
+    #[test]
+    fn bounded_lends_stay_within_the_bytes_but_always_move() {
+        let (owner, token) = owner(&["aa", "bb", "cccccc", "d"]);
+        // 2 + 2 fit in 5, the 6 bytes after them do not.
+        assert_eq!(at_most(&owner, token, 16, 5), ["aa", "bb"]);
+        // A frame heavier than the bound goes out alone rather than never.
+        assert_eq!(at_most(&owner, token, 16, 5), ["cccccc"]);
+        assert_eq!(at_most(&owner, token, 16, 5), ["d"]);
+        // Bounds of zero still take one frame.
+        owner
+            .with_outbox(|o| o.push_all([Frame::fixed("x"), Frame::fixed("y")], &LIMITS))
+            .expect("fits");
+        assert_eq!(at_most(&owner, token, 0, 0), ["x"]);
+    }
+
+    #[test]
+    fn a_bounded_lend_given_back_returns_ahead_of_what_it_left() {
+        let (owner, token) = owner(&["a", "b", "c", "d"]);
+        let batch = Batch {
+            max_frames: 2,
+            max_bytes: 100,
+        };
+        let lent = lend_at_most(&owner, token, batch, Frame::len).expect("frames");
+        // Lent frames block every other lend, bounded or not.
+        assert!(matches!(
+            lend_at_most(&owner, token, batch, Frame::len),
+            Err(Take::Empty)
+        ));
+        assert!(matches!(lend(&owner, token), Err(Take::Empty)));
+        lent.written(1);
+        assert_eq!(texts(&owner, token), ["b", "c", "d"]);
+    }
+
+    #[test]
+    fn bounded_lends_of_a_closed_outbox_end_with_the_goodbye_then_gone() {
+        let (owner, token) = owner(&["a", "b", "c"]);
+        owner.with_outbox(|o| o.close(Some(Frame::fixed("bye"))));
+        assert_eq!(at_most(&owner, token, 2, 100), ["a", "b"]);
+        assert!(!owner.with_outbox(|o| o.is_finished()));
+        assert_eq!(at_most(&owner, token, 2, 100), ["c", "bye"]);
+        assert!(matches!(lend(&owner, token), Err(Take::Gone)));
     }
 
     #[test]

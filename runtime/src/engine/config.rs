@@ -8,6 +8,8 @@ pub(crate) struct EngineConfig {
     /// Largest polling body or websocket message, announced as `maxPayload`.
     pub(crate) max_payload: usize,
     pub(crate) max_packets_per_payload: usize,
+    /// Most packets in one polling response (the rest wait for the next).
+    pub(crate) max_packets_per_poll: usize,
     /// Outbound queue bounds: a client that stops reading is dropped.
     pub(crate) limits: crate::core::Limits,
     /// How long an upgrading websocket may take between probe and upgrade.

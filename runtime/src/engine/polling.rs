@@ -161,6 +161,24 @@ pub(crate) fn encode_payload(version: Version, frames: &[Frame]) -> String {
     out
 }
 
+/// The bytes `frame` adds to a polling body of `version`: v4 its text or
+/// `b<base64>` and a separator, v3 the same behind its length prefix (an
+/// upper bound of v3's binary records too).
+pub(crate) fn encoded_len(version: Version, frame: &Frame) -> usize {
+    let prefix = match version {
+        Version::V4 => 1,
+        Version::V3 => 2,
+    };
+    let len = match frame {
+        Frame::Text(text) => text.len(),
+        Frame::Binary(data) => prefix + data.len().div_ceil(3) * 4,
+    };
+    match version {
+        Version::V4 => len + 1,
+        Version::V3 => len + len.checked_ilog10().map_or(1, |d| d as usize + 1) + 2,
+    }
+}
+
 pub(crate) fn bad_request(reason: &'static str) -> Response<Body> {
     text(StatusCode::BAD_REQUEST, reason)
 }

@@ -4,9 +4,9 @@ use bytes::Bytes;
 use tokio::sync::Notify;
 
 use crate::codec::engineio::{Packet, fixed};
-use crate::core::{Backpressure, CloseReason, Frame, Lent, Outbox, OutboxOwner, SessionInfo, Stats, Take};
+use crate::core::{Backpressure, Batch, CloseReason, Frame, Lent, Outbox, OutboxOwner, SessionInfo, Stats, Take};
 use crate::engine::tenant::Reader;
-use crate::engine::{Data, Engine, EngineConfig, Version};
+use crate::engine::{Data, Engine, EngineConfig, Version, polling};
 
 /// Which kind of transport holds the session's current binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,8 +230,10 @@ impl EngineSession {
         }
     }
 
-    /// Lends every queued frame to the poll holding `token`; a poll during
-    /// an upgrade gets nothing (it answers noop at once).
+    /// Lends the poll holding `token` the oldest queued frames that fit one
+    /// response (`max_packets_per_poll` packets, `max_payload` bytes as
+    /// encoded); a poll during an upgrade gets nothing (it answers noop at
+    /// once).
     pub(crate) fn lend_to_poll(self: &Arc<Self>, token: u64) -> Result<Lent<EngineSession>, PollTake> {
         {
             let state = self.lock();
@@ -239,7 +241,15 @@ impl EngineSession {
                 return Err(PollTake::Upgrading);
             }
         }
-        crate::core::lend(self, token).map_err(PollTake::Not)
+        let version = self.version;
+        // Each packet is weighed with its separator, which the first one
+        // does not have: one byte more of room makes up for it.
+        let batch = Batch {
+            max_frames: self.config.max_packets_per_poll,
+            max_bytes: self.config.max_payload.saturating_add(1),
+        };
+        crate::core::lend_at_most(self, token, batch, |frame| polling::encoded_len(version, frame))
+            .map_err(PollTake::Not)
     }
 
     /// A websocket answered the probe: polls stop taking frames.

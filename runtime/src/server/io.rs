@@ -414,6 +414,10 @@ impl SocketIoBuilder {
         handshake_expiry: Duration;
         /// How long the embedded server waits for request headers.
         header_read_timeout: Duration;
+        /// Largest request head (431 and close beyond it).
+        max_header_bytes: usize;
+        /// Most request headers (431 and close beyond it).
+        max_headers: usize;
         /// Where to serve Prometheus metrics (`None`: nowhere).
         metrics_path: Option<String>;
         /// Serve Socket.IO 0.7–0.9 clients.
@@ -426,6 +430,8 @@ impl SocketIoBuilder {
         ping_timeout: Duration;
         /// Engine.IO `maxPayload`.
         max_payload: usize;
+        /// Most packets in one Engine.IO polling response.
+        max_packets_per_poll: usize;
         /// Time a modern client has to connect a namespace.
         connect_timeout: Duration;
         /// Most binary attachments in one modern event or ack.

@@ -102,11 +102,19 @@ impl Server {
         let policy_server = self.start_flash_policy(local, stop_policy.clone()).await?;
         tokio::pin!(signal);
         let graceful = GracefulShutdown::new();
+        let settings = self.io.settings();
         let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder
-            .http1()
+        let mut http1 = builder.http1();
+        http1
             .timer(TokioTimer::new())
-            .header_read_timeout(self.io.settings().header_read_timeout);
+            .header_read_timeout(settings.header_read_timeout)
+            // A head that does not fit the read buffer is refused with 431
+            // by hyper; the service then checks the exact size of the rest.
+            .max_buf_size(settings.max_header_bytes.max(MIN_READ_BUFFER));
+        // Left at hyper's default, the header slots stay on the stack.
+        if settings.max_headers != HYPER_MAX_HEADERS {
+            http1.max_headers(settings.max_headers);
+        }
         let accept = Acceptor {
             io: &self.io,
             listener: &listener,
@@ -157,6 +165,12 @@ impl Server {
         Ok(Some(tokio::spawn(flash_policy::serve(listener, policy, timeout, stop))))
     }
 }
+
+/// The smallest read buffer hyper accepts (it panics below).
+const MIN_READ_BUFFER: usize = 8 * 1024;
+
+/// hyper's header count cap when none is set.
+const HYPER_MAX_HEADERS: usize = 100;
 
 /// The pause after a failed accept (out of file descriptors, say).
 const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(50);

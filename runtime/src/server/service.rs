@@ -101,6 +101,31 @@ fn parse_route<'a>(resource: &str, path: &'a str) -> Route<'a> {
     }
 }
 
+/// 431 and close for a request head over the limits: [`crate::Server`]'s
+/// hyper buffer only bounds it roughly, and a mounted service has no other
+/// check. The size is the head as written on the wire.
+fn head_refusal<B>(request: &Request<B>, settings: &crate::Settings) -> Option<Response<Body>> {
+    let headers = request.headers();
+    let fields: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    // `METHOD SP target SP HTTP/1.1 CRLF`, the fields, the blank line.
+    let target = request.uri().path_and_query().map_or(1, |target| target.as_str().len());
+    let line = request.method().as_str().len() + target + 12;
+    if headers.len() <= settings.max_headers && line + fields + 2 <= settings.max_header_bytes {
+        return None;
+    }
+    let mut response = text(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "request header fields too large",
+    );
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Some(response)
+}
+
 async fn route<B>(shared: Arc<Shared>, request: Request<B>) -> Response<Body>
 where
     B: http_body::Body + Send + 'static,
@@ -108,6 +133,9 @@ where
     B::Error: Into<BoxError>,
 {
     let settings = &shared.settings;
+    if let Some(refusal) = head_refusal(&request, settings) {
+        return refusal;
+    }
     let origin = request.headers().get(header::ORIGIN).cloned();
     if let Some(origin) = &origin
         && !origin.to_str().is_ok_and(|o| settings.allowed_origins.allows(o))

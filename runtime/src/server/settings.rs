@@ -101,6 +101,15 @@ pub struct Settings {
     /// drops the connection (slowloris). Default 10 s. A mounted service
     /// leaves this to the host server.
     pub header_read_timeout: Duration,
+    /// Largest request head (request line and headers together) accepted;
+    /// a larger one is answered 431 Request Header Fields Too Large and
+    /// the connection closed. Default 16 KiB, node's `maxHeaderSize`.
+    /// [`crate::Server`] also caps its read buffer near it (hyper takes no
+    /// less than 8 KiB); a mounted service checks the head it is given.
+    pub max_header_bytes: usize,
+    /// Most request headers accepted; more are answered 431 and the
+    /// connection closed. Default 100, hyper's own cap.
+    pub max_headers: usize,
     /// Serve the counters in Prometheus' text format at this exact path
     /// (e.g. `/metrics`). Default: off.
     pub metrics_path: Option<String>,
@@ -118,6 +127,11 @@ pub struct Settings {
     /// Engine.IO: largest polling body or websocket message, announced as
     /// `maxPayload`. Default 1 MB, as socket.io 4's `maxHttpBufferSize`.
     pub max_payload: usize,
+    /// Engine.IO: most packets in one polling response; the rest stay
+    /// queued, in order, for the next poll. Default 16: python-engineio 4
+    /// refuses a payload of more and drops the connection. A response also
+    /// stays within `max_payload` bytes, unless one packet alone is larger.
+    pub max_packets_per_poll: usize,
     /// Socket.IO: most binary attachments in one event or ack (more closes
     /// the connection). Default 10, as socket.io 4.
     pub max_attachments: usize,
@@ -153,12 +167,15 @@ impl Default for Settings {
             max_pending_handshakes: 10_000,
             handshake_expiry: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+            max_headers: 100,
             metrics_path: None,
             legacy_protocol: true,
             modern_protocol: true,
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),
             max_payload: 1_000_000,
+            max_packets_per_poll: 16,
             connect_timeout: Duration::from_secs(45),
             max_attachments: 10,
         }
@@ -193,6 +210,7 @@ impl Settings {
             ping_timeout: self.ping_timeout,
             max_payload: self.max_payload,
             max_packets_per_payload: self.max_packets_per_payload.max(1),
+            max_packets_per_poll: self.max_packets_per_poll.max(1),
             limits: crate::core::Limits {
                 max_packets: self.max_queue_packets.max(1),
                 max_bytes: self.max_queue_bytes.max(1),
@@ -255,13 +273,14 @@ mod tests {
         assert_eq!(s.flash_policy_timeout, Duration::from_secs(5));
         assert_eq!(s.handshake_expiry, Duration::from_secs(30));
         assert_eq!(s.header_read_timeout, Duration::from_secs(10));
+        assert_eq!((s.max_header_bytes, s.max_headers), (16 * 1024, 100));
         assert!(s.metrics_path.is_none());
         assert!(s.legacy_protocol && s.modern_protocol);
         assert_eq!(
             (s.ping_interval, s.ping_timeout),
             (Duration::from_secs(25), Duration::from_secs(20))
         );
-        assert_eq!(s.max_payload, 1_000_000);
+        assert_eq!((s.max_payload, s.max_packets_per_poll), (1_000_000, 16));
         assert_eq!(s.connect_timeout, Duration::from_secs(45));
         assert_eq!(s.max_attachments, 10);
         assert_eq!(

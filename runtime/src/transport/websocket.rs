@@ -73,7 +73,9 @@ where
 /// The initial read buffer of a websocket.
 const READ_BUFFER: usize = 2 * 1024;
 
-/// The refusal to send when `request` is not an RFC 6455 upgrade.
+/// The refusal to send when `request` is not an RFC 6455 upgrade: 405
+/// unless GET, 400 without the upgrade headers or with a malformed key, 426
+/// (naming version 13) for another or no `Sec-WebSocket-Version`.
 pub(crate) fn rfc6455_refusal(request: &Request<impl Sized>) -> Option<Response<Body>> {
     if request.method() != http::Method::GET {
         return Some(text(StatusCode::METHOD_NOT_ALLOWED, "websocket needs GET"));
@@ -95,7 +97,28 @@ pub(crate) fn rfc6455_refusal(request: &Request<impl Sized>) -> Option<Response<
             .insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
         return Some(response);
     }
+    // RFC 6455 4.2.1: the key is the base64 of 16 random bytes; checked
+    // here so that a bad one is refused before any session is made.
+    if !request
+        .headers()
+        .get(header::SEC_WEBSOCKET_KEY)
+        .is_some_and(|key| is_websocket_key(key.as_bytes()))
+    {
+        return Some(text(
+            StatusCode::BAD_REQUEST,
+            "Sec-WebSocket-Key must be the base64 of 16 bytes",
+        ));
+    }
     None
+}
+
+/// Whether `key` is the base64 of exactly 16 bytes (24 characters).
+fn is_websocket_key(key: &[u8]) -> bool {
+    use base64::Engine as _;
+    key.len() == 24
+        && base64::engine::general_purpose::STANDARD
+            .decode(key)
+            .is_ok_and(|bytes| bytes.len() == 16)
 }
 
 /// How long answering a client's Close frame may take.
@@ -254,6 +277,27 @@ where
                 let _ = socket.send(WsMessage::Close(frame)).await;
                 return;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_websocket_key;
+
+    #[test]
+    fn keys_are_the_base64_of_exactly_16_bytes() {
+        assert!(is_websocket_key(b"dGhlIHNhbXBsZSBub25jZQ=="));
+        for bad in [
+            &b"not-base64-of-16-bytes"[..],
+            b"",
+            b"dGhlIHNhbXBsZSBub25jZQ",
+            b"dGhlIHNhbXBsZSBub25jZQ==dGhl",
+            b"dGhlIHNhbXBsZSBub25jZXh4",
+            b"dGhlIHNhbXBsZSBub25jZR==",
+            b"dGhlIHNhbXBsZSBub25j ZQ=",
+        ] {
+            assert!(!is_websocket_key(bad), "{}", String::from_utf8_lossy(bad));
         }
     }
 }

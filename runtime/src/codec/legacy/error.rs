@@ -20,6 +20,14 @@ pub enum DecodeError {
     /// An event whose JSON has no string `name`.
     #[error("event without a name")]
     EventWithoutName,
+    /// An event whose `args` is there but is not an array (the protocol's
+    /// only shape; `null` included).
+    #[error("event args is not an array")]
+    EventArgsNotArray,
+    /// A message id on a packet type that carries none (connect,
+    /// disconnect, heartbeat, ack, error, noop).
+    #[error("packet type `{0}` takes no message id")]
+    UnexpectedId(String),
 }
 
 /// Why a `\u{fffd}`-framed payload could not be split into packets.
@@ -44,4 +52,7 @@ pub enum PayloadError {
     /// More packets than allowed in one payload.
     #[error("more than {0} packets in one payload")]
     TooManyPackets(usize),
+    /// No packet at all: every payload holds at least one.
+    #[error("empty payload")]
+    Empty,
 }

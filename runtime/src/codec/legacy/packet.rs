@@ -113,12 +113,12 @@ struct EventData<'a> {
 }
 
 enum Args<'a> {
-    /// Absent or `null`.
+    /// Absent.
     None,
     List(Vec<&'a RawValue>),
-    /// Not an array: a client that sent one bare value. Its text is read
-    /// again by [`single_arg`], as a visitor is not handed the raw text.
-    Single,
+    /// Anything but an array (`null` too): refused, never wrapped into one
+    /// argument, so a handler only sees what the client sent.
+    NotArray,
 }
 
 impl<'de> Deserialize<'de> for EventData<'de> {
@@ -194,44 +194,33 @@ impl<'de> Visitor<'de> for ArgsVisitor {
     }
 
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Args::None)
+        Ok(Args::NotArray)
     }
 
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
         while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
-        Ok(Args::Single)
+        Ok(Args::NotArray)
     }
 
     fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Args::Single)
+        Ok(Args::NotArray)
     }
 
     fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Args::Single)
+        Ok(Args::NotArray)
     }
 
     fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Args::Single)
+        Ok(Args::NotArray)
     }
 
     fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Args::Single)
+        Ok(Args::NotArray)
     }
 
     fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Args::Single)
+        Ok(Args::NotArray)
     }
-}
-
-/// The text of a bare (non-array) `args` value.
-fn single_arg(data: &str) -> Result<RawJson, DecodeError> {
-    #[derive(Deserialize)]
-    struct Bare<'a> {
-        #[serde(borrow)]
-        args: &'a RawValue,
-    }
-    let bare: Bare<'_> = serde_json::from_str(data).map_err(invalid)?;
-    Ok(RawJson::from(bare.args.to_owned()))
 }
 
 /// The four characters JSON allows between tokens.
@@ -285,6 +274,11 @@ impl Packet {
         }
         let data = parts.next();
         let endpoint = endpoint.to_owned();
+        // Only messages, JSON messages and events ask for acks; an ack
+        // carries its id in the data.
+        if !id.is_empty() && !matches!(kind, "3" | "4" | "5") {
+            return Err(DecodeError::UnexpectedId(kind.to_owned()));
+        }
         let id = parse_id(id)?;
         Ok(match kind {
             "0" => Packet::Disconnect { endpoint },
@@ -320,7 +314,7 @@ impl Packet {
                     Args::None => Vec::new(),
                     // Copied, not parsed again: the parse above validated them.
                     Args::List(list) => list.into_iter().map(|arg| RawJson::from(arg.to_owned())).collect(),
-                    Args::Single => vec![single_arg(data)?],
+                    Args::NotArray => return Err(DecodeError::EventArgsNotArray),
                 };
                 Packet::Event {
                     id,

@@ -158,15 +158,10 @@ fn decodes_the_tolerated_forms() {
             data: data.into()
         })
     );
-    // Keys in any order, missing or null args, a lone non-array args value.
+    // Keys in any order, missing args (node's encoder leaves out empty ones).
     for (wire, args) in [
         ("5:::{\"args\":[1],\"name\":\"n\"}", vec![json("1")]),
         ("5:::{\"name\":\"n\"}", vec![]),
-        ("5:::{\"name\":\"n\",\"args\":null}", vec![]),
-        (
-            "5:::{\"name\":\"n\",\"args\":{\"b\":1,\"a\":2}}",
-            vec![json("{\"b\":1,\"a\":2}")],
-        ),
         (
             "5:::{\"name\":\"n\",\"args\":[123456789012345678901234567890, 1.5e300]}",
             vec![json("123456789012345678901234567890"), json("1.5e300")],
@@ -223,6 +218,41 @@ fn refuses_malformed_packets_with_typed_errors() {
     assert_eq!(Packet::decode("6:::-1"), Err(DecodeError::BadAckId("-1".into())));
     assert_eq!(Packet::decode("3:+::a"), Err(DecodeError::BadId("+".into())));
     assert_eq!(Packet::decode("3:1++::a"), Err(DecodeError::BadId("1++".into())));
+}
+
+/// Shapes the 0.9 grammar does not have, each refused rather than read
+/// into one it has.
+#[test]
+fn refuses_shapes_outside_the_0_9_grammar() {
+    // `args`, when present, is an array: never one bare value wrapped.
+    for args in ["5", "\"s\"", "true", "null", "{\"k\":[1]}", "-1.5e3", "{}"] {
+        let wire = format!("5:::{{\"name\":\"echo\",\"args\":{args}}}");
+        assert_eq!(Packet::decode(&wire), Err(DecodeError::EventArgsNotArray), "{wire}");
+    }
+    assert_eq!(
+        Packet::decode("5:1+:/chat:{\"args\":5,\"name\":\"echo\"}"),
+        Err(DecodeError::EventArgsNotArray)
+    );
+    // Only messages and events carry a message id; an ack's is in its data.
+    for (wire, kind) in [
+        ("0:1::", "0"),
+        ("1:1::/chat", "1"),
+        ("2:1::", "2"),
+        ("6:1::1", "6"),
+        ("6:1+::1+[]", "6"),
+        ("7:2::1+0", "7"),
+        ("8:1::", "8"),
+    ] {
+        assert_eq!(
+            Packet::decode(wire),
+            Err(DecodeError::UnexpectedId(kind.into())),
+            "{wire}"
+        );
+    }
+    // The forms with ids the grammar has still decode.
+    for wire in ["3:1::a", "3:1+::a", "4:2::{}", "5:3+::{\"name\":\"e\",\"args\":[]}"] {
+        assert!(Packet::decode(wire).is_ok(), "{wire}");
+    }
 }
 
 #[test]
@@ -346,10 +376,13 @@ fn event_data_reads_every_shape_of_args_in_one_pass() {
         ("e".to_owned(), vec!["7".into()])
     );
     assert_eq!(args(r#"5:::{"name":"e"}"#).1, Vec::<String>::new());
-    assert_eq!(args(r#"5:::{"name":"e","args":null}"#).1, Vec::<String>::new());
-    // One bare value is one argument, whatever its kind.
-    for single in ["3", "\"s\"", "true", "{\"k\":[1]}", "-1.5e3"] {
-        assert_eq!(args(&format!(r#"5:::{{"name":"e","args":{single}}}"#)).1, [single]);
+    // Not an array is refused, whatever its kind, wherever the key sits.
+    for single in ["3", "\"s\"", "true", "null", "{\"k\":[1]}", "-1.5e3"] {
+        assert_eq!(
+            Packet::decode(&format!(r#"5:::{{"args":{single},"name":"e"}}"#)),
+            Err(DecodeError::EventArgsNotArray),
+            "{single}"
+        );
     }
     // Duplicated fields are refused, as a derived reader would.
     assert!(matches!(

@@ -79,11 +79,12 @@ pub fn encode_payload_into<S: AsRef<str>>(packets: &[S], out: &mut String) {
 }
 
 /// Splits a payload into packets (slices of the input). Work is bounded by
-/// the input length whatever the declared lengths say.
+/// the input length whatever the declared lengths say. An empty input is
+/// refused: no client sends one (an empty POST body or websocket frame).
 pub fn decode_payload(input: &str, max_packets: usize) -> Result<Vec<&str>, PayloadError> {
     if !input.starts_with(MARK) {
         if input.is_empty() {
-            return Ok(Vec::new());
+            return Err(PayloadError::Empty);
         }
         if max_packets == 0 {
             return Err(PayloadError::TooManyPackets(max_packets));
@@ -149,7 +150,7 @@ mod tests {
 
     #[test]
     fn decodes_frames_and_single_packets() {
-        assert_eq!(decode_payload("", 10), Ok(vec![]));
+        assert_eq!(decode_payload("", 10), Err(PayloadError::Empty));
         assert_eq!(decode_payload("3:::a\u{fffd}b", 10), Ok(vec!["3:::a\u{fffd}b"]));
         let payload = "\u{fffd}6\u{fffd}3:::😀\u{fffd}8\u{fffd}3:::\u{fffd}\u{2028}:\n";
         assert_eq!(
@@ -177,7 +178,7 @@ mod tests {
             Err(PayloadError::TrailingData)
         );
         assert_eq!(decode_payload("2::", 0), Err(PayloadError::TooManyPackets(0)));
-        assert_eq!(decode_payload("", 0), Ok(vec![]));
+        assert_eq!(decode_payload("", 0), Err(PayloadError::Empty));
         assert_eq!(
             decode_payload("\u{fffd}3\u{fffd}2::\u{fffd}3\u{fffd}2::", 1),
             Err(PayloadError::TooManyPackets(1))

@@ -31,7 +31,7 @@ pub enum ScriptError {
     /// The form has no `d` field.
     #[error("expected a form field `d`")]
     MissingField,
-    /// The `d` field starts like a JSON string but is not one.
+    /// The `d` field is not a JSON-encoded string.
     #[error("field `d` is not a JSON string")]
     BadField,
 }
@@ -70,19 +70,14 @@ pub fn callback_index(raw: Option<&str>) -> Result<u32, ScriptError> {
     raw.parse().map_err(|_| ScriptError::BadIndex)
 }
 
-/// The packets of a jsonp form post: the `d` field, a JSON string literal
-/// (the client encodes it so newlines survive), or raw text from older
-/// clients.
+/// The packets of a jsonp form post: the `d` field, a JSON string literal,
+/// as the 0.9 client always writes it (so that newlines survive the form).
 pub fn decode_form_payload(body: &str) -> Result<String, ScriptError> {
     let field = form_urlencoded::parse(body.as_bytes())
         .find(|(key, _)| key == "d")
         .map(|(_, value)| value);
     let value = field.ok_or(ScriptError::MissingField)?;
-    if value.starts_with('"') {
-        serde_json::from_str::<String>(&value).map_err(|_| ScriptError::BadField)
-    } else {
-        Ok(value.into_owned())
-    }
+    serde_json::from_str::<String>(&value).map_err(|_| ScriptError::BadField)
 }
 
 #[cfg(test)]
@@ -113,16 +108,27 @@ mod tests {
     }
 
     #[test]
-    fn form_posts_decode_json_strings_and_raw_text() {
+    fn form_posts_take_only_json_strings() {
         assert_eq!(
             decode_form_payload("d=%223%3A%3A%3Ahi%5Cn%22").as_deref(),
             Ok("3:::hi\n")
         );
         assert_eq!(
-            decode_form_payload("x=1&d=3%3A%3A%3Ahi+there").as_deref(),
+            decode_form_payload("x=1&d=%223%3A%3A%3Ahi+there%22").as_deref(),
             Ok("3:::hi there")
         );
         assert_eq!(decode_form_payload("x=1"), Err(ScriptError::MissingField));
-        assert_eq!(decode_form_payload("d=%22unterminated"), Err(ScriptError::BadField));
+        // Raw text, other JSON values, and JSON after the string are not a JSON string.
+        for bad in [
+            "d=%22unterminated",
+            "d=3%3A%3A%3Ahi",
+            "d=",
+            "d=5",
+            "d=null",
+            "d=%5B%223%3A%3A%3Ax%22%5D",
+            "d=%22a%22%22b%22",
+        ] {
+            assert_eq!(decode_form_payload(bad), Err(ScriptError::BadField), "{bad}");
+        }
     }
 }
