@@ -9,7 +9,8 @@
 //! # open http://127.0.0.1:8001/ and http://127.0.0.1:8002/ and talk
 //! ```
 //!
-//! `REDIS_URL` (default `redis://127.0.0.1:6379`) says where Redis is.
+//! `REDIS_URL` (default `redis://127.0.0.1:6379`) says where Redis is,
+//! `NODE_NAME` how the pages name this server.
 
 use std::sync::OnceLock;
 
@@ -57,7 +58,8 @@ impl Reader {
 async fn main() -> std::io::Result<()> {
     socketio_examples::init_logging();
     let port = socketio_examples::port(8001);
-    let _ = NAME.set(format!("server on port {port}"));
+    let name = std::env::var("NODE_NAME").unwrap_or_else(|_| format!("server on port {port}"));
+    let _ = NAME.set(name);
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
     let adapter = RedisAdapter::new(RedisConfig::new(url.clone()))
         .await

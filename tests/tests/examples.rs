@@ -268,3 +268,31 @@ async fn ssl_transports_chat_over_tls() {
         browser.close(transport).await;
     }
 }
+
+#[tokio::test]
+async fn cluster_a_line_said_on_one_server_reaches_the_pages_of_the_other() {
+    let redis = socketio_tests::RedisServer::start().await;
+    let one = start_example("cluster", &[("REDIS_URL", &redis.url), ("NODE_NAME", "one")]).await;
+    let two = start_example("cluster", &[("REDIS_URL", &redis.url), ("NODE_NAME", "two")]).await;
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let mut browser = Browser::launch().await;
+    browser.open("on-one", &format!("{}/", one.url)).await;
+    browser.open("on-two", &format!("{}/", two.url)).await;
+    browser
+        .wait_text("on-one", "#status", "connected to the one, one of 2 server(s)")
+        .await;
+    browser
+        .wait_text("on-two", "#status", "connected to the two, one of 2 server(s)")
+        .await;
+    browser.fill("on-one", "#text", "hello from one").await;
+    browser.click("on-one", "#say button").await;
+    browser.wait_text("on-two", "#log", "one: hello from one").await;
+    browser.wait_text("on-one", "#log", "one: hello from one").await;
+    browser.fill("on-two", "#text", "and back").await;
+    browser.click("on-two", "#say button").await;
+    browser.wait_text("on-one", "#log", "two: and back").await;
+    let path = screenshot_path("cluster-two-servers.png");
+    let _ = std::fs::remove_file(&path);
+    browser.screenshot("on-one", &path).await;
+    assert!(std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) > 10_000);
+}
