@@ -153,4 +153,20 @@ async fn two_servers_through_redis_serve_legacy_and_modern_clients_as_one() {
     new.emit_ack("", "disconnect_room", vec![json!("s")]).await;
     old.expect("old disconnected by the other server", |r| r["ev"] == "disconnect")
         .await;
+
+    // A server killed outright: the other stops counting it (Redis sees its
+    // subscriptions go with its connection) and keeps working.
+    let mut b = b;
+    b.child.start_kill().expect("SIGKILL");
+    b.child.wait().await.expect("it exits");
+    let (mut late, _) = client(&a.url).await;
+    let mut count = json!(2);
+    for _ in 0..100 {
+        count = late.emit_ack("", "cluster_count", vec![]).await[0].clone();
+        if count == json!(1) {
+            break;
+        }
+    }
+    assert_eq!(count, json!(1), "the killed server is no longer counted");
+    assert_eq!(late.emit_ack("", "server_ping", vec![json!("y")]).await, [json!([])]);
 }
