@@ -57,8 +57,6 @@
 //!   ack callback last) and waits for `server count - 1` of them, at most
 //!   [`RedisConfig::requests_timeout`]; it is published at once, so
 //!   dropping its future is a fire-and-forget emit.
-//! - A binary value in a remote client's answer to an acknowledged
-//!   broadcast arrives as node's `{"type":"Buffer","data":[..]}` JSON.
 //! - In Redis Cluster, `server_count` asks one node only (node sums every
 //!   node's `PUBSUB NUMSUB`).
 //! - Text and JSON messages of the 0.9 protocol travel as node's
