@@ -28,6 +28,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! [`RedisEmitter`] reaches the same sockets from a process that is not a
+//! server, as node's `@socket.io/redis-emitter` does.
+//!
 //! # When Redis is slow or away
 //!
 //! Everything local keeps working: a broadcast reaches this server's
@@ -66,6 +69,7 @@
 mod adapter;
 mod channels;
 mod config;
+mod emitter;
 mod message;
 mod publisher;
 mod receiver;
@@ -73,3 +77,4 @@ mod requests;
 
 pub use adapter::RedisAdapter;
 pub use config::{Error, RedisConfig};
+pub use emitter::RedisEmitter;
