@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-/// How a [`crate::RedisAdapter`] reaches Redis and names its channels.
+/// How a [`crate::RedisAdapter`] reaches Redis and names its channels. A
+/// [`crate::RedisEmitter`] uses `url`, `key` and `requests_timeout` of it.
 ///
 /// ```
 /// use std::time::Duration;
@@ -61,7 +62,8 @@ impl Default for RedisConfig {
     }
 }
 
-/// Why a [`crate::RedisAdapter`] could not start.
+/// Why a [`crate::RedisAdapter`] could not start, or a
+/// [`crate::RedisEmitter`] could not start or send.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -71,4 +73,15 @@ pub enum Error {
     /// Redis could not be reached, or refused a command.
     #[error("Redis: {0}")]
     Redis(#[from] fred::error::Error),
+    /// The arguments of an emit do not serialize.
+    #[error("arguments do not serialize: {0}")]
+    Serialize(#[from] serde_json::Error),
+    /// The arguments of an emit do not make a message.
+    #[error("arguments do not encode: {0}")]
+    Encode(String),
+    /// An emitter was asked to emit an event name clients reserve
+    /// (`connect`, `connect_error`, `disconnect`, `disconnecting`,
+    /// `newListener`, `removeListener`).
+    #[error("\"{0}\" is a reserved event name")]
+    ReservedEvent(String),
 }

@@ -28,6 +28,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! [`RedisEmitter`] reaches the same sockets from a process that is not a
+//! server, as node's `@socket.io/redis-emitter` does.
+//!
 //! # When Redis is slow or away
 //!
 //! Everything local keeps working: a broadcast reaches this server's
@@ -57,8 +60,6 @@
 //!   ack callback last) and waits for `server count - 1` of them, at most
 //!   [`RedisConfig::requests_timeout`]; it is published at once, so
 //!   dropping its future is a fire-and-forget emit.
-//! - A binary value in a remote client's answer to an acknowledged
-//!   broadcast arrives as node's `{"type":"Buffer","data":[..]}` JSON.
 //! - In Redis Cluster, `server_count` asks one node only (node sums every
 //!   node's `PUBSUB NUMSUB`).
 //! - Text and JSON messages of the 0.9 protocol travel as node's
@@ -68,6 +69,7 @@
 mod adapter;
 mod channels;
 mod config;
+mod emitter;
 mod message;
 mod publisher;
 mod receiver;
@@ -75,3 +77,4 @@ mod requests;
 
 pub use adapter::RedisAdapter;
 pub use config::{Error, RedisConfig};
+pub use emitter::RedisEmitter;

@@ -63,6 +63,16 @@ pub(crate) fn to_args(values: &[Mp]) -> Result<EncodedArgs, Malformed> {
     EncodedArgs::from_parts(raw, attachments).map_err(|e| e.to_string())
 }
 
+/// One value as our JSON: `bin` becomes a placeholder indexing the
+/// attachments the result carries, as [`to_args`] does for arguments.
+pub(crate) fn to_raw_json(value: &Mp) -> Result<RawJson, Malformed> {
+    let mut attachments = Vec::new();
+    let json_value = to_json_value(value, &mut Some(&mut attachments));
+    let json = serde_json::to_string(&json_value).map_err(|e| e.to_string())?;
+    let raw = RawJson::from_string(json).map_err(|e| e.to_string())?;
+    Ok(raw.with_attachments(attachments.into()))
+}
+
 /// JSON text for a value, binary as node's `Buffer#toJSON` writes it
 /// (`{"type":"Buffer","data":[..]}`): what node's JSON requests carry.
 pub(crate) fn to_plain_json(value: &Mp) -> Result<String, Malformed> {
@@ -375,6 +385,9 @@ mod tests {
         let back = to_args(&data[1..]).expect("args");
         assert_eq!(back.json(), r#"[{"b":1,"a":{"_placeholder":true,"num":0}},2.5]"#);
         assert_eq!(back.attachments(), [Bytes::from_static(b"\x01\x02")]);
+        let one = to_raw_json(&data[1]).expect("one value");
+        assert_eq!(one.get(), r#"{"b":1,"a":{"_placeholder":true,"num":0}}"#);
+        assert_eq!(one.attachments(), [Bytes::from_static(b"\x01\x02")]);
         assert_eq!(
             to_plain_json(&data[1]).expect("json"),
             r#"{"b":1,"a":{"type":"Buffer","data":[1,2]}}"#

@@ -291,14 +291,11 @@ pub(crate) fn decode_response(bytes: &[u8]) -> Result<Response, Malformed> {
             .and_then(Mp::as_str)
             .ok_or("no requestId")?
             .to_owned();
-        // Binary in the answer comes as node's Buffer JSON: an `AckResponse`
-        // with attachments cannot be built outside the socketio crate.
+        // Binary in the answer (`bin`) stays binary: a placeholder and an
+        // attachment, as in a broadcast's arguments.
         let args = match message::field(&value, "packet") {
             None => Vec::new(),
-            Some(packet) => {
-                let json = message::to_plain_json(packet)?;
-                vec![RawJson::from_string(json).map_err(|e| e.to_string())?]
-            }
+            Some(packet) => vec![message::to_raw_json(packet)?],
         };
         return Ok(Response {
             request_id,

@@ -129,6 +129,44 @@ async fn an_acknowledged_broadcast_collects_answers_from_both_servers() {
 }
 
 #[tokio::test]
+async fn a_binary_answer_from_the_other_server_stays_binary() {
+    let redis = Redis::start().await;
+    let (a, b) = two_nodes(&redis).await;
+    let mut on_b = Client::connect(b.addr).await;
+
+    let io = a.io.clone();
+    let asked = tokio::spawn(async move {
+        io.of("")
+            .timeout(Duration::from_secs(4))
+            .emit_with_ack("file?", ())
+            .await
+    });
+    let text = on_b.text().await;
+    assert!(text.ends_with(r#"["file?"]"#), "{text}");
+    // BINARY_ACK: the placeholder in the text, the bytes in a binary frame.
+    on_b.send(&format!(
+        r#"461-{}[{{"name":"f","data":{{"_placeholder":true,"num":0}}}}]"#,
+        ack_id(&text)
+    ))
+    .await;
+    on_b.send_binary(vec![0xde, 0xad, 0x00]).await;
+
+    let replies = within("the answer", asked).await.expect("runs").expect("answers");
+    assert!(replies.is_complete(), "{replies:?}");
+    assert_eq!(replies.replies.len(), 1, "{replies:?}");
+    let answer = &replies.replies[0].args[0];
+    assert_eq!(answer.get(), r#"{"name":"f","data":{"_placeholder":true,"num":0}}"#);
+    #[derive(serde::Deserialize)]
+    struct File {
+        data: Bytes,
+    }
+    assert_eq!(
+        answer.deserialize::<File>().expect("binds").data,
+        Bytes::from_static(b"\xde\xad\x00")
+    );
+}
+
+#[tokio::test]
 async fn with_redis_gone_local_operations_still_answer_in_time() {
     let mut redis = Redis::start().await;
     let mut config = redis.config();

@@ -196,6 +196,11 @@ impl Client {
         self.ws.send(Message::text(text)).await.expect("sends");
     }
 
+    /// Sends a binary frame (an attachment).
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) {
+        self.ws.send(Message::binary(bytes)).await.expect("sends");
+    }
+
     /// The next packet; pings are answered on the way.
     pub async fn packet(&mut self) -> Packet {
         within("a packet", async {

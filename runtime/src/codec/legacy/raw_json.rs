@@ -31,8 +31,29 @@ impl RawJson {
         serde_json::value::to_raw_value(value).map(Self::from)
     }
 
-    /// Gives the placeholders in the text the attachments they index.
-    pub(crate) fn with_attachments(mut self, attachments: Arc<[Bytes]>) -> Self {
+    /// Gives the placeholders in the text the attachments they index: each
+    /// `{"_placeholder":true,"num":N}` in this JSON stands for
+    /// `attachments[N]`. This is how a value with binary is built outside
+    /// the wire codec, e.g. a client's answer that arrived from another
+    /// server (an adapter decoding binary into placeholders).
+    ///
+    /// The text is not checked against the list here: a placeholder whose
+    /// `num` is past the end fails when the value is serialized or
+    /// [deserialized](Self::deserialize). An empty list leaves plain JSON.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use std::sync::Arc;
+    /// use socketio::{RawJson, bytes::Bytes};
+    ///
+    /// let raw = RawJson::from_string(r#"{"file":{"_placeholder":true,"num":0}}"#.into())
+    ///     .unwrap()
+    ///     .with_attachments(Arc::from([Bytes::from_static(b"\x01\x02")]));
+    /// assert_eq!(raw.attachments(), [Bytes::from_static(b"\x01\x02")]);
+    /// let value: HashMap<String, Bytes> = raw.deserialize().unwrap();
+    /// assert_eq!(value["file"], Bytes::from_static(b"\x01\x02"));
+    /// ```
+    pub fn with_attachments(mut self, attachments: Arc<[Bytes]>) -> Self {
         self.attachments = if attachments.is_empty() {
             None
         } else {
