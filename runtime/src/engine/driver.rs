@@ -10,8 +10,14 @@ use crate::engine::{EngineSession, Version};
 /// does), and closes the session when no pong came within `ping_timeout` of
 /// a ping. v3: the client pings, and a client silent for both together is
 /// dropped. The tenant's reader may ask for one deadline of its own (the
-/// Socket.IO connect timeout).
+/// Socket.IO connect timeout). Once the session closed, its goodbye may
+/// wait a little for a poll.
 pub(crate) async fn run(session: Arc<EngineSession>) {
+    beat(&session).await;
+    session.await_farewell().await;
+}
+
+async fn beat(session: &Arc<EngineSession>) {
     // Borrowed, not cloned: an idle session's memory is mostly its futures.
     let config = &session.config;
     let opened = Instant::now();

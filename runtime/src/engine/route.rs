@@ -70,7 +70,15 @@ where
     let Some(sid) = query.sid else {
         return handshake(engine, request, &query, info);
     };
-    let Some(session) = engine.sessions.get(&sid) else {
+    // A polling GET may come for the goodbye of a session its client just
+    // closed (the close POST overtook it); nothing else may.
+    let polls = !query.websocket && request.method() == Method::GET;
+    let found = if polls {
+        engine.session_to_poll(&sid)
+    } else {
+        engine.sessions.get(&sid)
+    };
+    let Some(session) = found else {
         return text(StatusCode::BAD_REQUEST, "unknown session id");
     };
     if session.version() != query.version {

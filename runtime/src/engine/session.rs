@@ -206,21 +206,32 @@ impl EngineSession {
     /// A polling GET wants the session. Refused when a websocket took over
     /// or another GET is held; the latter is a protocol error that closes
     /// the session.
+    ///
+    /// The first poll after a close takes the goodbye the close queued (a
+    /// client's close packet and its poll may come in either order); no
+    /// later poll finds the session.
     pub(crate) fn begin_poll(&self) -> Result<u64, PollRefusal> {
         let mut state = self.lock();
         if state.upgraded {
             return Err(PollRefusal::Upgraded);
         }
-        if state.outbox.is_finished() {
-            return Err(PollRefusal::Closed);
+        let closed = state.outbox.is_closed();
+        let begun = if state.outbox.is_finished() {
+            Err(PollRefusal::Closed)
+        } else if state.polling {
+            Err(PollRefusal::Overlapping)
+        } else {
+            state.polling = true;
+            Ok(state.outbox.rebind())
+        };
+        drop(state);
+        if closed && let Some(endpoint) = self.endpoint.upgrade() {
+            endpoint.forget_farewell(&self.id);
         }
-        if state.polling {
-            drop(state);
+        if begun == Err(PollRefusal::Overlapping) {
             self.close(CloseReason::ProtocolError);
-            return Err(PollRefusal::Overlapping);
         }
-        state.polling = true;
-        Ok(state.outbox.rebind())
+        begun
     }
 
     pub(crate) fn end_poll(&self, token: u64) {
@@ -355,15 +366,35 @@ impl EngineSession {
         }
     }
 
+    /// After a close: waits while the session's goodbye waits for a poll,
+    /// at most a short grace (the client sends that poll along with its
+    /// close), then forgets it.
+    pub(crate) async fn await_farewell(&self) {
+        let Some(endpoint) = self.endpoint.upgrade() else {
+            return;
+        };
+        let deadline = tokio::time::Instant::now() + self.config.ping_timeout.min(FAREWELL_GRACE);
+        while endpoint.goodbye_waits(&self.id) {
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => break,
+                // A poll took the goodbye, or the server shuts down.
+                () = self.timers.notified() => {}
+            }
+        }
+        endpoint.forget_farewell(&self.id);
+    }
+
     pub(crate) fn pong_missing(&self) -> bool {
         self.lock().awaiting_pong
     }
 
     /// Ends the session once: the reader is told, a held poll gets the
     /// close packet (noop when the client asked), and the id leaves the
-    /// registry at once.
+    /// registry at once. A polling client that closed while no poll was
+    /// held gets the noop on the poll it sent along with its close, which
+    /// may come second (`Engine::retire`).
     pub(crate) fn close(&self, reason: CloseReason) {
-        let reader = {
+        let (reader, goodbye_waits) = {
             let mut state = self.lock();
             if state.outbox.is_closed() {
                 return;
@@ -374,12 +405,14 @@ impl EngineSession {
                 (CloseReason::ClientDisconnect, Kind::WebSocket) => None,
                 _ => Some(Frame::fixed(fixed::CLOSE)),
             };
+            let goodbye_waits =
+                reason == CloseReason::ClientDisconnect && state.kind == Kind::Polling && !state.polling;
             state.outbox.close(last);
-            state.reader.take()
+            (state.reader.take(), goodbye_waits)
         };
         tracing::debug!(sid = %self.id, ?reason, "engine.io session closed");
         if let Some(endpoint) = self.endpoint.upgrade() {
-            endpoint.sessions.remove(&self.id);
+            endpoint.retire(&self.id, goodbye_waits);
         }
         self.wake.notify_waiters();
         // A permit if the timer task is not waiting: it looks at once.
@@ -389,6 +422,9 @@ impl EngineSession {
         }
     }
 }
+
+/// How long, at most, a client's goodbye waits for its poll.
+const FAREWELL_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Why a poll got no frames.
 #[derive(Debug)]
