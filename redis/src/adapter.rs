@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
 use fred::clients::SubscriberClient;
-use fred::prelude::{Builder, Client, ClientLike, EventInterface, PubsubInterface, ReconnectPolicy};
+use fred::prelude::{Client, ClientLike, EventInterface, PubsubInterface};
 use futures_util::StreamExt;
 use rmpv::Value as Mp;
 use serde::Serialize;
@@ -109,20 +109,9 @@ impl RedisAdapter {
     /// when Redis cannot be reached now. After that, a lost connection is
     /// re-established (and every subscription renewed) by itself.
     pub async fn new(config: RedisConfig) -> Result<Self, Error> {
-        let redis = fred::prelude::Config::from_url(&config.url).map_err(|e| Error::Url(e.to_string()))?;
-        let mut builder = Builder::from_config(redis);
-        builder
-            // Forever, from 100 ms doubling up to 2 s between attempts.
-            .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
-            .with_performance_config(|performance| {
-                performance.broadcast_channel_capacity = config.receive_queue.max(1);
-                // A command waiting for a reconnection gives up after this,
-                // so nothing piles up in the client while Redis is away.
-                performance.default_command_timeout = config.requests_timeout;
-            })
-            .with_connection_config(|connection| {
-                connection.connection_timeout = config.requests_timeout;
-            });
+        let mut builder = config.client_builder()?;
+        let receive_queue = config.receive_queue.max(1);
+        builder.with_performance_config(|performance| performance.broadcast_channel_capacity = receive_queue);
         let client = builder.build()?;
         let subscriber = builder.build_subscriber_client()?;
         let connections = [client.init().await?, subscriber.init().await?];
@@ -434,7 +423,7 @@ impl Adapter for RedisAdapter {
     ) -> AdapterFuture<AckReplies> {
         let deadline = Instant::now() + timeout;
         let (reached, acks) = local.broadcast_with_ack(packet, target, timeout);
-        let mut acks = Box::pin(acks);
+        let mut acks = acks;
         let mut pending = None;
         if !target.flags.local {
             match message::packet_data(packet) {

@@ -62,6 +62,24 @@ impl Default for RedisConfig {
     }
 }
 
+impl RedisConfig {
+    /// A client builder for `url` that reconnects forever (from 100 ms,
+    /// doubling up to 2 s between attempts) and gives up on a command or a
+    /// connection attempt after `requests_timeout`, so nothing piles up in
+    /// the client while Redis is away.
+    pub(crate) fn client_builder(&self) -> Result<fred::prelude::Builder, Error> {
+        use fred::prelude::{Builder, Config, ReconnectPolicy};
+        let redis = Config::from_url(&self.url).map_err(|e| Error::Url(e.to_string()))?;
+        let mut builder = Builder::from_config(redis);
+        let timeout = self.requests_timeout;
+        builder
+            .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
+            .with_performance_config(|performance| performance.default_command_timeout = timeout)
+            .with_connection_config(|connection| connection.connection_timeout = timeout);
+        Ok(builder)
+    }
+}
+
 /// Why a [`crate::RedisAdapter`] could not start, or a
 /// [`crate::RedisEmitter`] could not start or send.
 #[derive(Debug, thiserror::Error)]

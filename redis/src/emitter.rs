@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use fred::prelude::{Builder, Client, ClientLike, PubsubInterface, ReconnectPolicy};
+use fred::prelude::{Client, ClientLike, PubsubInterface};
 use rmpv::Value as Mp;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -102,17 +102,7 @@ impl RedisEmitter {
     /// connection is re-established by itself, and a call made while Redis
     /// is away fails after [`RedisConfig::requests_timeout`].
     pub async fn new(config: RedisConfig) -> Result<Self, Error> {
-        let redis = fred::prelude::Config::from_url(&config.url).map_err(|e| Error::Url(e.to_string()))?;
-        let mut builder = Builder::from_config(redis);
-        builder
-            .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
-            .with_performance_config(|performance| {
-                performance.default_command_timeout = config.requests_timeout;
-            })
-            .with_connection_config(|connection| {
-                connection.connection_timeout = config.requests_timeout;
-            });
-        let client = builder.build()?;
+        let client = config.client_builder()?.build()?;
         let handle = client.init().await?;
         Ok(Self {
             connection: Arc::new(Connection {

@@ -6,12 +6,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Client, Node, Packet, Redis, within};
+use common::{Client, Node, Packet, Redis, config, within};
 use fred::prelude::{ClientLike, PubsubInterface};
 use socketio::bytes::Bytes;
 
 async fn two_nodes(redis: &Redis) -> (Node, Node) {
-    (Node::start(redis.config()).await, Node::start(redis.config()).await)
+    (Node::start(config(redis)).await, Node::start(config(redis)).await)
 }
 
 #[tokio::test]
@@ -169,7 +169,7 @@ async fn a_binary_answer_from_the_other_server_stays_binary() {
 #[tokio::test]
 async fn with_redis_gone_local_operations_still_answer_in_time() {
     let mut redis = Redis::start().await;
-    let mut config = redis.config();
+    let mut config = config(&redis);
     config.requests_timeout = Duration::from_secs(1);
     config.publish_queue = 1;
     let a = Node::start(config.clone()).await;

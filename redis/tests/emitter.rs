@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Client, Node, Packet, Redis, within};
+use common::{Client, Node, Packet, Redis, config, within};
 use socketio::SocketIo;
 use socketio::bytes::Bytes;
 use socketio_redis::{Error, RedisAdapter, RedisEmitter};
@@ -13,12 +13,12 @@ use tokio::sync::mpsc;
 #[tokio::test]
 async fn emits_reach_both_servers_with_rooms_except_rooms_and_binary() {
     let redis = Redis::start().await;
-    let (a, b) = (Node::start(redis.config()).await, Node::start(redis.config()).await);
+    let (a, b) = (Node::start(config(&redis)).await, Node::start(config(&redis)).await);
     let mut on_a = Client::in_rooms(a.addr, &["r"]).await;
     let mut on_b = Client::in_rooms(b.addr, &["r"]).await;
     let mut muted = Client::in_rooms(b.addr, &["r", "muted"]).await;
     let mut outside = Client::connect(a.addr).await;
-    let emitter = RedisEmitter::new(redis.config()).await.expect("connects");
+    let emitter = RedisEmitter::new(config(&redis)).await.expect("connects");
 
     emitter
         .to("r")
@@ -66,11 +66,11 @@ async fn emits_reach_both_servers_with_rooms_except_rooms_and_binary() {
 #[tokio::test]
 async fn a_namespace_gets_only_its_own_emits() {
     let redis = Redis::start().await;
-    let (a, b) = (Node::start(redis.config()).await, Node::start(redis.config()).await);
+    let (a, b) = (Node::start(config(&redis)).await, Node::start(config(&redis)).await);
     let mut chat_a = Client::connect_to(a.addr, "/chat").await;
     let mut chat_b = Client::connect_to(b.addr, "/chat").await;
     let mut main_b = Client::connect(b.addr).await;
-    let emitter = RedisEmitter::new(redis.config()).await.expect("connects");
+    let emitter = RedisEmitter::new(config(&redis)).await.expect("connects");
     let chat = emitter.of("chat");
     assert_eq!(chat.namespace(), "/chat");
 
@@ -91,11 +91,11 @@ async fn a_namespace_gets_only_its_own_emits() {
 #[tokio::test]
 async fn join_leave_and_disconnect_reach_both_servers() {
     let redis = Redis::start().await;
-    let (a, b) = (Node::start(redis.config()).await, Node::start(redis.config()).await);
+    let (a, b) = (Node::start(config(&redis)).await, Node::start(config(&redis)).await);
     let mut on_a = Client::connect(a.addr).await;
     let mut on_b = Client::connect(b.addr).await;
     let mut bystander = Client::connect(b.addr).await;
-    let emitter = RedisEmitter::new(redis.config()).await.expect("connects");
+    let emitter = RedisEmitter::new(config(&redis)).await.expect("connects");
 
     // Requests and broadcasts reach each server in the order published.
     emitter
@@ -142,7 +142,7 @@ async fn join_leave_and_disconnect_reach_both_servers() {
 
 /// A server whose `tell` server-event handler reports what it got.
 async fn listening_server(redis: &Redis) -> (SocketIo, mpsc::UnboundedReceiver<(String, u32)>) {
-    let adapter = RedisAdapter::new(redis.config()).await.expect("connects");
+    let adapter = RedisAdapter::new(config(redis)).await.expect("connects");
     let (tx, rx) = mpsc::unbounded_channel();
     let io = SocketIo::builder(common::Member::default)
         .flash_policy_port(None)
@@ -163,7 +163,7 @@ async fn server_side_emit_reaches_every_servers_handlers() {
     let redis = Redis::start().await;
     let (_a, mut told_a) = listening_server(&redis).await;
     let (b, mut told_b) = listening_server(&redis).await;
-    let emitter = RedisEmitter::new(redis.config()).await.expect("connects");
+    let emitter = RedisEmitter::new(config(&redis)).await.expect("connects");
 
     emitter.server_side_emit("tell", ("hello", 7)).await.expect("publishes");
     assert_eq!(

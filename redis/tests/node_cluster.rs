@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{Client, Node, Packet, Redis, within};
+use common::{Client, Node, Packet, Redis, config, within};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
@@ -73,7 +73,7 @@ impl NodeServer {
 #[tokio::test]
 async fn a_node_server_and_ours_form_one_cluster() {
     let redis = Redis::start().await;
-    let ours = Node::start(redis.config()).await;
+    let ours = Node::start(config(&redis)).await;
     let mut node = NodeServer::start(redis.port).await;
     let mut on_ours = Client::connect(ours.addr).await;
     let mut on_node = Client::in_rooms(node.addr, &["r"]).await;

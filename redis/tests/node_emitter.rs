@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Stdio;
 
-use common::{Client, Node, Packet, Redis, within};
+use common::{Client, Node, Packet, Redis, config, within};
 use fred::prelude::{ClientLike, EventInterface, PubsubInterface};
 use socketio::bytes::Bytes;
 use socketio_redis::RedisEmitter;
@@ -95,14 +95,14 @@ impl Tap {
 #[tokio::test]
 async fn node_emitter_reaches_our_clients_and_ours_publishes_the_same_bytes() {
     let redis = Redis::start().await;
-    let (a, b) = (Node::start(redis.config()).await, Node::start(redis.config()).await);
+    let (a, b) = (Node::start(config(&redis)).await, Node::start(config(&redis)).await);
     let mut on_a = Client::in_rooms(a.addr, &["r"]).await;
     let mut on_b = Client::in_rooms(b.addr, &["r"]).await;
     let mut muted = Client::in_rooms(b.addr, &["r", "muted"]).await;
     let mut chat_b = Client::connect_to(b.addr, "/chat").await;
     let mut tap = Tap::start(&redis).await;
     let mut node = NodeEmitter::start(redis.port).await;
-    let ours = RedisEmitter::new(redis.config()).await.expect("connects");
+    let ours = RedisEmitter::new(config(&redis)).await.expect("connects");
 
     // To a room, except a room: node first, then ours, same bytes.
     node.run(serde_json::json!({"op": "emit", "to": ["r"], "except": ["muted"], "event": "news", "args": ["x", 1, {"k": [true, null, 2.5]}]}))

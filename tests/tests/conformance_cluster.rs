@@ -92,7 +92,7 @@ fn in_s_id(fetched: &[Value], index: usize) -> String {
 #[tokio::test]
 async fn two_servers_through_redis_serve_legacy_and_modern_clients_as_one() {
     let redis = socketio_tests::RedisServer::start().await;
-    let env = |name: &'static str| [("REDIS_URL", redis.url.clone()), ("NODE_NAME", name.to_owned())];
+    let env = |name: &'static str| [("REDIS_URL", redis.url()), ("NODE_NAME", name.to_owned())];
     let a_env = env("a");
     let b_env = env("b");
     let a = start_with(&a_env.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;

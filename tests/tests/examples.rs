@@ -272,8 +272,9 @@ async fn ssl_transports_chat_over_tls() {
 #[tokio::test]
 async fn cluster_a_line_said_on_one_server_reaches_the_pages_of_the_other() {
     let redis = socketio_tests::RedisServer::start().await;
-    let one = start_example("cluster", &[("REDIS_URL", &redis.url), ("NODE_NAME", "one")]).await;
-    let two = start_example("cluster", &[("REDIS_URL", &redis.url), ("NODE_NAME", "two")]).await;
+    let url = redis.url();
+    let one = start_example("cluster", &[("REDIS_URL", &url), ("NODE_NAME", "one")]).await;
+    let two = start_example("cluster", &[("REDIS_URL", &url), ("NODE_NAME", "two")]).await;
     let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let mut browser = Browser::launch().await;
     browser.open("on-one", &format!("{}/", one.url)).await;

@@ -5,16 +5,13 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use socketio::{Ctx, Server, SocketIo};
 use socketio_redis::{RedisAdapter, RedisConfig};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -27,72 +24,12 @@ pub async fn within<T>(what: &str, future: impl std::future::Future<Output = T>)
         .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
 }
 
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
+/// A `redis-server` of this test's own (the workspace's test launcher).
+pub use socketio_tests::RedisServer as Redis;
 
-/// A `redis-server` of this test's own, killed when dropped.
-pub struct Redis {
-    child: Child,
-    pub port: u16,
-}
-
-impl Redis {
-    /// Starts one and waits until it says it accepts connections.
-    pub async fn start() -> Redis {
-        Redis::start_on(free_port()).await
-    }
-
-    /// Starts one on `port` (a restart on the port of one stopped).
-    pub async fn start_on(port: u16) -> Redis {
-        let mut child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("redis-server runs (scripts/setup installs it)");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        within("redis-server to be ready", async {
-            loop {
-                let line = lines
-                    .next_line()
-                    .await
-                    .expect("reads")
-                    .expect("redis-server exited early");
-                if line.contains("Ready to accept connections") {
-                    break;
-                }
-            }
-        })
-        .await;
-        // Keep reading so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Redis { child, port }
-    }
-
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    pub fn config(&self) -> RedisConfig {
-        RedisConfig::new(self.url())
-    }
-
-    /// Kills it and waits until it is gone.
-    pub async fn stop(&mut self) {
-        self.child.kill().await.expect("kills redis-server");
-    }
+/// The adapter settings for `redis`.
+pub fn config(redis: &Redis) -> RedisConfig {
+    RedisConfig::new(redis.url())
 }
 
 /// The handler of the test servers: `join` puts the socket in a room.

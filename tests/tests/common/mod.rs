@@ -331,3 +331,15 @@ pub async fn start(configure: impl FnOnce(SocketIoBuilder) -> SocketIoBuilder) -
 pub async fn start_default() -> TestServer {
     start(|b| b).await
 }
+
+/// A second session works end to end: handshake, `1::`, an acked event.
+pub async fn assert_healthy(server: &TestServer) {
+    use http::{get, handshake, post, xhr};
+    let sid = handshake(server.addr).await;
+    let first = get(server.addr, &xhr(&sid)).await;
+    assert_eq!(first.text(), "1::");
+    let posted = post(server.addr, &xhr(&sid), "5:1+::{\"name\":\"sum\",\"args\":[2,3]}").await;
+    assert_eq!(posted.status, 200);
+    let answer = get(server.addr, &xhr(&sid)).await;
+    assert_eq!(answer.text(), "6:::1+[5]");
+}
