@@ -250,6 +250,39 @@ impl Conformance {
         Ok(answers)
     }
 
+    // Beyond the contract: the remaining broadcast flags and `all_rooms`,
+    // so the mixed-cluster tests reach every adapter operation through a
+    // client, on our servers and node's alike.
+
+    /// Every socket of this namespace not in room `except`, on every
+    /// server, gets `broadcast X`.
+    #[event]
+    fn broadcast_except(&self, cx: &Ctx, except: String, data: RawJson) {
+        cx.of(cx.endpoint()).except(except).emit_broadcast(&data);
+    }
+
+    /// `broadcast X` to the sockets of this namespace on this server only.
+    #[event]
+    fn local_broadcast(&self, cx: &Ctx, data: RawJson) {
+        cx.of(cx.endpoint()).local().emit_broadcast(&data);
+    }
+
+    /// `broadcast X` to every server, volatile (a socket that cannot take
+    /// it at once misses it).
+    #[event]
+    fn volatile_broadcast(&self, cx: &Ctx, data: RawJson) {
+        cx.of(cx.endpoint()).volatile().emit_broadcast(&data);
+    }
+
+    /// Acks with the sorted names of every room of this namespace on every
+    /// server, socket ids included.
+    #[event]
+    async fn all_rooms(&self, cx: &Ctx) -> Result<Vec<String>, String> {
+        let mut rooms = io().all_rooms(cx.endpoint()).await.map_err(failed)?;
+        rooms.sort();
+        Ok(rooms)
+    }
+
     #[event]
     fn close_me(&self, cx: &Ctx) {
         cx.close();

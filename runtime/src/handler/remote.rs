@@ -26,7 +26,9 @@ impl std::fmt::Debug for RemoteSocket {
 }
 
 impl RemoteSocket {
-    pub(crate) fn new(hub: Arc<Hub>, data: SocketData) -> Self {
+    pub(crate) fn new(hub: Arc<Hub>, mut data: SocketData) -> Self {
+        // Another server may list them in any order (node: insertion order).
+        data.rooms.sort_unstable();
         Self { hub, data }
     }
 
