@@ -303,3 +303,47 @@ async fn polling_responses_stay_within_max_payload_and_the_packet_setting() {
     let expected: Vec<String> = (0..20).map(|i| format!("42[\"n\",{i}]")).collect();
     assert_eq!(numbers, expected);
 }
+
+#[tokio::test]
+async fn reserved_event_names_and_data_where_none_goes_are_refused() {
+    let server = start_default().await;
+
+    // 0.9: node's default blacklist; an event named `disconnect` is dropped
+    // unanswered and never dispatched (its echo would come first).
+    let sid = handshake(server.addr).await;
+    assert_eq!(get(server.addr, &xhr(&sid)).await.text(), "1::");
+    for packet in [
+        "5:::{\"name\":\"disconnect\",\"args\":[]}",
+        "5:1+::{\"name\":\"disconnect\",\"args\":[\"x\"]}",
+        "3:::after",
+    ] {
+        assert_eq!(post(server.addr, &xhr(&sid), packet).await.status, 200, "{packet}");
+    }
+    assert_eq!(poll_packets(server.addr, &sid, 1).await, ["3:::after"]);
+
+    // Socket.IO 5: an EVENT with a reserved name does not parse, as in
+    // node's parser, and a packet that does not parse ends the connection.
+    for name in socketio::codec::socketio::RESERVED_EVENTS {
+        for bad in [format!(r#"42["{name}"]"#), format!(r#"421["{name}",1]"#)] {
+            let mut ws = engineio::websocket(server.addr, "/socket.io", None).await;
+            assert!(engineio::next_text(&mut ws).await.expect("open").starts_with('0'));
+            engineio::send_text(&mut ws, "40").await;
+            assert!(engineio::next_text(&mut ws).await.expect("connect").starts_with("40{"));
+            engineio::send_text(&mut ws, &bad).await;
+            let seen = engineio::until_closed(&mut ws).await;
+            assert!(
+                !seen.iter().any(|m| m.to_text().is_ok_and(|t| t.starts_with("43"))),
+                "{bad}: {seen:?}"
+            );
+        }
+    }
+
+    // Engine.IO: close, upgrade and noop carry nothing.
+    for bad in ["1x", "5probe", "6 "] {
+        let mut ws = engineio::websocket(server.addr, "/socket.io", None).await;
+        assert!(engineio::next_text(&mut ws).await.expect("open").starts_with('0'));
+        engineio::send_text(&mut ws, bad).await;
+        engineio::until_closed(&mut ws).await;
+    }
+    assert_healthy(&server).await;
+}

@@ -278,6 +278,12 @@ impl Session {
                 name,
                 args,
             } => {
+                // node 0.9's default `blacklist`: a client cannot fake the
+                // server's own disconnect event; node drops it unanswered.
+                if name == "disconnect" {
+                    tracing::debug!(sid = %self.id, endpoint, "event named `disconnect` from a client; ignored");
+                    return None;
+                }
                 let mut event = Event::new(name, args);
                 event.ack = id;
                 return self.deliver(&endpoint, HandlerInput::Event(Box::new(event)));

@@ -202,6 +202,12 @@ impl App {
                 cx.close();
                 Ok(Reply::empty())
             }
+            // Listens where a client must not reach: a fake `disconnect`
+            // event would show as this echo.
+            "disconnect" => {
+                cx.emit("dispatched", (event.name.as_str(),));
+                Ok(Reply::empty())
+            }
             "panic" => panic!("the test asked for a panic"),
             "slow" => {
                 // Ordered dispatch: a later event waits for this one.

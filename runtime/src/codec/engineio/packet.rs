@@ -36,6 +36,9 @@ pub enum DecodeError {
     /// `b` followed by text that is not base64.
     #[error("invalid base64 in a binary packet")]
     BadBase64,
+    /// Data after a close, upgrade or noop, which carry none.
+    #[error("data on a packet type that carries none")]
+    UnexpectedData,
 }
 
 fn optional(data: &str) -> Option<String> {
@@ -50,6 +53,7 @@ impl Packet {
         let data = chars.as_str();
         Ok(match kind {
             '0' => Packet::Open(data.to_owned()),
+            '1' | '5' | '6' if !data.is_empty() => return Err(DecodeError::UnexpectedData),
             '1' => Packet::Close,
             '2' => Packet::Ping(optional(data)),
             '3' => Packet::Pong(optional(data)),
@@ -110,5 +114,22 @@ mod tests {
         assert_eq!(Packet::decode("7"), Err(DecodeError::BadType('7')));
         assert_eq!(Packet::decode("é"), Err(DecodeError::BadType('é')));
         assert_eq!(Packet::decode("b!!"), Err(DecodeError::BadBase64));
+        for text in ["1x", "5probe", "6 ", "10"] {
+            assert_eq!(Packet::decode(text), Err(DecodeError::UnexpectedData), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Close, upgrade and noop carry nothing; ping, pong and message
+        /// carry any text, kept as it came.
+        #[test]
+        fn data_only_where_the_type_carries_it(kind in "[0-6]", data in "\\PC{1,16}") {
+            let text = format!("{kind}{data}");
+            match (kind.as_str(), Packet::decode(&text)) {
+                ("1" | "5" | "6", decoded) => proptest::prop_assert_eq!(decoded, Err(DecodeError::UnexpectedData)),
+                (_, Ok(packet)) => proptest::prop_assert_eq!(packet.encode(), text),
+                (_, Err(error)) => proptest::prop_assert!(false, "{text:?}: {error}"),
+            }
+        }
     }
 }

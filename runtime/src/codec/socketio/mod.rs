@@ -8,6 +8,6 @@
 mod packet;
 
 pub use packet::{
-    DecodeError, INVALID_NAMESPACE, NOT_AUTHORIZED, Packet, encode_ack, encode_connect, encode_connect_error,
-    encode_connect_v4, encode_disconnect, encode_error_v4, encode_event, placeholder,
+    DecodeError, INVALID_NAMESPACE, NOT_AUTHORIZED, Packet, RESERVED_EVENTS, encode_ack, encode_connect,
+    encode_connect_error, encode_connect_v4, encode_disconnect, encode_error_v4, encode_event, placeholder,
 };

@@ -108,7 +108,22 @@ pub enum DecodeError {
     /// CONNECT_ERROR data that is neither an object nor a string.
     #[error("connect error data is neither an object nor a string")]
     BadErrorData,
+    /// An EVENT named like one of the events a socket emits by itself
+    /// ([`RESERVED_EVENTS`]), which node's parser refuses too.
+    #[error("reserved event name `{0}`")]
+    ReservedEvent(String),
 }
+
+/// Event names Socket.IO keeps for a socket's own life cycle; no packet may
+/// carry them as an EVENT.
+pub const RESERVED_EVENTS: [&str; 6] = [
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+];
 
 /// The four characters JSON allows between tokens.
 const JSON_WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
@@ -205,6 +220,9 @@ impl Packet {
                     return Err(DecodeError::EventWithoutName);
                 }
                 let name = name.deserialize::<String>().map_err(invalid)?;
+                if RESERVED_EVENTS.contains(&name.as_str()) {
+                    return Err(DecodeError::ReservedEvent(name));
+                }
                 Packet::Event {
                     namespace,
                     id,

@@ -243,6 +243,25 @@ fn refuses_malformed_packets() {
     for (text, error) in cases {
         assert_eq!(Packet::decode(text), Err(error), "{text:?}");
     }
+    for name in RESERVED_EVENTS {
+        for text in [
+            format!(r#"2["{name}"]"#),
+            format!(r#"2/chat,7["{name}",1]"#),
+            format!(r#"51-["{name}",{{"_placeholder":true,"num":0}}]"#),
+            // The same name written with an escape.
+            format!(r#"2["\u{:04x}{}"]"#, u32::from(name.as_bytes()[0]), &name[1..]),
+        ] {
+            assert_eq!(
+                Packet::decode(&text),
+                Err(DecodeError::ReservedEvent(name.to_owned())),
+                "{text}"
+            );
+        }
+    }
+    // Only the exact names: others that look alike are ordinary events.
+    for text in [r#"2["Connect"]"#, r#"2["disconnect "]"#, r#"2["connecting"]"#] {
+        assert!(matches!(Packet::decode(text), Ok(Packet::Event { .. })), "{text}");
+    }
     for text in [
         r#"2abc["message-with-ack",1]"#,
         r#"2["a""#,
@@ -315,4 +334,43 @@ fn pre_serialized_encoders_are_byte_exact() {
     assert_eq!(connect.encode(), encode_connect("/custom", "x"));
     let error = Packet::decode(&encode_connect_error("/", "no")).expect("valid");
     assert_eq!(error.encode(), encode_connect_error("/", "no"));
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::sample::select(RESERVED_EVENTS.to_vec()).prop_map(str::to_owned),
+            "\\PC{0,12}",
+        ]
+    }
+
+    fn namespace() -> impl Strategy<Value = String> {
+        prop_oneof![Just("/".to_owned()), "/[a-z]{1,6}"]
+    }
+
+    proptest! {
+        /// Any event name decodes and encodes back, except the reserved
+        /// ones, whatever the namespace, ack id and arguments around it.
+        #[test]
+        fn every_name_but_the_reserved_ones_is_an_event(
+            name in name(),
+            namespace in namespace(),
+            id in proptest::option::of(0u64..1_000_000),
+            arg in "\\PC{0,8}",
+        ) {
+            let args = format!("[{}]", serde_json::to_string(&arg).expect("a string serializes"));
+            let wire = encode_event(&namespace, id, &name, &args, 0);
+            let decoded = Packet::decode(&wire);
+            if RESERVED_EVENTS.contains(&name.as_str()) {
+                prop_assert_eq!(decoded, Err(DecodeError::ReservedEvent(name)));
+            } else {
+                let packet = decoded.expect("decodes");
+                prop_assert_eq!(packet.encode(), wire);
+            }
+        }
+    }
 }
