@@ -2,6 +2,8 @@
 #![warn(missing_docs)]
 
 // The layers, each using only those listed before it (see ARCHITECTURE.md).
+#[cfg(feature = "admin-ui")]
+pub mod admin;
 pub mod codec;
 mod core;
 pub mod engine;

@@ -8,8 +8,8 @@ use crate::Protocol;
 use crate::codec::legacy::{MessageId, RawJson};
 use crate::codec::socketio::Packet;
 use crate::core::{
-    Backpressure, CloseReason, ConnectionInfo, Encoded, Event, HandlerInput, Hub, Namespaces, Outgoing, SessionLink,
-    no_attachments,
+    Backpressure, CloseReason, ConnectionInfo, Departure, Encoded, Event, HandlerInput, Hub, Namespaces, Outgoing,
+    SessionLink, no_attachments,
 };
 use crate::engine::{self, Data, Reader, Socket, Tenant};
 use crate::modern::encode;
@@ -55,6 +55,10 @@ struct Partial {
 impl SessionLink for ModernSession {
     fn sid(&self) -> &Arc<str> {
         self.socket.session.id()
+    }
+
+    fn transport(&self) -> &'static str {
+        self.socket.transport()
     }
 
     /// As node's servers do: socket.io 3+ gives each namespace connection
@@ -161,8 +165,16 @@ impl Reader for ModernSession {
     }
 
     /// The Engine.IO session closed: close hooks run on a task of their own.
-    fn closed(&self) {
-        self.namespaces.close_all(self);
+    fn closed(&self, reason: CloseReason) {
+        self.namespaces.close_all(self, Departure::Session(reason));
+    }
+
+    fn upgraded(&self) {
+        if let Some(monitor) = self.hub.monitor() {
+            for connection in self.namespaces.all() {
+                monitor.transport_changed(&connection);
+            }
+        }
     }
 
     /// How long a client may take to connect its first namespace.

@@ -97,6 +97,8 @@ impl SocketIo {
             engines: Vec::new(),
             adapter: Arc::new(InMemoryAdapter),
             server_events: HashMap::new(),
+            #[cfg(feature = "admin-ui")]
+            admin_ui: None,
         }
     }
 
@@ -238,6 +240,8 @@ pub struct SocketIoBuilder {
     engines: Vec<(String, AppFn)>,
     adapter: Arc<dyn Adapter>,
     server_events: HashMap<(String, String), ServerEventFn>,
+    #[cfg(feature = "admin-ui")]
+    admin_ui: Option<crate::admin::AdminUi>,
 }
 
 impl std::fmt::Debug for SocketIoBuilder {
@@ -438,6 +442,18 @@ impl SocketIoBuilder {
         max_attachments: usize;
     }
 
+    /// Serves the Socket.IO Admin UI's namespace (see [`crate::admin`]).
+    #[cfg(feature = "admin-ui")]
+    pub fn admin_ui(mut self, ui: crate::admin::AdminUi) -> Self {
+        let shared = crate::admin::handler::Shared::new(ui.clone());
+        self.endpoints.insert(
+            ui.endpoint().to_owned(),
+            Endpoint::new(move || crate::admin::AdminHandler { shared: shared.clone() }),
+        );
+        self.admin_ui = Some(ui);
+        self
+    }
+
     /// Builds the server handle.
     pub fn build(self) -> SocketIo {
         let endpoints = self
@@ -460,6 +476,10 @@ impl SocketIoBuilder {
             server_events: self.server_events,
         };
         let hub = Hub::new(self.settings.core_config(), endpoints, self.adapter);
+        #[cfg(feature = "admin-ui")]
+        if let Some(ui) = self.admin_ui {
+            hub.set_monitor(crate::admin::AdminMonitor::new(&hub, ui));
+        }
         let legacy = LegacyServer::new(hub.clone());
         let handshake_tail = self.settings.handshake_tail();
         let engines = self
