@@ -191,3 +191,62 @@ async fn a_readonly_ui_watches_but_its_commands_do_nothing() {
     assert_eq!(sid_of(&mut client).await, id, "still connected");
     assert!(!client.seen(|r| r["name"] == "never"));
 }
+
+/// Two servers through one real Redis: the UI on one sees the sockets,
+/// news and stats of both, and its commands reach the other's sockets.
+#[tokio::test]
+async fn through_redis_the_ui_on_one_server_sees_and_drives_the_other() {
+    let redis = socketio_tests::RedisServer::start().await;
+    let mut servers = Vec::new();
+    for name in ["a", "b"] {
+        let adapter = socketio_redis::RedisAdapter::new(socketio_redis::RedisConfig::new(redis.url()))
+            .await
+            .expect("Redis");
+        let ui = AdminUi::new()
+            .server_id(name)
+            .stats_interval(Duration::from_millis(200));
+        let for_builder = adapter.clone();
+        let server = start(move |builder| builder.admin_ui(ui).adapter(for_builder)).await;
+        adapter.ready().await;
+        servers.push(server);
+    }
+    let (a, b) = (&servers[0], &servers[1]);
+
+    // A 0.9 client and a modern one on b, then the UI on a.
+    let mut old = NodeClient::connect(&url(b), "websocket", None).await;
+    old.expect_connect("").await;
+    let old_id = sid_of(&mut old).await;
+    let mut new = NodeClient::connect_modern(&url(b), 4, "websocket", json!({})).await;
+    new.expect_connect("").await;
+    let new_id = sid_of(&mut new).await;
+    let mut ui = admin(a, json!({})).await;
+    let all = ui.expect_event("/admin", "all_sockets").await;
+    let sockets = all[0].as_array().expect("sockets");
+    for (id, transport) in [(&old_id, "websocket"), (&new_id, "websocket")] {
+        assert!(
+            sockets
+                .iter()
+                .any(|s| s["id"] == id.as_str() && s["transport"] == transport && s["nsp"] == "/"),
+            "{id} on b is listed with its transport: {sockets:?}"
+        );
+    }
+    // Both servers report their stats to the one UI.
+    news(&mut ui, "server_stats", |s| s[0]["serverId"] == "a").await;
+    news(&mut ui, "server_stats", |s| s[0]["serverId"] == "b").await;
+
+    // News from b: an event its 0.9 client sends.
+    old.emit_ack("", "echo", vec![json!("from b")]).await;
+    news(&mut ui, "event_received", |e| {
+        e[1] == old_id.as_str() && e[2][0] == "echo"
+    })
+    .await;
+
+    // Commands from a reach b's sockets.
+    ui.emit("/admin", "join", vec![json!("/"), json!("vip"), json!(old_id)])
+        .await;
+    news(&mut ui, "room_joined", |r| r[1] == "vip" && r[2] == old_id.as_str()).await;
+    ui.emit("/admin", "_disconnect", vec![json!("/"), json!(true), json!(new_id)])
+        .await;
+    new.expect_disconnect("").await;
+    news(&mut ui, "socket_disconnected", |d| d[1] == new_id.as_str()).await;
+}

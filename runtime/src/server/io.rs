@@ -25,6 +25,8 @@ pub(crate) struct Shared {
     pub(crate) modern: Option<Arc<Engine>>,
     /// Bare Engine.IO endpoints by path (`/engine.io`), next to Socket.IO.
     pub(crate) engines: Vec<(String, Arc<Engine>)>,
+    /// Directories served as static files, by URL prefix.
+    pub(crate) static_dirs: Vec<crate::server::static_files::StaticDir>,
 }
 
 impl Shared {
@@ -97,6 +99,7 @@ impl SocketIo {
             engines: Vec::new(),
             adapter: Arc::new(InMemoryAdapter),
             server_events: HashMap::new(),
+            static_dirs: Vec::new(),
             #[cfg(feature = "admin-ui")]
             admin_ui: None,
         }
@@ -240,6 +243,7 @@ pub struct SocketIoBuilder {
     engines: Vec<(String, AppFn)>,
     adapter: Arc<dyn Adapter>,
     server_events: HashMap<(String, String), ServerEventFn>,
+    static_dirs: Vec<crate::server::static_files::StaticDir>,
     #[cfg(feature = "admin-ui")]
     admin_ui: Option<crate::admin::AdminUi>,
 }
@@ -454,6 +458,19 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Serves the files of `dir` at the URL prefix `prefix` (e.g. the
+    /// Socket.IO Admin UI's built app, `node_modules/@socket.io/admin-ui/ui/dist`,
+    /// at `/admin-ui`): GET and HEAD, `index.html` for a directory, a
+    /// content type by extension, 404 for anything missing or outside
+    /// `dir`. Mounted in axum, a router's own file service does the same.
+    pub fn static_dir(mut self, prefix: impl Into<String>, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.static_dirs.push(crate::server::static_files::StaticDir {
+            prefix: prefix.into(),
+            dir: dir.into(),
+        });
+        self
+    }
+
     /// Builds the server handle.
     pub fn build(self) -> SocketIo {
         let endpoints = self
@@ -503,6 +520,7 @@ impl SocketIoBuilder {
                 handshake_tail,
                 modern,
                 engines,
+                static_dirs: self.static_dirs,
             }),
         }
     }
