@@ -21,6 +21,7 @@ use tokio::time::Instant;
 
 use crate::channels::{self, Channels, Kind, wire_nsp};
 use crate::config::{Error, RedisConfig};
+use crate::count::{self, Numsub};
 use crate::message;
 use crate::publisher::Publisher;
 use crate::requests::{self, Body, kind};
@@ -117,7 +118,8 @@ impl RedisAdapter {
         let connections = [client.init().await?, subscriber.init().await?];
         let resubscribe = subscriber.manage_subscriptions();
         let messages = subscriber.message_rx();
-        let (publisher, publishing) = Publisher::start(client.clone(), config.publish_queue, config.requests_timeout);
+        let (publisher, publishing) =
+            Publisher::start(client.clone(), config.publish_queue, config.requests_timeout, false);
         let inner = Arc::new(Inner {
             uid: random_id(),
             channels: Channels::new(&config.key),
@@ -270,20 +272,19 @@ impl Inner {
         self.publisher.publish(self.channels.request(nsp), payload)
     }
 
-    /// `PUBSUB NUMSUB` of the main request channel: every server,
-    /// this one included (emitters subscribe nothing and are not counted).
+    /// `PUBSUB NUMSUB` of the main request channel, summed over every
+    /// master of a Redis Cluster: every server, this one included
+    /// (emitters subscribe nothing and are not counted).
     async fn count_servers(&self, deadline: Instant) -> Result<usize, AdapterError> {
         let channel = self.channels.request("/");
-        let asked = self.client.pubsub_numsub::<Vec<fred::prelude::Value>, _>(channel);
-        let reply = tokio::time::timeout_at(deadline, asked)
-            .await
-            .map_err(|_| AdapterError::Timeout(self.config.requests_timeout))?
-            .map_err(|e| AdapterError::Unavailable(e.to_string()))?;
-        reply
-            .get(1)
-            .and_then(fred::prelude::Value::as_u64)
-            .and_then(|n| usize::try_from(n).ok())
-            .ok_or_else(|| AdapterError::Unavailable(format!("unexpected PUBSUB NUMSUB reply {reply:?}")))
+        count::subscribers(
+            &self.client,
+            &channel,
+            Numsub::Classic,
+            deadline,
+            self.config.requests_timeout,
+        )
+        .await
     }
 
     /// How many other servers should answer a request; 0 (and a log) when

@@ -1,9 +1,11 @@
-//! What a [`crate::RedisAdapter`] is configured with, and its errors.
+//! What a [`crate::RedisAdapter`] (or [`crate::ShardedRedisAdapter`]) is
+//! configured with, and its errors.
 
 use std::time::Duration;
 
-/// How a [`crate::RedisAdapter`] reaches Redis and names its channels. A
-/// [`crate::RedisEmitter`] uses `url`, `key` and `requests_timeout` of it.
+/// How a [`crate::RedisAdapter`] or a [`crate::ShardedRedisAdapter`]
+/// reaches Redis and names its channels. A [`crate::RedisEmitter`] uses
+/// `url`, `key` and `requests_timeout` of it.
 ///
 /// ```
 /// use std::time::Duration;
@@ -37,6 +39,31 @@ pub struct RedisConfig {
     /// How many received messages may wait for this server to handle them
     /// before the oldest are lost (and logged). Default 4096.
     pub receive_queue: usize,
+    /// Which room channels a [`crate::ShardedRedisAdapter`] listens on,
+    /// node's `subscriptionMode`; the classic adapter ignores it. Default
+    /// [`SubscriptionMode::Dynamic`].
+    pub subscription_mode: SubscriptionMode,
+}
+
+/// How many shard channels a [`crate::ShardedRedisAdapter`] uses per
+/// namespace, node's `subscriptionMode`. Every server of one cluster should
+/// use the same: the mode also picks the channel a broadcast goes on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SubscriptionMode {
+    /// Two channels per namespace (`KEY#NSP#` and this server's response
+    /// channel); every broadcast goes on `KEY#NSP#`. Suits many dynamic
+    /// namespaces.
+    Static,
+    /// Also one channel per room this server holds, except rooms whose
+    /// name is 20 characters long (node's socket ids): a broadcast to
+    /// exactly one such room, without acknowledgements, goes on that
+    /// room's channel only, so only the servers holding it hear it.
+    #[default]
+    Dynamic,
+    /// [`SubscriptionMode::Dynamic`] with a channel for every room,
+    /// socket ids included: suits much one-to-one messaging.
+    DynamicPrivate,
 }
 
 impl RedisConfig {
@@ -58,6 +85,7 @@ impl Default for RedisConfig {
             publish_on_specific_response_channel: false,
             publish_queue: 4096,
             receive_queue: 4096,
+            subscription_mode: SubscriptionMode::default(),
         }
     }
 }

@@ -69,12 +69,16 @@
 mod adapter;
 mod channels;
 mod config;
+mod count;
 mod emitter;
 mod message;
+mod pending;
 mod publisher;
 mod receiver;
 mod requests;
+mod sharded;
 
 pub use adapter::RedisAdapter;
-pub use config::{Error, RedisConfig};
+pub use config::{Error, RedisConfig, SubscriptionMode};
 pub use emitter::RedisEmitter;
+pub use sharded::adapter::ShardedRedisAdapter;
