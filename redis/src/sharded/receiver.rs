@@ -92,8 +92,12 @@ impl Inner {
             Message::Disconnect { opts, close } => local.disconnect_sockets(&target(&nsp, opts), close),
             Message::Fetch { request_id, opts } => {
                 let sockets = local.fetch_sockets(&target(&nsp, opts));
-                // Socket data is JSON: it always has a msgpack form.
-                let sockets = rmpv::ext::to_value(&sockets).unwrap_or(Mp::Array(Vec::new()));
+                // Socket data is JSON: it always has a msgpack form. (Through
+                // a JSON value: rmpv writes a struct as an array.)
+                let sockets = serde_json::to_value(&sockets)
+                    .ok()
+                    .and_then(|json| rmpv::ext::to_value(json).ok())
+                    .unwrap_or(Mp::Array(Vec::new()));
                 let data = map(vec![("requestId", Mp::from(request_id)), ("sockets", sockets)]);
                 self.respond(&uid, kind::FETCH_SOCKETS_RESPONSE, &nsp, data);
             }
