@@ -80,9 +80,6 @@ pub(crate) struct Inner {
     _connections: [fred::types::ConnectHandle; 2],
 }
 
-/// A response with a requestId no request has: every receiver ignores it.
-const PROBE: &str = r#"{"requestId":""}"#;
-
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -198,20 +195,28 @@ impl Inner {
         let pattern = self.channels.broadcast_pattern(&nsp);
         let own = self.channels.response_to(&nsp, &self.uid);
         let channels = vec![self.channels.request(&nsp), self.channels.response(&nsp), own.clone()];
+        let timeout = self.config.requests_timeout;
         let task = tokio::spawn(async move {
             loop {
                 let subscribed = async {
-                    subscriber.psubscribe(pattern.clone()).await?;
-                    subscriber.subscribe(channels.clone()).await?;
+                    let failed = |e: fred::error::Error| AdapterError::Unavailable(e.to_string());
+                    subscriber.psubscribe(pattern.clone()).await.map_err(failed)?;
+                    subscriber.subscribe(channels.clone()).await.map_err(failed)?;
                     // The client resolves a SUBSCRIBE once written, not once
-                    // Redis applied it: a response nobody waits for, on this
-                    // server's own channel, reaches a subscriber only then.
+                    // Redis applied it: this server's own channel counts a
+                    // subscriber only then (summed over every master of a
+                    // cluster, where the subscriber sits on one of them).
                     // Redis applies one connection's commands in order, so
                     // the pattern is in place too.
-                    while client.publish::<i64, _, _>(own.as_str(), PROBE).await? < 1 {
-                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    loop {
+                        let deadline = Instant::now() + timeout;
+                        match count::subscribers(&client, &own, Numsub::Classic, deadline, timeout).await {
+                            Ok(n) if n >= 1 => break,
+                            Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+                            Err(error) => return Err(error),
+                        }
                     }
-                    Ok::<(), fred::error::Error>(())
+                    Ok::<(), AdapterError>(())
                 };
                 match subscribed.await {
                     Ok(()) => {
