@@ -91,6 +91,40 @@ impl Default for RedisConfig {
 }
 
 impl RedisConfig {
+    /// Asks the Redis at `url` whether it is a node of a Redis Cluster
+    /// (`INFO cluster`: `cluster_enabled:1`) and if so makes `url` a
+    /// `redis-cluster://` URL of that node, from which the client finds the
+    /// others: a deployment may then name any node of a cluster, or a
+    /// standalone Redis, with one `redis://` URL. A `redis-cluster://` URL
+    /// stays as it is.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), socketio_redis::Error> {
+    /// let config = socketio_redis::RedisConfig::new("redis://127.0.0.1:7000")
+    ///     .detect_cluster()
+    ///     .await?;
+    /// let adapter = socketio_redis::ShardedRedisAdapter::new(config).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn detect_cluster(mut self) -> Result<Self, Error> {
+        use fred::prelude::ClientLike;
+        let redis = fred::prelude::Config::from_url(&self.url).map_err(|e| Error::Url(e.to_string()))?;
+        if redis.server.is_clustered() {
+            return Ok(self);
+        }
+        let client = self.client_builder()?.build()?;
+        client.init().await?;
+        let info: Result<String, _> = client.info(Some(fred::types::InfoKind::Cluster)).await;
+        let _ = client.quit().await;
+        if info?.lines().any(|line| line.trim() == "cluster_enabled:1") {
+            self.url = match self.url.split_once("://") {
+                Some((_, rest)) => format!("redis-cluster://{rest}"),
+                None => format!("redis-cluster://{}", self.url),
+            };
+        }
+        Ok(self)
+    }
+
     /// A client builder for `url` that reconnects forever (from 100 ms,
     /// doubling up to 2 s between attempts) and gives up on a command or a
     /// connection attempt after `requests_timeout`, so nothing piles up in
