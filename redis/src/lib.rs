@@ -88,6 +88,7 @@ mod channels;
 mod config;
 mod count;
 mod emitter;
+mod inbox;
 mod message;
 mod pending;
 mod publisher;

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use futures_util::StreamExt;
+use socketio::{AckReplies, AckStream};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -79,4 +81,49 @@ impl Drop for Waiting {
     fn drop(&mut self) {
         lock(&self.requests.waiting).remove(&self.id);
     }
+}
+
+/// The answers of an acknowledged broadcast: this server's `reached`
+/// clients answer on `acks`; each of the other `servers - 1` servers says
+/// how many clients it reached, then sends each answer to `pending`. Done
+/// when every server counted and every client answered, or at `deadline`.
+pub(crate) async fn collect_acks(
+    reached: usize,
+    mut acks: AckStream,
+    mut pending: Option<Waiting>,
+    servers: usize,
+    deadline: Instant,
+) -> AckReplies {
+    let mut replies = AckReplies::default();
+    replies.expected = reached;
+    let mut reported = 1;
+    let mut local_open = true;
+    loop {
+        if reported >= servers && replies.replies.len() >= replies.expected {
+            break;
+        }
+        let remote = async {
+            match pending.as_mut() {
+                Some(pending) => pending.answers.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => break,
+            answer = acks.next(), if local_open => match answer {
+                Some(answer) => replies.replies.push(answer),
+                None => local_open = false,
+            },
+            body = remote => match body {
+                Some(Body::ClientCount(count)) => {
+                    replies.expected += count;
+                    reported += 1;
+                }
+                Some(Body::Answer(answer)) => replies.replies.push(answer),
+                Some(_) => {}
+                None => break,
+            },
+        }
+    }
+    replies
 }

@@ -2,12 +2,11 @@
 //! connection, and the rooms it listens to.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use fred::clients::SubscriberClient;
 use fred::prelude::{Client, ClientLike, EventInterface};
-use futures_util::StreamExt;
 use rmpv::Value as Mp;
 use socketio::{
     AckReplies, AckResponse, Adapter, AdapterError, AdapterFuture, BroadcastPacket, EncodedArgs, Local, SocketData,
@@ -21,8 +20,9 @@ use crate::adapter::{lock, random_id};
 use crate::channels::wire_nsp;
 use crate::config::{Error, RedisConfig};
 use crate::count::{self, Numsub};
+use crate::inbox;
 use crate::message;
-use crate::pending::{Requests, Waiting};
+use crate::pending::{Requests, Waiting, collect_acks};
 use crate::publisher::Publisher;
 use crate::requests::Body;
 use crate::sharded::channels::ShardChannels;
@@ -123,7 +123,7 @@ impl ShardedRedisAdapter {
             _connections: connections,
         });
         let tasks = [
-            tokio::spawn(receive(Arc::downgrade(&inner), messages)),
+            tokio::spawn(inbox::receive(Arc::downgrade(&inner), messages)),
             tokio::spawn(subscriptions::run(
                 Arc::downgrade(&inner),
                 subscriptions.clone(),
@@ -154,25 +154,6 @@ impl ShardedRedisAdapter {
     /// This server's uid on the wire (12 alphanumerics).
     pub fn uid(&self) -> &str {
         &self.inner.uid
-    }
-}
-
-/// Hands every message from the subscriber to the adapter, while it lives.
-async fn receive(inner: Weak<Inner>, mut messages: broadcast::Receiver<fred::types::Message>) {
-    loop {
-        match messages.recv().await {
-            Ok(message) => {
-                let Some(inner) = inner.upgrade() else { return };
-                match message.value.as_bytes() {
-                    Some(payload) => inner.on_message(&message.channel, payload),
-                    None => tracing::debug!(channel = %message.channel, "dropped a message that is not bytes"),
-                }
-            }
-            Err(broadcast::error::RecvError::Lagged(lost)) => {
-                tracing::warn!(lost, "this server lost messages from Redis: it handles them too slowly");
-            }
-            Err(broadcast::error::RecvError::Closed) => return,
-        }
     }
 }
 
@@ -358,7 +339,7 @@ impl Adapter for ShardedRedisAdapter {
         timeout: Duration,
     ) -> AdapterFuture<AckReplies> {
         let deadline = Instant::now() + timeout;
-        let (reached, mut acks) = local.broadcast_with_ack(packet, target, timeout);
+        let (reached, acks) = local.broadcast_with_ack(packet, target, timeout);
         let mut pending: Option<Waiting> = None;
         if !target.flags.local {
             match message::packet_data(packet) {
@@ -388,44 +369,14 @@ impl Adapter for ShardedRedisAdapter {
         }
         let inner = self.inner.clone();
         Box::pin(async move {
-            let mut replies = AckReplies::default();
-            replies.expected = reached;
-            // Each server answers with how many clients it reached, then
-            // with each answer: done when every server counted and every
-            // client answered.
-            let (servers, mut reported) = match &pending {
-                Some(_) => (inner.count_servers(deadline).await.unwrap_or(1), 1),
-                None => (1, 1),
-            };
-            let mut local_open = true;
-            loop {
-                if reported >= servers && replies.replies.len() >= replies.expected {
-                    break;
-                }
-                let remote = async {
-                    match pending.as_mut() {
-                        Some(pending) => pending.answers.recv().await,
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    _ = tokio::time::sleep_until(deadline) => break,
-                    answer = acks.next(), if local_open => match answer {
-                        Some(answer) => replies.replies.push(answer),
-                        None => local_open = false,
-                    },
-                    body = remote => match body {
-                        Some(Body::ClientCount(count)) => {
-                            replies.expected += count;
-                            reported += 1;
-                        }
-                        Some(Body::Answer(answer)) => replies.replies.push(answer),
-                        Some(_) => {}
-                        None => break,
-                    },
+            let servers = async {
+                match &pending {
+                    Some(_) => inner.count_servers(deadline).await.unwrap_or(1),
+                    None => 1,
                 }
             }
-            Ok(replies)
+            .await;
+            Ok(collect_acks(reached, acks, pending, servers, deadline).await)
         })
     }
 

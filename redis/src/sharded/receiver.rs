@@ -10,6 +10,7 @@ use rmpv::Value as Mp;
 use socketio::{Local, Target};
 
 use crate::channels::endpoint;
+use crate::inbox::OnMessage;
 use crate::message::{self, Opts};
 use crate::sharded::adapter::Inner;
 use crate::sharded::messages::{self, Message, kind, map};
@@ -32,8 +33,8 @@ fn first_arg(args: &socketio::EncodedArgs) -> Result<Option<Mp>, message::Malfor
     }
 }
 
-impl Inner {
-    pub(crate) fn on_message(&self, channel: &str, payload: &[u8]) {
+impl OnMessage for Inner {
+    fn on_message(&self, channel: &str, payload: &[u8]) {
         let Some(local) = self.local.get() else { return };
         let incoming = match messages::decode(payload) {
             Ok(incoming) => incoming,
@@ -108,7 +109,9 @@ impl Inner {
             Message::Response(_) => {}
         }
     }
+}
 
+impl Inner {
     /// Broadcasts with acknowledgements here, then tells the requester how
     /// many clients it reached (0 too: it waits for every server's count)
     /// and each answer as it comes.
