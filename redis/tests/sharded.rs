@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::{Client, Packet, Redis, ShardedNode, within};
 use fred::prelude::{ClientLike, PubsubInterface};
 use socketio::bytes::Bytes;
-use socketio_redis::RedisConfig;
+use socketio_redis::{RedisConfig, SubscriptionMode};
 use socketio_tests::RedisCluster;
 
 async fn two_nodes(url: &str) -> (ShardedNode, ShardedNode) {
@@ -379,4 +379,48 @@ async fn garbage_on_the_shard_channels_breaks_nothing() {
     assert_eq!(within("count", b.io.server_count()).await.expect("counts"), 2);
     let fetched = within("fetch", a.io.of("").fetch_sockets()).await.expect("fetches");
     assert_eq!(fetched.len(), 1, "{fetched:?}");
+}
+
+#[tokio::test]
+async fn static_mode_uses_base_channels_and_dynamic_private_gives_socket_ids_theirs() {
+    let redis = Redis::start().await;
+    let node = raw(&redis.url()).await;
+    let room_channels = |channels: Vec<String>, ids: &[&str]| -> Vec<String> {
+        channels
+            .into_iter()
+            .filter(|c| c.starts_with("socket.io#/#") && c != "socket.io#/#")
+            .filter(|c| !ids.iter().any(|id| c == &format!("socket.io#/#{id}#")))
+            .collect()
+    };
+
+    let mut fixed = RedisConfig::new(redis.url());
+    fixed.subscription_mode = SubscriptionMode::Static;
+    let (a, b) = (ShardedNode::start(fixed.clone()).await, ShardedNode::start(fixed).await);
+    let mut on_b = Client::in_rooms(b.addr, &["r"]).await;
+    within("B subscribed", b.adapter.ready()).await;
+    let channels: Vec<String> = node.pubsub_shardchannels("socket.io#*").await.expect("lists");
+    let extra = room_channels(channels, &[a.adapter.uid(), b.adapter.uid()]);
+    assert!(extra.is_empty(), "static mode subscribed {extra:?}");
+    a.io.to("r").emit("on-base", ()).expect("serializes");
+    assert_eq!(on_b.text().await, r#"42["on-base"]"#);
+    drop((a, b, on_b));
+
+    let mut private = RedisConfig::new(redis.url());
+    private.key = "private".to_owned();
+    private.subscription_mode = SubscriptionMode::DynamicPrivate;
+    let (a, b) = (
+        ShardedNode::start(private.clone()).await,
+        ShardedNode::start(private).await,
+    );
+    let mut on_b = Client::connect(b.addr).await;
+    within("B subscribed", b.adapter.ready()).await;
+    let channel = format!("private#/#{}#", on_b.sid);
+    let counted: Vec<fred::prelude::Value> = node.pubsub_shardnumsub(channel.as_str()).await.expect("counts");
+    assert_eq!(
+        counted.get(1).and_then(fred::prelude::Value::as_u64),
+        Some(1),
+        "{channel}"
+    );
+    a.io.to(on_b.sid.clone()).emit("just-you", ()).expect("serializes");
+    assert_eq!(on_b.text().await, r#"42["just-you"]"#);
 }
