@@ -223,6 +223,14 @@ pub trait Adapter: Send + Sync + 'static {
         })
     }
 
+    /// A socket of this server entered `namespace`, and with it the room
+    /// named by its own id (which [`Local`] keeps without a join). The
+    /// rooms themselves are already in place; an adapter that listens per
+    /// room starts listening for this one here.
+    fn add_socket(&self, local: &Local, namespace: &str, sid: &Arc<str>) {
+        let _ = (local, namespace, sid);
+    }
+
     /// A socket of this server joined `rooms`.
     fn add_all(&self, local: &Local, namespace: &str, sid: &Arc<str>, rooms: &[String]) {
         local.join(namespace, sid, rooms);

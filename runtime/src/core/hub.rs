@@ -137,6 +137,7 @@ impl Hub {
         if new && !self.static_namespaces().any(|known| known == namespace) {
             self.adapter.add_namespace(&self.local, namespace);
         }
+        self.adapter.add_socket(&self.local, namespace, connection.sid());
     }
 
     /// A connection leaves its namespace, through the adapter (which
