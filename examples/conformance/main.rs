@@ -336,6 +336,11 @@ async fn main() -> std::io::Result<()> {
         .close_timeout(env_secs("CLOSE_TIMEOUT", 60))
         .heartbeat_interval(env_secs("HEARTBEAT_INTERVAL", 25))
         .polling_duration(env_secs("POLLING_DURATION", 20))
+        // `PARSER=msgpack`: socket.io-client 4 with socket.io-msgpack-parser.
+        .parser(match std::env::var("PARSER").as_deref() {
+            Ok("msgpack") => socketio::Parser::Msgpack,
+            _ => socketio::Parser::Json,
+        })
         .flash_policy_port(
             match std::env::var("FLASH_POLICY_PORT").ok().and_then(|p| p.parse().ok()) {
                 Some(0) => None,

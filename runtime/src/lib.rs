@@ -29,6 +29,7 @@ pub use handler::{
     RemoteSocket,
 };
 pub use legacy::{Transport, UnknownTransport};
+pub use modern::Parser;
 pub use server::{
     AllowedOrigins, PeerAddr, Server, Settings, SocketIo, SocketIoBuilder, SocketIoService, shutdown_signal,
 };

@@ -23,6 +23,8 @@ const io = new Server(httpServer, {
   // Every transport a plain HTTP server offers (webtransport needs HTTP/3).
   transports: ['polling', 'websocket'],
   cors: { origin: '*' },
+  // PARSER=msgpack: socket.io-msgpack-parser packets instead of JSON.
+  ...(process.env.PARSER === 'msgpack' ? { parser: require('socket.io-msgpack-parser') } : {}),
 });
 
 io.on('connection', (socket) => {

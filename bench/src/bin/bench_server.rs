@@ -1,11 +1,12 @@
 //! Our server under the benchmark workload (see `bench/peers/README.md` for
 //! the contract every server follows): `echo` acks its arguments, `join`
 //! enters a room, `publish` broadcasts `news` to a room. Legacy and modern
-//! clients on one port.
+//! clients on one port. `PARSER=msgpack`: modern clients speak
+//! `socket.io-msgpack-parser` packets.
 
 use std::time::Duration;
 
-use socketio::{Ctx, RawJson, Reply, Server, SocketIo};
+use socketio::{Ctx, Parser, RawJson, Reply, Server, SocketIo};
 
 #[derive(Default)]
 struct Bench;
@@ -32,7 +33,12 @@ impl Bench {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4100);
+    let parser = match std::env::var("PARSER").as_deref() {
+        Ok("msgpack") => Parser::Msgpack,
+        _ => Parser::Json,
+    };
     let io = SocketIo::builder(Bench::default)
+        .parser(parser)
         .flash_policy_port(None)
         .heartbeat_interval(Duration::from_secs(25))
         .heartbeat_timeout(Duration::from_secs(60))

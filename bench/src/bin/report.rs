@@ -82,7 +82,25 @@ fn main() {
         "| scenario | ours | peer | ours | peer | ratio | ours per server CPU-s | peer per server CPU-s | ratio per CPU-s | p50 / p99 / p99.9 µs ours | peer |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    let comparisons: [(&str, &str, &str, &str, &str, &str, &str); 17] = [
+    let comparisons: [(&str, &str, &str, &str, &str, &str, &str); 19] = [
+        (
+            "echo",
+            "websocket",
+            "ours",
+            "msgpack",
+            "ours",
+            "modern",
+            "acked echo, v5 protocol, msgpack parser vs ours with JSON",
+        ),
+        (
+            "echo",
+            "websocket",
+            "ours",
+            "msgpack",
+            "node-4",
+            "msgpack",
+            "acked echo, v5 protocol, msgpack parser",
+        ),
         (
             "echo",
             "websocket",

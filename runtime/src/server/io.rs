@@ -12,7 +12,7 @@ use crate::core::{
 use crate::engine::{AppFn, AppTenant, Engine, Incoming, Socket};
 use crate::handler::{BroadcastError, BroadcastOperator, Endpoint, EndpointResolver, Handler};
 use crate::legacy::{LegacyServer, Transport};
-use crate::modern::SocketIoTenant;
+use crate::modern::{Parser, SocketIoTenant};
 use crate::server::{AllowedOrigins, Settings, SocketIoService};
 
 pub(crate) struct Shared {
@@ -444,6 +444,9 @@ impl SocketIoBuilder {
         connect_timeout: Duration;
         /// Most binary attachments in one modern event or ack.
         max_attachments: usize;
+        /// How Socket.IO protocol 5 packets are encoded (default JSON;
+        /// [`Parser::Msgpack`] for `socket.io-msgpack-parser` clients).
+        parser: Parser;
     }
 
     /// Serves the Socket.IO Admin UI's namespace (see [`crate::admin`]).
@@ -510,7 +513,13 @@ impl SocketIoBuilder {
             .collect();
         let modern = self.settings.modern_protocol.then(|| {
             let config = self.settings.engine_config(&hub.stats);
-            Engine::new(config, Box::new(SocketIoTenant { hub: hub.clone() }))
+            Engine::new(
+                config,
+                Box::new(SocketIoTenant {
+                    hub: hub.clone(),
+                    parser: self.settings.parser,
+                }),
+            )
         });
         SocketIo {
             shared: Arc::new(Shared {
