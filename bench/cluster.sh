@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5}
 RUNS=${RUNS:-3}
 SUBSCRIBERS=${SUBSCRIBERS:-1000}
-INFLIGHT=${INFLIGHT:-4}
+INFLIGHT=${INFLIGHT:-16}
 SERVERS=${SERVERS:-ours node-4 socketioxide}
 OUT=target/bench
 mkdir -p "$OUT"
