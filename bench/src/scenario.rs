@@ -381,7 +381,7 @@ async fn subscribe(
 /// Deliveries seen by the cluster scenario's subscribers, so that the
 /// publisher can wait for them.
 #[derive(Debug)]
-pub struct Progress {
+struct Progress {
     count: AtomicU64,
     /// The count the publisher waits for; `u64::MAX` while it does not wait.
     wanted: AtomicU64,
