@@ -71,21 +71,23 @@ fn main() {
     for run in &runs {
         groups.entry(key(run)).or_default().push(run);
     }
+    if groups.keys().any(|(.., scenario)| scenario != "cluster") {
+        comparisons(&groups);
+    }
+    if groups.keys().any(|(.., scenario)| scenario == "cluster") {
+        cluster_table(&groups);
+    }
+    every_run(&groups);
+}
+
+/// Ours ÷ each peer, scenario by scenario.
+fn comparisons(groups: &BTreeMap<Key, Vec<&Value>>) {
     let find = |server: &str, protocol: &str, transport: &str, scenario: &str| {
         groups
             .get(&(server.into(), protocol.into(), transport.into(), scenario.into()))
             .cloned()
             .unwrap_or_default()
     };
-
-    if groups.keys().any(|(.., scenario)| scenario == "cluster") {
-        cluster_table(&groups);
-    }
-    if groups.keys().all(|(.., scenario)| scenario == "cluster") {
-        every_run(&groups);
-        return;
-    }
-
     println!("### Ours ÷ peer, same workload, same run (medians of the runs)\n");
     println!(
         "| scenario | ours | peer | ours | peer | ratio | ours per server CPU-s | peer per server CPU-s | ratio per CPU-s | p50 / p99 / p99.9 µs ours | peer |"
@@ -269,8 +271,6 @@ fn main() {
             latency(&peer_runs),
         );
     }
-
-    every_run(&groups);
 }
 
 /// Sums a JSON array of numbers (a per-server field of the cluster runs).
