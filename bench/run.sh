@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark scenario against every server, RUNS rounds, on loopback:
-# the server pinned to CPU 0, the load generator to CPU 1. Prints the
-# markdown table of BENCHMARKS.md; raw results go to target/bench/.
+# the server pinned to CPU 0, the load generator to CPU 1; then the
+# cross-server fan-out of bench/cluster.sh. Prints the markdown tables of
+# BENCHMARKS.md; raw results go to target/bench/.
 #
 #   bench/run.sh              # everything, three rounds (about 15 minutes)
 #   DURATION=2 RUNS=1 bench/run.sh   # a quick look
@@ -111,5 +112,10 @@ jobs() {
 for ROUND in $(seq 1 "$RUNS"); do
     jobs
 done
+
+# The cross-server fan-out (two servers and a Redis per run, its own
+# placement): see bench/cluster.sh.
+stop_server
+RESULTS="$RESULTS" DURATION="$DURATION" RUNS="$RUNS" bench/cluster.sh
 
 "$BIN/report" "$RESULTS"
