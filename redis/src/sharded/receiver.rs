@@ -62,24 +62,21 @@ impl OnMessage for Inner {
             return;
         }
         match incoming.message {
+            // The message's nsp decides, not the packet's: node's cluster
+            // adapter publishes the packet before its nsp is set (so it is
+            // missing, read as "/") and sets it on the receiving side.
             Message::Broadcast {
                 request_id: None,
                 packet,
                 opts,
             } => {
-                if packet.nsp == nsp {
-                    local.broadcast(&packet.event, &target(&nsp, opts));
-                }
+                local.broadcast(&packet.event, &target(&nsp, opts));
             }
             Message::Broadcast {
                 request_id: Some(request_id),
                 packet,
                 opts,
-            } => {
-                if packet.nsp == nsp {
-                    self.answer_broadcast(local, &uid, &nsp, request_id, &packet.event, opts);
-                }
-            }
+            } => self.answer_broadcast(local, &uid, &nsp, request_id, &packet.event, opts),
             Message::Rooms { join, opts, rooms } => {
                 let target = target(&nsp, opts);
                 if join {
