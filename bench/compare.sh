@@ -7,6 +7,7 @@
 #   bench/compare.sh BASE_REV                # BASE_REV against the work tree
 #   DURATION=3 RUNS=3 bench/compare.sh HEAD~1
 #   SCENARIOS="idle" bench/compare.sh HEAD~1   # only some scenarios
+#   (also polling-deep: the polling echo with 64 in flight per client)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,6 +62,9 @@ for _ in $(seq 1 "$RUNS"); do
                 case "$scenario" in
                     echo) run "$build" "$protocol" websocket echo --connections 50 --inflight 16 ;;
                     polling) run "$build" "$protocol" polling echo --connections 50 --inflight 16 ;;
+                    # Deep enough that a poll has more to carry than
+                    # max_packets_per_poll (16) lets it.
+                    polling-deep) run "$build" "$protocol" polling echo --connections 50 --inflight 64 ;;
                     fanout) run "$build" "$protocol" websocket fanout --connections 100 --inflight 4 ;;
                     idle) run "$build" "$protocol" websocket idle --connections "$IDLE_SESSIONS" ;;
                     connect) run "$build" "$protocol" websocket connect --inflight 16 ;;
@@ -75,7 +79,8 @@ import json, statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
     d = json.loads(line)
-    key = (d["protocol"], d["transport"], d["scenario"])
+    scenario = d["scenario"] + (f' {d["inflight"]} in flight' if d["transport"] == "polling" else "")
+    key = (d["protocol"], d["transport"], scenario)
     value = d.get("bytes_per_session") or d.get("msgs_per_cpu_sec") or d.get("deliveries_per_cpu_sec") or d.get("connects_per_cpu_sec")
     rows.setdefault(key, {}).setdefault(d["server"], []).append(value)
 print("| scenario | base | head | head / base |")
