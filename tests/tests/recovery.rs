@@ -14,7 +14,12 @@ use socketio_tests::NodeClient;
 /// A socket.io-client 4 that does not reconnect on its own (the test says
 /// when), connected to `/`, with its socket id.
 async fn modern(url: &str, transport: &str) -> (NodeClient, String) {
-    let mut client = NodeClient::connect_modern(url, 4, transport, json!({})).await;
+    modern_with(url, transport, json!({})).await
+}
+
+/// [`modern`] with client options (`{"parser": "msgpack"}`).
+async fn modern_with(url: &str, transport: &str, options: Value) -> (NodeClient, String) {
+    let mut client = NodeClient::connect_modern(url, 4, transport, options).await;
     let connect = client
         .expect("connect on /", |r| r["ev"] == "connect" && r["ns"] == "")
         .await;
@@ -98,10 +103,17 @@ async fn server(env: &[(&str, &str)]) -> Example {
     start_with(env).await
 }
 
-async fn recovers_over(transport: &str) {
-    let example = server(&[("RECOVERY_MS", "20000")]).await;
-    let (mut a, a_id) = modern(&example.url, transport).await;
-    let (mut b, _) = modern(&example.url, "websocket").await;
+async fn recovers_over(transport: &str, msgpack: bool) {
+    let mut env = vec![("RECOVERY_MS", "20000")];
+    let options = if msgpack {
+        env.push(("PARSER", "msgpack"));
+        json!({"parser": "msgpack"})
+    } else {
+        json!({})
+    };
+    let example = server(&env).await;
+    let (mut a, a_id) = modern_with(&example.url, transport, options.clone()).await;
+    let (mut b, _) = modern_with(&example.url, "websocket", options).await;
     a.emit_ack("", "join", vec![json!("r")]).await;
 
     drop_and_wait_gone(&mut a, &a_id, &mut b).await;
@@ -154,12 +166,17 @@ async fn recovers_over(transport: &str) {
 
 #[tokio::test]
 async fn a_broken_websocket_recovers_its_id_rooms_and_missed_packets_in_order() {
-    recovers_over("websocket").await;
+    recovers_over("websocket", false).await;
 }
 
 #[tokio::test]
 async fn a_broken_polling_transport_recovers_too() {
-    recovers_over("polling").await;
+    recovers_over("polling", false).await;
+}
+
+#[tokio::test]
+async fn a_msgpack_client_recovers_too() {
+    recovers_over("websocket", true).await;
 }
 
 /// Asserts `client` came back as a new socket and got nothing of what was
