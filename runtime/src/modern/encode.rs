@@ -116,3 +116,37 @@ pub(crate) fn invalid_namespace(protocol: Protocol, namespace: &str, msgpack: bo
     };
     Frame::text(encode_message(&text))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(encoded: Option<Encoded>) -> String {
+        match encoded {
+            Some(Encoded::One(Frame::Text(text))) => text.to_string(),
+            other => panic!("one text frame expected, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_protocol_5_carries_the_recovery_pid_and_offsets() {
+        let args = EncodedArgs::new(&("hi",)).expect("args");
+        let event = Outgoing::Event {
+            ack: None,
+            name: "news",
+            args: &args,
+            offset: Some("e.7"),
+        };
+        assert_eq!(text(encode(Protocol::V5, &event, "")), r#"42["news","hi","e.7"]"#);
+        assert_eq!(text(encode(Protocol::V4, &event, "")), r#"42["news","hi"]"#);
+        let connect = Outgoing::Connect {
+            socket_id: "s",
+            pid: Some("p"),
+        };
+        assert_eq!(
+            text(encode(Protocol::V5, &connect, "/chat")),
+            r#"40/chat,{"sid":"s","pid":"p"}"#
+        );
+        assert_eq!(text(encode(Protocol::V4, &connect, "/chat")), "40/chat");
+    }
+}
