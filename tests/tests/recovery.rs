@@ -285,3 +285,36 @@ async fn over_the_sessions_cap_a_socket_is_not_kept_and_the_kept_one_recovers() 
     assert_eq!(connect["recovered"], true, "{connect}");
     assert_eq!(connect["id"], first_id.as_str());
 }
+
+#[tokio::test]
+async fn each_namespace_of_a_session_recovers_its_own_socket() {
+    let example = server(&[("RECOVERY_MS", "20000")]).await;
+    let (mut b, _) = modern(&example.url, "websocket").await;
+    b.of("/chat").await;
+    b.expect_connect("/chat").await;
+    let (mut a, a_id) = modern(&example.url, "websocket").await;
+    a.of("/chat").await;
+    let chat = a
+        .expect("connect on /chat", |r| r["ev"] == "connect" && r["ns"] == "/chat")
+        .await;
+    let chat_id = chat["id"].as_str().expect("id").to_owned();
+    assert_ne!(chat_id, a_id, "a socket of its own per namespace");
+    a.emit_ack("/chat", "join", vec![json!("cr")]).await;
+    // Its own echo gives the /chat socket an offset.
+    a.emit_ack("/chat", "echo", vec![json!(0)]).await;
+    split_offset(a.expect_event("/chat", "echo").await);
+
+    drop_and_wait_gone(&mut a, &a_id, &mut b).await;
+    b.emit_ack("/chat", "to_room", vec![json!("cr"), json!("chat missed")])
+        .await;
+    a.command(json!({"op": "reconnect"})).await;
+    for (ns, id) in [("", &a_id), ("/chat", &chat_id)] {
+        let connect = a
+            .expect("connect again", |r| r["ev"] == "connect" && r["ns"] == ns)
+            .await;
+        assert_eq!(connect["recovered"], true, "{connect}");
+        assert_eq!(connect["id"], id.as_str());
+    }
+    let (args, _) = split_offset(a.expect_event("/chat", "room_msg").await);
+    assert_eq!(args, [json!("cr"), json!("chat missed")]);
+}
