@@ -10,6 +10,12 @@
 //! Cluster); the cluster's events below (`server_name`, `cluster_count`,
 //! `fetch_room`, ...) answer for this server alone without it.
 //!
+//! `RECOVERY_MS` turns connection state recovery on for modern clients
+//! (section 5 of the cluster contract) with that maximum disconnection
+//! duration, the open hook skipped on recovery; `whoami` then reports
+//! `recovered`. `RECOVERY_MAX_SESSIONS` and `RECOVERY_MAX_MISSED` set its
+//! caps (`max_sessions`, `max_missed_packets`), for tests of them.
+//!
 //! ```sh
 //! cargo run --release --example conformance   # PORT=8001 by default
 //! ```
@@ -131,7 +137,12 @@ impl Conformance {
             Some(auth) if !cx.endpoint().is_empty() => auth,
             _ => Value::Object(query),
         };
-        json!({ "sid": cx.sid(), "endpoint": cx.endpoint(), "query": query, "ip": info.ip().to_string() })
+        let mut who =
+            json!({ "sid": cx.sid(), "endpoint": cx.endpoint(), "query": query, "ip": info.ip().to_string() });
+        if io().settings().connection_state_recovery.is_some() {
+            who["recovered"] = json!(cx.recovered());
+        }
+        who
     }
 
     #[event]
@@ -306,6 +317,21 @@ impl Refuse {
     }
 }
 
+/// `RECOVERY_MS` (and its caps), if set.
+fn recovery_from_env() -> Option<socketio::ConnectionStateRecovery> {
+    let number = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let mut recovery = socketio::ConnectionStateRecovery::default();
+    recovery.max_disconnection_duration = Duration::from_millis(number("RECOVERY_MS")?);
+    recovery.skip_open_hook = true;
+    if let Some(max) = number("RECOVERY_MAX_SESSIONS") {
+        recovery.max_sessions = usize::try_from(max).unwrap_or(usize::MAX);
+    }
+    if let Some(max) = number("RECOVERY_MAX_MISSED") {
+        recovery.max_missed_packets = usize::try_from(max).unwrap_or(usize::MAX);
+    }
+    Some(recovery)
+}
+
 fn env_secs(name: &str, default: u64) -> Duration {
     let value = std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
     Duration::from_secs(value)
@@ -348,6 +374,9 @@ async fn main() -> std::io::Result<()> {
                 None => Some(10843),
             },
         );
+    if let Some(recovery) = recovery_from_env() {
+        builder = builder.connection_state_recovery(recovery);
+    }
     if let Some(adapter) = &adapter {
         builder = adapter.install(builder);
     }

@@ -21,8 +21,9 @@ mod private;
 
 pub use crate::core::{
     AckError, AckReplies, AckResponse, AckSender, AckStream, Adapter, AdapterError, AdapterFuture, ArgsWriter,
-    BroadcastPacket, ConnectionInfo, ConnectionsByTransport, EmitArgs, EncodedArgs, Event, Flags, Handshake,
-    InMemoryAdapter, Local, Message, Protocol, Reply, SocketData, StatsSnapshot, Target,
+    BroadcastPacket, ConnectionInfo, ConnectionStateRecovery, ConnectionsByTransport, EmitArgs, EncodedArgs, Event,
+    Flags, Handshake, InMemoryAdapter, Local, Message, MissedPacket, PersistedSession, Protocol, Reply,
+    RestoredSession, SocketData, StatsSnapshot, Target,
 };
 pub use handler::{
     BroadcastError, BroadcastOperator, Ctx, DispatchError, EmitTarget, Endpoint, EndpointResolver, Handler,

@@ -60,7 +60,10 @@
 
     function hook(name, socket) {
       sockets[name] = socket;
-      socket.on('connect', () => report({ ev: 'connect', ns: name, transport: transportName(), engine: engineId() }));
+      // `recovered`: socket.io-client 4.6+ came back under connection state recovery.
+      socket.on('connect', () =>
+        report({ ev: 'connect', ns: name, transport: transportName(), engine: engineId(), id: socket.id, recovered: !!socket.recovered }),
+      );
       socket.on('disconnect', (reason) => report({ ev: 'disconnect', ns: name, reason: String(reason) }));
       socket.on('connect_error', (err) => report({ ev: 'connect_error', ns: name, message: String(err && err.message) }));
       // socket.io-client 2 reports a namespace refusal as an `error` event.
@@ -180,6 +183,19 @@
       // Drops the Engine.IO connection under the sockets, as a network fault would.
       drop() {
         manager.engine.close();
+      },
+      // Connects every socket again (after `drop` without `reconnection`):
+      // a 4.6+ client then offers its private session id and last offset.
+      reconnect() {
+        for (const name of Object.keys(sockets)) sockets[name].connect();
+      },
+      // Reports (and with `pid` / `offset` given, first overrides) what a
+      // socket.io-client 4.6+ would offer to recover its session.
+      recovery_state(cmd) {
+        const socket = socketOf(cmd.ns);
+        if (cmd.pid !== undefined) socket._pid = cmd.pid;
+        if (cmd.offset !== undefined) socket._lastOffset = cmd.offset;
+        report({ ev: 'recovery_state', ns: cmd.ns || '', pid: socket._pid || null, offset: socket._lastOffset || null });
       },
       exit() {
         report({ ev: 'exit' });

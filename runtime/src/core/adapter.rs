@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use crate::codec::legacy::RawJson;
 use crate::core::rooms::Selector;
-use crate::core::{AckResponse, CloseReason, Connection, Encoded, EncodedArgs, Hub, Outgoing};
+use crate::core::{
+    AckResponse, CloseReason, Connection, ConnectionStateRecovery, Encoded, EncodedArgs, Hub, Outgoing,
+    PersistedSession, RestoredSession, is_recoverable,
+};
 
 /// What an adapter operation answers, later: it may wait for other servers.
 pub type AdapterFuture<T> = Pin<Box<dyn Future<Output = Result<T, AdapterError>> + Send>>;
@@ -92,9 +95,14 @@ pub enum BroadcastPacket {
 }
 
 impl BroadcastPacket {
-    fn outgoing(&self, ack: Option<u64>) -> Outgoing<'_> {
+    pub(crate) fn outgoing<'a>(&'a self, ack: Option<u64>, offset: Option<&'a str>) -> Outgoing<'a> {
         match self {
-            BroadcastPacket::Event { name, args } => Outgoing::Event { ack, name, args },
+            BroadcastPacket::Event { name, args } => Outgoing::Event {
+                ack,
+                name,
+                args,
+                offset,
+            },
             BroadcastPacket::Message(text) => Outgoing::Message(text),
             BroadcastPacket::Json(json) => Outgoing::Json(json),
         }
@@ -288,6 +296,38 @@ pub trait Adapter: Send + Sync + 'static {
         let rooms = local.all_rooms(namespace);
         Box::pin(async move { Ok(rooms) })
     }
+
+    /// Connection state recovery (node's `persistSession`): a socket's
+    /// transport broke; keep `session` for
+    /// [`ConnectionStateRecovery::max_disconnection_duration`] (see
+    /// [`Local::recovery`]). Called only with recovery on, before the
+    /// socket leaves its rooms. The default keeps it in this server's
+    /// memory. An adapter that replaces it must also replace
+    /// [`Adapter::restore_session`] and number the packets it delivers
+    /// itself ([`Local::broadcast_at`]).
+    fn persist_session(&self, local: &Local, session: PersistedSession) {
+        local.persist_session(session);
+    }
+
+    /// Connection state recovery (node's `restoreSession`): a client comes
+    /// back to `namespace` with its private id `pid` and the `offset` of
+    /// the last packet it got. Resolves to its session (taken: a second
+    /// call finds nothing) and the packets sent to it after `offset`,
+    /// oldest first, or `None` (expired, unknown, or not replayable whole:
+    /// the client then gets a new socket). The default answers from this
+    /// server's memory at once (the future is ready when returned), which
+    /// lets the server put the socket back in its rooms before any other
+    /// broadcast goes out.
+    fn restore_session(
+        &self,
+        local: &Local,
+        namespace: &str,
+        pid: &str,
+        offset: &str,
+    ) -> AdapterFuture<Option<RestoredSession>> {
+        let restored = local.restore_session(namespace, pid, offset);
+        Box::pin(async move { Ok(restored) })
+    }
 }
 
 /// One server on its own: every operation is [`Local`]'s. The default.
@@ -323,9 +363,28 @@ impl Local {
 
     /// Sends `packet` to this server's sockets that `target` picks, encoded
     /// once per protocol revision. Returns how many it reached.
+    ///
+    /// With connection state recovery on, a recoverable packet (an event,
+    /// not volatile) is first kept in this server's memory and numbered:
+    /// modern clients get its offset as its last argument.
     pub fn broadcast(&self, packet: &BroadcastPacket, target: &Target) -> usize {
+        let Some(hub) = self.hub.upgrade() else { return 0 };
+        match &hub.recovery {
+            Some(store) if is_recoverable(packet, target) => {
+                let _fence = store.fence_read();
+                let offset = store.record(packet, target);
+                self.broadcast_at(packet, target, Some(&offset))
+            }
+            _ => self.broadcast_at(packet, target, None),
+        }
+    }
+
+    /// [`Local::broadcast`] with the offset the adapter gave the packet (an
+    /// adapter that keeps recoverable packets itself, in a Redis stream
+    /// say), or none; nothing is kept in this server's memory.
+    pub fn broadcast_at(&self, packet: &BroadcastPacket, target: &Target, offset: Option<&str>) -> usize {
         let connections = self.select(target);
-        let outgoing = packet.outgoing(None);
+        let outgoing = packet.outgoing(None, offset);
         let mut encoded = EncodeOnce::default();
         let mut reached = 0;
         for connection in &connections {
@@ -360,7 +419,7 @@ impl Local {
             let Ok((id, answer)) = connection.register_ack() else {
                 continue;
             };
-            connection.send(packet.outgoing(Some(id)));
+            connection.send(packet.outgoing(Some(id), None));
             waiting.push((connection, id, answer));
         }
         let expected = waiting.len();
@@ -490,6 +549,27 @@ impl Local {
     ) -> Option<impl Future<Output = Option<EncodedArgs>> + Send + 'static> {
         let handler = self.hub.upgrade()?.server_event(namespace, name)?;
         Some(handler(args))
+    }
+
+    /// The connection state recovery settings, when it is on.
+    pub fn recovery(&self) -> Option<ConnectionStateRecovery> {
+        let hub = self.hub.upgrade()?;
+        hub.recovery.as_ref().map(|store| store.config().clone())
+    }
+
+    /// Keeps a broken socket's session in this server's memory (the
+    /// default of [`Adapter::persist_session`]); nothing when recovery is off.
+    pub fn persist_session(&self, session: PersistedSession) {
+        if let Some(store) = self.hub.upgrade().as_ref().and_then(|hub| hub.recovery.as_ref()) {
+            store.persist(session);
+        }
+    }
+
+    /// Takes a session back from this server's memory with the packets it
+    /// missed after `offset` (the default of [`Adapter::restore_session`]).
+    pub fn restore_session(&self, namespace: &str, pid: &str, offset: &str) -> Option<RestoredSession> {
+        let hub = self.hub.upgrade()?;
+        hub.recovery.as_ref()?.restore(namespace, pid, offset)
     }
 
     /// This server's rooms of `namespace` with a member, sorted.

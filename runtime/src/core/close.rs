@@ -64,6 +64,25 @@ impl Departure {
         }
     }
 
+    /// Whether the socket may come back under connection state recovery:
+    /// its transport broke, or the server went down, rather than the client
+    /// or the application ending it (node's recoverable reasons; an
+    /// Engine.IO close without a Socket.IO disconnect is node's
+    /// "transport close"). A panicking handler or a client that does not
+    /// read is not kept.
+    pub(crate) fn is_recoverable(self) -> bool {
+        matches!(
+            self,
+            Departure::Session(
+                CloseReason::ClientDisconnect
+                    | CloseReason::HeartbeatTimeout
+                    | CloseReason::CloseTimeout
+                    | CloseReason::TransportClosed
+                    | CloseReason::Shutdown
+            )
+        )
+    }
+
     /// One byte, for a connection to keep: 0 is "not gone".
     pub(crate) fn code(self) -> u8 {
         match self {

@@ -25,6 +25,8 @@ pub(crate) struct CoreConfig {
     pub(crate) max_pending_acks: usize,
     pub(crate) max_pending_handshakes: usize,
     pub(crate) handshake_expiry: Duration,
+    /// Connection state recovery, when on.
+    pub(crate) recovery: Option<crate::core::ConnectionStateRecovery>,
 }
 
 impl CoreConfig {

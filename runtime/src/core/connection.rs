@@ -12,8 +12,8 @@ use tokio::task::JoinHandle;
 use crate::Protocol;
 use crate::codec::legacy::{MessageId, RawJson};
 use crate::core::{
-    AckError, AckResponse, CloseReason, ConnectionInfo, Departure, Encoded, EncodedArgs, Event, Hub, Message,
-    Namespaces, Reply,
+    AckError, AckResponse, BroadcastPacket, CloseReason, ConnectionInfo, Departure, Encoded, EncodedArgs, Event, Hub,
+    Message, Namespaces, PersistedSession, Reply, Target,
 };
 
 /// What a connection's handler task is handed, in arrival order. Kept
@@ -74,6 +74,11 @@ pub(crate) trait SessionLink: Send + Sync + 'static {
     /// `websocket`, `xhr-polling`, ...).
     fn transport(&self) -> &'static str;
     fn protocol(&self) -> Protocol;
+    /// Whether its protocol has connection state recovery (a private
+    /// session id in the CONNECT reply, offsets on events).
+    fn recoverable(&self) -> bool {
+        false
+    }
     /// `packet` in this session's protocol, on `endpoint` (`""` is the
     /// main one); `None` when the protocol has no such packet.
     fn encode(&self, packet: &Outgoing<'_>, endpoint: &str) -> Option<Encoded>;
@@ -91,9 +96,11 @@ pub(crate) trait SessionLink: Send + Sync + 'static {
 /// What a connection says to its client, before its family encodes it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Outgoing<'a> {
-    /// The connection was accepted; `socket_id` is its id.
+    /// The connection was accepted; `socket_id` is its id, `pid` its
+    /// private session id under connection state recovery.
     Connect {
         socket_id: &'a str,
+        pid: Option<&'a str>,
     },
     Refused,
     Disconnect,
@@ -101,10 +108,13 @@ pub(crate) enum Outgoing<'a> {
     Message(&'a str),
     /// A JSON message: legacy packet 4; modern clients get a `message` event.
     Json(&'a RawJson),
+    /// `offset`: the packet's number under connection state recovery,
+    /// which a family that has it sends as the last argument.
     Event {
         ack: Option<u64>,
         name: &'a str,
         args: &'a EncodedArgs,
+        offset: Option<&'a str>,
     },
     /// `args: None` is the legacy ack without data (`6:::1`).
     Ack {
@@ -130,6 +140,11 @@ struct ConnState {
 pub(crate) struct Connection {
     /// The socket id (the room it is always in).
     id: Arc<str>,
+    /// The private session id it may come back with, under connection
+    /// state recovery.
+    pid: Option<Arc<str>>,
+    /// It came back under connection state recovery.
+    recovered: bool,
     session: Arc<dyn SessionLink>,
     endpoint: String,
     info: ConnectionInfo,
@@ -152,9 +167,25 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    pub(crate) fn new(session: Arc<dyn SessionLink>, endpoint: String, info: ConnectionInfo) -> Self {
+    /// A new connection; `restored` gives it the id and private id of the
+    /// socket it recovers.
+    pub(crate) fn new(
+        session: Arc<dyn SessionLink>,
+        endpoint: String,
+        info: ConnectionInfo,
+        restored: Option<&PersistedSession>,
+    ) -> Self {
+        let (id, pid) = match restored {
+            Some(restored) => (Arc::from(restored.sid.as_str()), Some(Arc::from(restored.pid.as_str()))),
+            None => {
+                let recovery = session.hub().recovery.is_some() && session.recoverable();
+                (session.socket_id(&endpoint), recovery.then(crate::core::new_socket_id))
+            }
+        };
         Self {
-            id: session.socket_id(&endpoint),
+            id,
+            pid,
+            recovered: restored.is_some(),
             session,
             endpoint,
             info,
@@ -181,6 +212,27 @@ impl Connection {
     /// The socket id.
     pub(crate) fn sid(&self) -> &Arc<str> {
         &self.id
+    }
+
+    /// Whether it came back under connection state recovery.
+    pub(crate) fn recovered(&self) -> bool {
+        self.recovered
+    }
+
+    /// What connection state recovery keeps of it, if it may come back.
+    pub(crate) fn persisted(&self) -> Option<PersistedSession> {
+        let pid = self.pid.as_deref()?;
+        let data = self
+            .data()
+            .and_then(|data| serde_json::from_str(data.get()).ok())
+            .unwrap_or(serde_json::Value::Null);
+        Some(PersistedSession::new(
+            &*self.id,
+            pid,
+            self.endpoint.clone(),
+            self.hub().rooms.rooms_of(&self.endpoint, &self.id),
+            data,
+        ))
     }
 
     /// The data a handler attached to the socket, as JSON.
@@ -253,9 +305,31 @@ impl Connection {
     }
 
     /// Encodes `outgoing` for this connection's protocol and queues it.
+    ///
+    /// Under connection state recovery an event without ack goes through
+    /// the adapter to this socket's own room, as node sends it, so that it
+    /// is numbered and kept like any broadcast.
     pub(crate) fn send(&self, outgoing: Outgoing<'_>) {
         if let (Outgoing::Event { name, args, .. }, Some(monitor)) = (&outgoing, self.hub().monitor()) {
             monitor.event_sent(self, name, args);
+        }
+        if let Outgoing::Event {
+            ack: None,
+            name,
+            args,
+            offset: None,
+        } = outgoing
+            && self.pid.is_some()
+        {
+            let packet = BroadcastPacket::Event {
+                name: name.to_owned(),
+                args: args.clone(),
+            };
+            let mut target = Target::namespace(self.endpoint.clone());
+            target.rooms = vec![self.id.to_string()];
+            let hub = self.hub();
+            hub.adapter().broadcast(hub.local(), &packet, &target);
+            return;
         }
         if let Some(encoded) = self.session.encode(&outgoing, &self.endpoint) {
             self.push(encoded);
@@ -286,10 +360,13 @@ impl Connection {
             return;
         }
         if accepted {
-            if let Some(connect) = self
-                .session
-                .encode(&Outgoing::Connect { socket_id: &self.id }, &self.endpoint)
-            {
+            if let Some(connect) = self.session.encode(
+                &Outgoing::Connect {
+                    socket_id: &self.id,
+                    pid: self.pid.as_deref(),
+                },
+                &self.endpoint,
+            ) {
                 self.session.push(connect);
             }
             for encoded in held {

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio_util::task::TaskTracker;
 
 use crate::core::rooms::Rooms;
-use crate::core::{Adapter, Connection, CoreConfig, Local, Monitor, Spawner, Stats};
+use crate::core::{Adapter, Connection, CoreConfig, Local, Monitor, SessionStore, Spawner, Stats};
 
 /// Resolves an endpoint name the static table does not know.
 pub(crate) type DynamicEndpointsFn = Arc<dyn Fn(&str) -> Option<Spawner> + Send + Sync>;
@@ -35,6 +35,8 @@ pub(crate) struct Endpoints {
 pub(crate) struct Hub {
     pub(crate) config: CoreConfig,
     pub(crate) rooms: Rooms,
+    /// Connection state recovery's in-memory store, when it is on.
+    pub(crate) recovery: Option<SessionStore>,
     adapter: Arc<dyn Adapter>,
     local: Local,
     endpoints: Endpoints,
@@ -63,9 +65,11 @@ impl std::fmt::Debug for Hub {
 
 impl Hub {
     pub(crate) fn new(config: CoreConfig, endpoints: Endpoints, adapter: Arc<dyn Adapter>) -> Arc<Self> {
+        let recovery = config.recovery.clone().map(SessionStore::new);
         let hub = Arc::new_cyclic(|hub| Self {
             config,
             rooms: Rooms::default(),
+            recovery,
             adapter,
             local: Local::new(hub.clone()),
             endpoints,

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::core::{
-    Backpressure, Connection, ConnectionHandle, ConnectionInfo, Departure, HandlerInput, Outgoing, SessionLink, Spawner,
+    Backpressure, Connection, ConnectionHandle, ConnectionInfo, Departure, HandlerInput, Outgoing, RestoredSession,
+    SessionLink, Spawner,
 };
 
 /// A session's namespace connections. A list, not a map: a session has one
@@ -98,14 +99,24 @@ impl Namespaces {
     /// Opens `endpoint` on `session`: the connection joins its namespace's
     /// sockets at once (so its open hook may join rooms) and its handler
     /// task starts; resolves to whether the open hook accepted it.
+    ///
+    /// A `restored` socket (connection state recovery) gets its old id,
+    /// rooms and data back, and the packets it missed queue right behind
+    /// its CONNECT reply, before anything its open hook sends.
     pub(crate) fn open(
         session: &Arc<dyn SessionLink>,
         endpoint: String,
         info: ConnectionInfo,
         spawner: &Spawner,
+        restored: Option<RestoredSession>,
     ) -> oneshot::Receiver<bool> {
         let hub = session.hub();
-        let connection = Arc::new(Connection::new(session.clone(), endpoint.clone(), info));
+        let connection = Arc::new(Connection::new(
+            session.clone(),
+            endpoint.clone(),
+            info,
+            restored.as_ref().map(|restored| &restored.session),
+        ));
         let (inbox, inbox_rx) = mpsc::channel(hub.config.inbox_capacity);
         let (opened_tx, opened_rx) = oneshot::channel();
         let mut inner = session.namespaces().lock();
@@ -113,6 +124,23 @@ impl Namespaces {
             return opened_rx;
         }
         hub.add_member(&connection);
+        if let Some(restored) = restored {
+            let rooms: Vec<String> = restored
+                .session
+                .rooms
+                .into_iter()
+                .filter(|room| **room != **connection.sid())
+                .collect();
+            hub.join(&endpoint, connection.sid(), &rooms);
+            if !restored.session.data.is_null()
+                && let Ok(data) = serde_json::value::to_raw_value(&restored.session.data)
+            {
+                connection.set_data(data);
+            }
+            for missed in &restored.missed {
+                connection.send(missed.packet.outgoing(None, Some(&missed.offset)));
+            }
+        }
         let task = spawner(connection.clone(), inbox_rx, opened_tx);
         if let Some(old) = inner.remove(&endpoint) {
             old.connection.mark_closed();
@@ -176,6 +204,12 @@ impl Namespaces {
         let hub = session.hub();
         for (endpoint, handle) in &list {
             handle.connection.set_departure(departure);
+            // Kept before it leaves its rooms, which the session records.
+            if departure.is_recoverable()
+                && let Some(persisted) = handle.connection.persisted()
+            {
+                hub.adapter().persist_session(hub.local(), persisted);
+            }
             hub.remove_member(endpoint, handle.connection.sid());
         }
         let (main, others): (Vec<_>, Vec<_>) = list.into_iter().partition(|(endpoint, _)| endpoint.is_empty());

@@ -77,6 +77,19 @@ impl Ctx {
         self.connection.info()
     }
 
+    /// Whether this socket came back under connection state recovery
+    /// ([`crate::Settings::connection_state_recovery`]): its id, rooms and
+    /// data are those it had before its transport broke, and the packets
+    /// it missed were sent to it before anything else. Always `false` for
+    /// Socket.IO 0.9 and 2 clients, which have no recovery.
+    ///
+    /// Its open hook runs only with
+    /// [`crate::ConnectionStateRecovery::skip_open_hook`] `false`; either
+    /// way every later callback can tell.
+    pub fn recovered(&self) -> bool {
+        self.connection.recovered()
+    }
+
     /// Whether the connection is closed (sends are then dropped).
     pub fn is_closed(&self) -> bool {
         self.connection.is_closed()
@@ -116,6 +129,7 @@ impl Ctx {
             ack: None,
             name,
             args: &args,
+            offset: None,
         });
         Ok(())
     }
@@ -154,6 +168,7 @@ impl Ctx {
             ack: Some(id),
             name,
             args: &args,
+            offset: None,
         });
         match tokio::time::timeout(timeout, answer).await {
             Ok(Ok(response)) => Ok(response),

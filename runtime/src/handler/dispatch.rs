@@ -18,8 +18,16 @@ pub(crate) async fn run<H: Handler>(
     opened: oneshot::Sender<bool>,
 ) {
     let cx = Ctx::new(connection.clone());
-    // A panicking open hook refuses the connection.
-    let accepted = guarded(&cx, "on_open", handler.on_open(&cx)).await.unwrap_or(false);
+    // A panicking open hook refuses the connection. A recovered socket
+    // skips it unless the settings ask for it (node's skipMiddlewares).
+    let skip = connection.recovered()
+        && connection
+            .hub()
+            .config
+            .recovery
+            .as_ref()
+            .is_some_and(|recovery| recovery.skip_open_hook);
+    let accepted = skip || guarded(&cx, "on_open", handler.on_open(&cx)).await.unwrap_or(false);
     connection.finish_open(accepted);
     let _ = opened.send(accepted);
     if !accepted {

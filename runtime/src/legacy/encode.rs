@@ -13,7 +13,8 @@ fn text(outgoing: &Outgoing<'_>, endpoint: &str) -> String {
     // built as a `Packet`, which owns it.
     let owned = || endpoint.to_owned();
     match *outgoing {
-        Outgoing::Event { ack, name, args } => legacy::encode_event(
+        // 0.9 has no connection state recovery: no offset on its wire.
+        Outgoing::Event { ack, name, args, .. } => legacy::encode_event(
             ack.map(|id| MessageId { id, wants_data: true }),
             endpoint,
             name,

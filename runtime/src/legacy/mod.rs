@@ -1,6 +1,12 @@
 //! The Socket.IO 0.7–0.9 family ("protocol 1"): sessions made by a
 //! handshake, their five transports, and the routes that reach them.
 //!
+//! The protocol has no connection state recovery: no private session id,
+//! no offsets, so a legacy socket is never kept for its return and never
+//! recovered. What it has instead is the session itself, which outlives
+//! the gap between polls (or a transport's rebinding) within the close
+//! timeout, its queued packets waiting for the next transport.
+//!
 //! May use: `core`, `http`, `codec`. Knows nothing of Engine.IO.
 
 mod bind;

@@ -347,7 +347,7 @@ impl Session {
         spawner: &Spawner,
     ) -> tokio::sync::oneshot::Receiver<bool> {
         let link: Arc<dyn SessionLink> = self.clone();
-        Namespaces::open(&link, endpoint, info, spawner)
+        Namespaces::open(&link, endpoint, info, spawner, None)
     }
 
     fn connect_endpoint(self: &Arc<Self>, endpoint: String, query: Option<String>) {

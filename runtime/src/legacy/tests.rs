@@ -31,6 +31,7 @@ fn config() -> CoreConfig {
         max_pending_acks: 4,
         max_pending_handshakes: 100,
         handshake_expiry: Duration::from_secs(45),
+        recovery: None,
     }
 }
 

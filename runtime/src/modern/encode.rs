@@ -23,7 +23,7 @@ pub(crate) fn encode(protocol: Protocol, outgoing: &Outgoing<'_>, endpoint: &str
         Encoded::Many(frames)
     };
     let text = match *outgoing {
-        Outgoing::Connect { socket_id } if v5 => sio::encode_connect(namespace, socket_id),
+        Outgoing::Connect { socket_id, pid } if v5 => sio::encode_connect_with_pid(namespace, socket_id, pid),
         Outgoing::Connect { .. } => sio::encode_connect_v4(namespace),
         Outgoing::Refused if v5 => sio::encode_connect_error(namespace, sio::NOT_AUTHORIZED),
         Outgoing::Refused => sio::encode_error_v4(namespace, sio::NOT_AUTHORIZED),
@@ -33,8 +33,18 @@ pub(crate) fn encode(protocol: Protocol, outgoing: &Outgoing<'_>, endpoint: &str
             sio::encode_event(namespace, None, "message", &args, 0)
         }
         Outgoing::Json(json) => sio::encode_event(namespace, None, "message", &format!("[{json}]"), 0),
-        Outgoing::Event { ack, name, args } => {
-            let text = sio::encode_event(namespace, ack, name, &args.json, args.attachments.len());
+        Outgoing::Event {
+            ack,
+            name,
+            args,
+            offset,
+        } => {
+            // Protocol 4 (socket.io 2) has no recovery: no offset there.
+            let with_offset = offset
+                .filter(|_| v5)
+                .map(|offset| sio::args_with_offset(&args.json, offset));
+            let json = with_offset.as_deref().unwrap_or(&args.json);
+            let text = sio::encode_event(namespace, ack, name, json, args.attachments.len());
             return Some(binary(text, args));
         }
         Outgoing::Ack { id, args: Some(args) } => {
@@ -56,7 +66,7 @@ pub(crate) fn encode(protocol: Protocol, outgoing: &Outgoing<'_>, endpoint: &str
 pub(crate) fn encode_msgpack(outgoing: &Outgoing<'_>, endpoint: &str) -> Option<Encoded> {
     let namespace = if endpoint.is_empty() { "/" } else { endpoint };
     let bytes = match *outgoing {
-        Outgoing::Connect { socket_id } => msgpack::encode_connect(namespace, socket_id),
+        Outgoing::Connect { socket_id, pid } => msgpack::encode_connect_with_pid(namespace, socket_id, pid),
         Outgoing::Refused => msgpack::encode_connect_error(namespace, sio::NOT_AUTHORIZED),
         Outgoing::Disconnect => msgpack::encode_disconnect(namespace),
         Outgoing::Message(text) => {
@@ -70,13 +80,16 @@ pub(crate) fn encode_msgpack(outgoing: &Outgoing<'_>, endpoint: &str) -> Option<
             &format!("[{json}]"),
             &[],
         ))?,
-        Outgoing::Event { ack, name, args } => logged(msgpack::encode_event(
-            namespace,
+        Outgoing::Event {
             ack,
             name,
-            &args.json,
-            &args.attachments,
-        ))?,
+            args,
+            offset,
+        } => {
+            let with_offset = offset.map(|offset| sio::args_with_offset(&args.json, offset));
+            let json = with_offset.as_deref().unwrap_or(&args.json);
+            logged(msgpack::encode_event(namespace, ack, name, json, &args.attachments))?
+        }
         Outgoing::Ack { id, args: Some(args) } => {
             logged(msgpack::encode_ack(namespace, id, &args.json, &args.attachments))?
         }
@@ -102,4 +115,38 @@ pub(crate) fn invalid_namespace(protocol: Protocol, namespace: &str, msgpack: bo
         _ => sio::encode_error_v4(namespace, sio::INVALID_NAMESPACE),
     };
     Frame::text(encode_message(&text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(encoded: Option<Encoded>) -> String {
+        match encoded {
+            Some(Encoded::One(Frame::Text(text))) => text.to_string(),
+            other => panic!("one text frame expected, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_protocol_5_carries_the_recovery_pid_and_offsets() {
+        let args = EncodedArgs::new(&("hi",)).expect("args");
+        let event = Outgoing::Event {
+            ack: None,
+            name: "news",
+            args: &args,
+            offset: Some("e.7"),
+        };
+        assert_eq!(text(encode(Protocol::V5, &event, "")), r#"42["news","hi","e.7"]"#);
+        assert_eq!(text(encode(Protocol::V4, &event, "")), r#"42["news","hi"]"#);
+        let connect = Outgoing::Connect {
+            socket_id: "s",
+            pid: Some("p"),
+        };
+        assert_eq!(
+            text(encode(Protocol::V5, &connect, "/chat")),
+            r#"40/chat,{"sid":"s","pid":"p"}"#
+        );
+        assert_eq!(text(encode(Protocol::V4, &connect, "/chat")), "40/chat");
+    }
 }

@@ -2,6 +2,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use tokio_util::task::TaskTracker;
 
 use crate::Protocol;
@@ -80,6 +81,12 @@ impl SessionLink for ModernSession {
 
     fn protocol(&self) -> Protocol {
         self.protocol
+    }
+
+    /// Socket.IO 5 has connection state recovery; socket.io 2's protocol 4
+    /// does not.
+    fn recoverable(&self) -> bool {
+        self.protocol == Protocol::V5
     }
 
     fn encode(&self, packet: &Outgoing<'_>, endpoint: &str) -> Option<Encoded> {
@@ -205,6 +212,16 @@ impl Reader for ModernSession {
             self.socket.close();
         }
     }
+}
+
+/// A restore that failed counts as no session: the client gets a new socket.
+fn restored_from(
+    result: Result<Option<crate::core::RestoredSession>, crate::core::AdapterError>,
+) -> Option<crate::core::RestoredSession> {
+    result
+        .map_err(|error| tracing::debug!(%error, "recovery: the adapter could not restore a session"))
+        .ok()
+        .flatten()
 }
 
 fn attachments_of(packet: &Packet) -> usize {
@@ -350,8 +367,45 @@ impl ModernSession {
             return;
         };
         let Some(me) = self.me.upgrade() else { return };
+        let comeback = self.comeback(auth.as_ref());
         let info = ConnectionInfo::modern(self.socket.session.info().clone(), query, auth, self.protocol);
         let link: Arc<dyn SessionLink> = me;
-        drop(Namespaces::open(&link, endpoint, info, &spawner));
+        let Some((pid, offset)) = comeback else {
+            drop(Namespaces::open(&link, endpoint, info, &spawner, None));
+            return;
+        };
+        // The in-memory store answers at once: the socket is back in its
+        // rooms before any broadcast the snapshot missed goes out.
+        let hub = self.hub.clone();
+        let fence = hub.recovery.as_ref().map(|store| store.fence_write());
+        let mut restoring = hub.adapter().restore_session(hub.local(), &endpoint, &pid, &offset);
+        if let Some(restored) = (&mut restoring).now_or_never() {
+            drop(Namespaces::open(
+                &link,
+                endpoint,
+                info,
+                &spawner,
+                restored_from(restored),
+            ));
+            drop(fence);
+            return;
+        }
+        drop(fence);
+        let tasks = hub.tasks.clone();
+        drop(tasks.spawn(async move {
+            let restored = restored_from(restoring.await);
+            drop(Namespaces::open(&link, endpoint, info, &spawner, restored));
+        }));
+    }
+
+    /// The private session id and offset a client coming back under
+    /// connection state recovery puts in its auth payload.
+    fn comeback(&self, auth: Option<&RawJson>) -> Option<(String, String)> {
+        if self.hub.recovery.is_none() || !SessionLink::recoverable(self) {
+            return None;
+        }
+        let auth: serde_json::Value = auth?.deserialize().ok()?;
+        let text = |key: &str| auth.get(key).and_then(serde_json::Value::as_str).map(str::to_owned);
+        Some((text("pid")?, text("offset")?))
     }
 }

@@ -281,6 +281,15 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Turns connection state recovery on for Socket.IO 5 clients (node's
+    /// `connectionStateRecovery`; default off): see
+    /// [`Settings::connection_state_recovery`] and
+    /// [`crate::ConnectionStateRecovery`] for its defaults and caps.
+    pub fn connection_state_recovery(mut self, recovery: crate::ConnectionStateRecovery) -> Self {
+        self.settings.connection_state_recovery = Some(recovery);
+        self
+    }
+
     /// Resolves endpoints missing from the table, like TornadIO2's `get_endpoint`.
     pub fn endpoint_resolver(mut self, resolver: impl EndpointResolver) -> Self {
         self.resolver = Some(Arc::new(resolver));

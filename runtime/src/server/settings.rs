@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use http::HeaderName;
 
+use crate::core::ConnectionStateRecovery;
 use crate::legacy::Transport;
 use crate::modern::Parser;
 
@@ -146,6 +147,15 @@ pub struct Settings {
     /// broadcasts are the same either way; clients must use the same
     /// parser. socket.io 2 and 0.9 clients are unaffected.
     pub parser: Parser,
+    /// Socket.IO 5: connection state recovery (node's
+    /// `connectionStateRecovery`): a socket.io-client 4.6+ whose transport
+    /// broke and that comes back within the duration gets its socket id,
+    /// rooms and data back, and every packet it missed, once each and in
+    /// order; see [`ConnectionStateRecovery`] for what it keeps and its
+    /// caps. Socket.IO 0.9 and 2 clients have no recovery in their
+    /// protocols (a 0.9 polling session still outlives the gap between
+    /// polls within `close_timeout`). Default: off.
+    pub connection_state_recovery: Option<ConnectionStateRecovery>,
 }
 
 impl Default for Settings {
@@ -187,6 +197,7 @@ impl Default for Settings {
             connect_timeout: Duration::from_secs(45),
             max_attachments: 10,
             parser: Parser::Json,
+            connection_state_recovery: None,
         }
     }
 }
@@ -209,6 +220,7 @@ impl Settings {
             max_pending_acks: self.max_pending_acks,
             max_pending_handshakes: self.max_pending_handshakes,
             handshake_expiry: self.handshake_expiry,
+            recovery: self.connection_state_recovery.clone(),
         }
     }
 
@@ -293,6 +305,15 @@ mod tests {
         assert_eq!(s.connect_timeout, Duration::from_secs(45));
         assert_eq!(s.max_attachments, 10);
         assert_eq!(s.parser, crate::Parser::Json);
+        assert!(s.connection_state_recovery.is_none());
+        let recovery = crate::ConnectionStateRecovery::default();
+        assert_eq!(recovery.max_disconnection_duration, Duration::from_secs(120));
+        assert!(recovery.skip_open_hook);
+        assert_eq!((recovery.max_sessions, recovery.max_missed_packets), (10_000, 1_000));
+        assert_eq!(
+            (recovery.max_buffered_packets, recovery.max_buffered_bytes),
+            (100_000, 32 << 20)
+        );
         assert_eq!(
             s.handshake_tail(),
             ":60:60:websocket,flashsocket,htmlfile,xhr-polling,jsonp-polling"

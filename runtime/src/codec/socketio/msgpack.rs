@@ -910,11 +910,20 @@ pub fn encode_ack(
 
 /// The server's answer to a CONNECT: `{type: 0, data: {sid}, nsp}`.
 pub fn encode_connect(namespace: &str, sid: &str) -> Vec<u8> {
-    let mut out = Writer::with_capacity(48 + namespace.len() + sid.len());
+    encode_connect_with_pid(namespace, sid, None)
+}
+
+/// A CONNECT reply under connection state recovery: `data: {sid, pid}`.
+pub fn encode_connect_with_pid(namespace: &str, sid: &str, pid: Option<&str>) -> Vec<u8> {
+    let mut out = Writer::with_capacity(56 + namespace.len() + sid.len() + pid.map_or(0, str::len));
     out.head(CONNECT, true, None);
-    out.map(1);
+    out.map(if pid.is_some() { 2 } else { 1 });
     out.str("sid");
     out.str(sid);
+    if let Some(pid) = pid {
+        out.str("pid");
+        out.str(pid);
+    }
     out.tail(namespace, None);
     out.0
 }

@@ -382,11 +382,38 @@ pub fn encode_ack(namespace: &str, id: u64, args_json: &str, attachments: usize)
 
 /// The server's answer to a CONNECT: `0{"sid":"..."}`, `0/chat,{"sid":"..."}`.
 pub fn encode_connect(namespace: &str, sid: &str) -> String {
-    let mut out = String::with_capacity(16 + namespace.len() + sid.len());
+    encode_connect_with_pid(namespace, sid, None)
+}
+
+/// A CONNECT reply under connection state recovery: `0{"sid":"..","pid":".."}`
+/// (`pid` names the private session a client comes back with).
+pub fn encode_connect_with_pid(namespace: &str, sid: &str, pid: Option<&str>) -> String {
+    let mut out = String::with_capacity(24 + namespace.len() + sid.len() + pid.map_or(0, str::len));
     head(&mut out, '0', 0, namespace, None);
     out.push_str("{\"sid\":");
     push_json_string(&mut out, sid);
+    if let Some(pid) = pid {
+        out.push_str(",\"pid\":");
+        push_json_string(&mut out, pid);
+    }
     out.push('}');
+    out
+}
+
+/// An arguments array with `offset` appended as its last element, as
+/// node's servers send a recoverable event (`[..., "OFFSET"]`).
+pub fn args_with_offset(args_json: &str, offset: &str) -> String {
+    let args = args_json.trim_matches(JSON_WHITESPACE);
+    let inner = args.strip_prefix('[').and_then(|a| a.strip_suffix(']')).unwrap_or(args);
+    let inner = inner.trim_matches(JSON_WHITESPACE);
+    let mut out = String::with_capacity(inner.len() + offset.len() + 6);
+    out.push('[');
+    if !inner.is_empty() {
+        out.push_str(inner);
+        out.push(',');
+    }
+    push_json_string(&mut out, offset);
+    out.push(']');
     out
 }
 

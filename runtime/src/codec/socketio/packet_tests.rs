@@ -374,3 +374,16 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_recovery_connect_carries_the_private_id_and_events_their_offset() {
+    assert_eq!(
+        encode_connect_with_pid("/", "abc", Some("p\"1")),
+        r#"0{"sid":"abc","pid":"p\"1"}"#
+    );
+    assert_eq!(encode_connect_with_pid("/chat", "abc", None), r#"0/chat,{"sid":"abc"}"#);
+    assert_eq!(args_with_offset(r#"[1,"a"]"#, "7"), r#"[1,"a","7"]"#);
+    assert_eq!(args_with_offset(" [ ] ", "x-1"), r#"["x-1"]"#);
+    let event = encode_event("/", None, "news", &args_with_offset(r#"[{"a":[1]}]"#, "9"), 0);
+    assert_eq!(event, r#"2["news",{"a":[1]},"9"]"#);
+}
