@@ -84,6 +84,7 @@
 #![warn(missing_docs)]
 
 mod adapter;
+mod answers;
 mod channels;
 mod config;
 mod count;
@@ -95,8 +96,12 @@ mod publisher;
 mod receiver;
 mod requests;
 mod sharded;
+mod streams;
 
 pub use adapter::RedisAdapter;
 pub use config::{Error, RedisConfig, SubscriptionMode};
 pub use emitter::RedisEmitter;
 pub use sharded::adapter::ShardedRedisAdapter;
+pub use streams::adapter::RedisStreamsAdapter;
+pub use streams::config::StreamsConfig;
+pub use streams::session::{MissedPacket, RestoredSession, SessionRecord};
