@@ -36,22 +36,23 @@ impl OnMessage for Inner {
             tracing::debug!(%channel, %nsp, "dropped a message for a namespace not served here");
             return;
         }
+        // The message's namespace decides, as in node's `ClusterAdapter`,
+        // which publishes packets before setting their `nsp` (a missing one
+        // reads as `/`).
         match incoming.message {
             Message::Broadcast {
                 request_id: None,
                 packet,
                 opts,
             } => {
-                if packet.nsp == nsp {
-                    local.broadcast(&packet.event, &target(&nsp, opts));
-                }
+                local.broadcast(&packet.event, &target(&nsp, opts));
             }
             Message::Broadcast {
                 request_id: Some(request_id),
                 packet,
                 opts,
             } => {
-                if packet.nsp == nsp && !self.requests.is_own(&request_id) {
+                if !self.requests.is_own(&request_id) {
                     let reply = self.reply(&uid, &nsp);
                     answers::broadcast(
                         local,

@@ -47,6 +47,8 @@ impl Inner {
         if uid == self.uid || !self.serves(&nsp) {
             return;
         }
+        // The message's namespace decides, as in node's `ClusterAdapter`:
+        // its packets carry none (a packet's missing `nsp` reads as `/`).
         match incoming.message {
             // The entry's id is this broadcast's offset; a client that
             // recovers gets it as the last argument (node adds it only when
@@ -56,16 +58,14 @@ impl Inner {
                 packet,
                 opts,
             } => {
-                if packet.nsp == nsp {
-                    local.broadcast(&packet.event, &target(&nsp, opts));
-                }
+                local.broadcast(&packet.event, &target(&nsp, opts));
             }
             Message::Broadcast {
                 request_id: Some(request_id),
                 packet,
                 opts,
             } => {
-                if packet.nsp == nsp && !self.requests.is_own(&request_id) {
+                if !self.requests.is_own(&request_id) {
                     let reply = self.reply(&uid, &nsp);
                     answers::broadcast(
                         local,
