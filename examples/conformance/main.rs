@@ -7,7 +7,8 @@
 //! Several of them (and node's servers) form one cluster when `REDIS_URL`
 //! is set (`shared/conformance-cluster.md`; `ADAPTER=redis-sharded` for
 //! node's sharded form, on a standalone Redis 7 or any node of a Redis
-//! Cluster); the cluster's events below (`server_name`, `cluster_count`,
+//! Cluster; `ADAPTER=redis-streams` for node's Redis Streams adapter, with
+//! `REDIS_KEY` its stream name and channel prefix); the cluster's events below (`server_name`, `cluster_count`,
 //! `fetch_room`, ...) answer for this server alone without it.
 //!
 //! `RECOVERY_MS` turns connection state recovery on for modern clients
@@ -394,18 +395,30 @@ async fn main() -> std::io::Result<()> {
 }
 
 /// The cluster adapter `ADAPTER` names: `redis` (the default: node's
-/// `@socket.io/redis-adapter` classic form) or `redis-sharded` (its
-/// `createShardedAdapter`; `url` may name any node of a Redis Cluster), on
-/// Redis at `url` with the channel prefix `REDIS_KEY` (default
+/// `@socket.io/redis-adapter` classic form), `redis-sharded` (its
+/// `createShardedAdapter`; `url` may name any node of a Redis Cluster) or
+/// `redis-streams` (node's `@socket.io/redis-streams-adapter`), on Redis
+/// at `url` with the channel prefix (and stream name) `REDIS_KEY` (default
 /// `socket.io`).
 async fn redis_adapter(url: String) -> std::io::Result<ClusterAdapter> {
     let kind = std::env::var("ADAPTER").unwrap_or_else(|_| "redis".to_owned());
+    let failed = |error: socketio_redis::Error| std::io::Error::other(format!("Redis: {error}"));
+    if kind == "redis-streams" {
+        let mut config = socketio_redis::StreamsConfig::new(url);
+        if let Ok(key) = std::env::var("REDIS_KEY") {
+            config.stream_name.clone_from(&key);
+            config.channel_prefix = key;
+        }
+        config.requests_timeout = requests_timeout();
+        return Ok(ClusterAdapter::Streams(
+            socketio_redis::RedisStreamsAdapter::new(config).await.map_err(failed)?,
+        ));
+    }
     let mut config = socketio_redis::RedisConfig::new(url);
     if let Ok(key) = std::env::var("REDIS_KEY") {
         config.key = key;
     }
     config.requests_timeout = requests_timeout();
-    let failed = |error: socketio_redis::Error| std::io::Error::other(format!("Redis: {error}"));
     match kind.as_str() {
         "redis" => Ok(ClusterAdapter::Classic(
             socketio_redis::RedisAdapter::new(config).await.map_err(failed)?,
@@ -417,7 +430,7 @@ async fn redis_adapter(url: String) -> std::io::Result<ClusterAdapter> {
             ))
         }
         other => Err(std::io::Error::other(format!(
-            "ADAPTER={other} is not supported yet (`redis` or `redis-sharded`)"
+            "ADAPTER={other} is not supported (`redis`, `redis-sharded` or `redis-streams`)"
         ))),
     }
 }
@@ -426,6 +439,7 @@ async fn redis_adapter(url: String) -> std::io::Result<ClusterAdapter> {
 enum ClusterAdapter {
     Classic(socketio_redis::RedisAdapter),
     Sharded(socketio_redis::ShardedRedisAdapter),
+    Streams(socketio_redis::RedisStreamsAdapter),
 }
 
 impl ClusterAdapter {
@@ -433,6 +447,7 @@ impl ClusterAdapter {
         match self {
             ClusterAdapter::Classic(adapter) => builder.adapter(adapter.clone()),
             ClusterAdapter::Sharded(adapter) => builder.adapter(adapter.clone()),
+            ClusterAdapter::Streams(adapter) => builder.adapter(adapter.clone()),
         }
     }
 
@@ -440,6 +455,7 @@ impl ClusterAdapter {
         match self {
             ClusterAdapter::Classic(adapter) => adapter.ready().await,
             ClusterAdapter::Sharded(adapter) => adapter.ready().await,
+            ClusterAdapter::Streams(adapter) => adapter.ready().await,
         }
     }
 }

@@ -42,6 +42,23 @@
 //! form only, as node's does. Its wire format is in the `sharded` module's
 //! source docs.
 //!
+//! [`RedisStreamsAdapter`] is node's `@socket.io/redis-streams-adapter`
+//! 0.3 (pinned and tested: 0.3.1): broadcasts and remote join / leave /
+//! disconnect are appended to a Redis stream (`XADD ... MAXLEN ~`) that
+//! every server reads from where it left off (`XREAD BLOCK`), so a server
+//! that loses Redis for a moment misses nothing still in the stream;
+//! requests and their answers go over pub/sub, the server count is the
+//! subscribers of the main namespace's channel. Every operation above
+//! works across servers except `all_rooms` (node's has no message for it).
+//! Its settings are [`StreamsConfig`], node's option names in Rust
+//! (`stream_name`, `stream_count`, `channel_prefix`, `max_len`,
+//! `read_count`, `block_time`, `session_key_prefix`). It also stores and
+//! restores sessions for connection state recovery in node's form
+//! ([`RedisStreamsAdapter::persist_session`],
+//! [`RedisStreamsAdapter::restore_session`]), so a session kept by one
+//! server (ours or node's) comes back on another with the broadcasts it
+//! missed. Its wire format is in the `streams` module's source docs.
+//!
 //! # When Redis is slow or away
 //!
 //! Everything local keeps working: a broadcast reaches this server's
@@ -53,7 +70,9 @@
 //! warning is logged for the missing ones). `server_count` fails with
 //! [`socketio::AdapterError::Unavailable`] (or `Timeout`) instead of
 //! guessing. The connection comes back by itself, subscriptions included.
-//! The same holds for [`ShardedRedisAdapter`].
+//! The same holds for [`ShardedRedisAdapter`] and
+//! [`RedisStreamsAdapter`] (whose reader takes up the stream again at the
+//! last entry it read).
 //!
 //! # The Redis client
 //!
@@ -74,6 +93,15 @@
 //!   dropping its future is a fire-and-forget emit.
 //! - Text and JSON messages of the 0.9 protocol travel as node's
 //!   `message` event.
+//! - Streams: node's `heartbeatInterval`/`heartbeatTimeout` options are
+//!   leftovers in 0.3 (it counts subscribers, as this one does);
+//!   `useShardedPubSub` and `onlyPlaintext` are not offered (this adapter
+//!   uses classic pub/sub, and finds binary cheaply). With several
+//!   streams (`stream_count`), a namespace whose name hashes negative goes
+//!   on a stream node never reads (`NAME--k`, from JS's `%`); this adapter
+//!   reads those too. Node appends a broadcast's stream offset to its
+//!   arguments when connection state recovery is on; this adapter does not
+//!   until the core's recovery hooks use it.
 //! - Sharded: a socket's own room has a channel when its id is not 20
 //!   characters long (our 0.9 session ids: 32), in dynamic mode, since
 //!   that is where node's servers send to it; node decides whether a room
@@ -84,6 +112,7 @@
 #![warn(missing_docs)]
 
 mod adapter;
+mod answers;
 mod channels;
 mod config;
 mod count;
@@ -95,8 +124,12 @@ mod publisher;
 mod receiver;
 mod requests;
 mod sharded;
+mod streams;
 
 pub use adapter::RedisAdapter;
 pub use config::{Error, RedisConfig, SubscriptionMode};
 pub use emitter::RedisEmitter;
 pub use sharded::adapter::ShardedRedisAdapter;
+pub use streams::adapter::RedisStreamsAdapter;
+pub use streams::config::StreamsConfig;
+pub use streams::session::{MissedPacket, RestoredSession, SessionRecord};

@@ -252,3 +252,72 @@ async fn two_sharded_servers_on_a_redis_cluster_serve_legacy_and_modern_clients_
     assert_eq!(count, json!(1), "the killed server is no longer counted");
     assert_eq!(old.emit_ack("", "server_ping", vec![json!("y")]).await, [json!([])]);
 }
+
+/// Two `conformance` servers with `ADAPTER=redis-streams` and `REDIS_KEY`
+/// as stream name and channel prefix, on a real `redis-server`, a 0.9.16
+/// client on one and a socket.io-client 4 on the other: broadcasts, room
+/// messages, fetches, counts and server-side pings across them, the
+/// broadcasts through the stream named by `REDIS_KEY`.
+#[tokio::test]
+async fn two_streams_servers_serve_legacy_and_modern_clients_as_one() {
+    let redis = socketio_tests::RedisServer::start().await;
+    let env = |name: &'static str| {
+        [
+            ("REDIS_URL", redis.url()),
+            ("ADAPTER", "redis-streams".to_owned()),
+            ("REDIS_KEY", "conf".to_owned()),
+            ("NODE_NAME", name.to_owned()),
+        ]
+    };
+    let (a_env, b_env) = (env("a"), env("b"));
+    let a = start_with(&a_env.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let b = start_with(&b_env.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let (mut old, old_id) = client(&a.url).await;
+    let mut new = NodeClient::connect_modern(&b.url, 4, "websocket", json!({})).await;
+    new.expect_connect("").await;
+    let new_id = new.emit_ack("", "whoami", vec![]).await[0]["sid"]
+        .as_str()
+        .expect("sid")
+        .to_owned();
+
+    assert_eq!(old.emit_ack("", "cluster_count", vec![]).await, [json!(2)]);
+    assert_eq!(new.emit_ack("", "cluster_count", vec![]).await, [json!(2)]);
+
+    old.emit("", "broadcast", vec![json!("from a")]).await;
+    assert_eq!(old.expect_event("", "broadcast").await, [json!("from a")]);
+    assert_eq!(new.expect_event("", "broadcast").await, [json!("from a")]);
+    new.emit("", "broadcast", vec![json!("from b")]).await;
+    assert_eq!(new.expect_event("", "broadcast").await, [json!("from b")]);
+    assert_eq!(old.expect_event("", "broadcast").await, [json!("from b")]);
+
+    old.emit_ack("", "join", vec![json!("r")]).await;
+    new.emit_ack("", "join", vec![json!("r")]).await;
+    let mut expected = vec![
+        json!({"id": old_id, "rooms": sorted(&[&old_id, "r"]), "server": "a"}),
+        json!({"id": new_id, "rooms": sorted(&[&new_id, "r"]), "server": "b"}),
+    ];
+    expected.sort_by(|x, y| x["id"].as_str().cmp(&y["id"].as_str()));
+    assert_eq!(
+        old.emit_ack("", "fetch_room", vec![json!("r")]).await,
+        [Value::Array(expected)]
+    );
+    new.emit("", "to_room", vec![json!(old_id), json!("just you")]).await;
+    assert_eq!(
+        old.expect_event("", "room_msg").await,
+        [json!(old_id), json!("just you")]
+    );
+    assert_eq!(old.emit_ack("", "server_ping", vec![json!("x")]).await, [json!(["b"])]);
+    assert_eq!(new.expect_event("", "server_pinged").await, [json!("x")]);
+
+    // The broadcasts went through the stream `REDIS_KEY` names.
+    let length = tokio::process::Command::new("redis-cli")
+        .args(["-p", &redis.port.to_string(), "XLEN", "conf"])
+        .output()
+        .await
+        .expect("redis-cli runs");
+    let length: u64 = String::from_utf8_lossy(&length.stdout)
+        .trim()
+        .parse()
+        .expect("a length");
+    assert!(length >= 3, "{length}");
+}

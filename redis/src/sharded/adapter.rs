@@ -209,12 +209,6 @@ impl Inner {
             .publish(channel, messages::encode(kind, &self.uid, nsp, data))
     }
 
-    /// Answers requester `uid` on its response channel.
-    pub(crate) fn respond(&self, requester: &str, kind: u8, nsp: &str, data: Mp) {
-        let channel = self.channels.room(nsp, requester);
-        self.publish(channel, kind, nsp, Some(data));
-    }
-
     /// `PUBSUB SHARDNUMSUB KEY#/#`, summed over every master: every server
     /// (node's or ours), this one included.
     async fn count_servers(&self, deadline: Instant) -> Result<usize, AdapterError> {

@@ -47,18 +47,30 @@ fn has_binary(value: &Mp) -> bool {
     }
 }
 
-/// Encodes one message of `kind` from server `uid` about namespace `nsp`
-/// (node's name).
-pub(crate) fn encode(kind: u8, uid: &str, nsp: &str, data: Option<Mp>) -> Vec<u8> {
+/// Whether node sends `data` of a message of `kind` as msgpack (the type
+/// may carry binary, and it does); else as JSON.
+pub(crate) fn binary_form(kind: u8, data: &Mp) -> bool {
+    may_carry_binary(kind) && has_binary(data)
+}
+
+/// The message object `{type, data, uid, nsp}` of `kind` from server
+/// `uid` about namespace `nsp` (node's name).
+pub(crate) fn value(kind: u8, uid: &str, nsp: &str, data: Option<Mp>) -> Mp {
     let mut entries = vec![(Mp::from("type"), Mp::from(kind))];
-    let binary = data.as_ref().is_some_and(has_binary);
     if let Some(data) = data {
         entries.push((Mp::from("data"), data));
     }
     entries.push((Mp::from("uid"), Mp::from(uid)));
     entries.push((Mp::from("nsp"), Mp::from(nsp)));
-    let value = Mp::Map(entries);
-    if binary && may_carry_binary(kind) {
+    Mp::Map(entries)
+}
+
+/// Encodes one message of `kind` from server `uid` about namespace `nsp`
+/// (node's name): JSON, or msgpack when its data holds binary.
+pub(crate) fn encode(kind: u8, uid: &str, nsp: &str, data: Option<Mp>) -> Vec<u8> {
+    let binary = data.as_ref().is_some_and(|data| binary_form(kind, data));
+    let value = value(kind, uid, nsp, data);
+    if binary {
         return message::encode(&value);
     }
     // Without binary every value has a JSON form.
@@ -117,15 +129,20 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Incoming, Malformed> {
     } else {
         message::decode(bytes)?
     };
+    read(&value)
+}
+
+/// Reads a message object `{type, data, uid, nsp}`.
+pub(crate) fn read(value: &Mp) -> Result<Incoming, Malformed> {
     let text = |v: &Mp, key: &str| message::field(v, key).and_then(Mp::as_str).map(str::to_owned);
-    let kind = message::field(&value, "type")
+    let kind = message::field(value, "type")
         .and_then(Mp::as_u64)
         .and_then(|k| u8::try_from(k).ok())
         .ok_or("no message type")?;
-    let uid = text(&value, "uid");
-    let nsp = text(&value, "nsp");
+    let uid = text(value, "uid");
+    let nsp = text(value, "nsp");
     let nil = Mp::Nil;
-    let data = message::field(&value, "data").unwrap_or(&nil);
+    let data = message::field(value, "data").unwrap_or(&nil);
     let request_id = text(data, "requestId");
     let needs_id = || request_id.clone().ok_or_else(|| "no requestId".to_owned());
     let opts = || message::read_opts(message::field(data, "opts").ok_or("no opts")?);

@@ -48,6 +48,6 @@
 
 pub(crate) mod adapter;
 mod channels;
-mod messages;
-mod receiver;
+pub(crate) mod messages;
+pub(crate) mod receiver;
 mod subscriptions;

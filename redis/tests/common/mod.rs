@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use socketio::{Ctx, Server, SocketIo};
-use socketio_redis::{RedisAdapter, RedisConfig, ShardedRedisAdapter};
+use socketio_redis::{RedisAdapter, RedisConfig, RedisStreamsAdapter, ShardedRedisAdapter, StreamsConfig};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -100,6 +100,30 @@ impl ShardedNode {
             adapter,
             server,
         }
+    }
+}
+
+/// One of our servers with a `RedisStreamsAdapter`.
+pub struct StreamsNode {
+    pub io: SocketIo,
+    pub addr: SocketAddr,
+    pub adapter: RedisStreamsAdapter,
+}
+
+impl StreamsNode {
+    pub async fn start(config: StreamsConfig) -> StreamsNode {
+        let adapter = RedisStreamsAdapter::new(config).await.expect("connects to Redis");
+        let io = SocketIo::builder(Member::default)
+            .endpoint("/chat", Member::default)
+            .flash_policy_port(None)
+            .on_server_event("ping", |(text,): (String,)| async move { format!("pong {text}") })
+            .adapter(adapter.clone())
+            .build();
+        within("the subscriptions", adapter.ready()).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(Server::new(io.clone()).run_on(listener));
+        StreamsNode { io, addr, adapter }
     }
 }
 

@@ -2,9 +2,11 @@
 // cluster.md describes: the events of its sections 3 and 4 (and the extras
 // of our `conformance` example: broadcast_except, local_broadcast,
 // volatile_broadcast, all_rooms) on `/` and `/chat`, over
-// @socket.io/redis-adapter 8 in either of its forms. The mixed-cluster tests
-// run it beside our servers; the same environment as the example:
-//   PORT (0: any), REDIS_URL, ADAPTER (redis | redis-sharded), REDIS_KEY,
+// @socket.io/redis-adapter 8 in either of its forms, or
+// @socket.io/redis-streams-adapter 0.3 (REDIS_KEY its stream name and channel
+// prefix). The mixed-cluster tests run it beside our servers; the same
+// environment as the example:
+//   PORT (0: any), REDIS_URL, ADAPTER (redis | redis-sharded | redis-streams), REDIS_KEY,
 //   REQUESTS_TIMEOUT_MS, NODE_NAME.
 // Prints "listening on 127.0.0.1:PORT" once subscribed to Redis.
 "use strict";
@@ -12,6 +14,7 @@
 const { createServer } = require("http");
 const { Server } = require("socket.io");
 const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
+const { createAdapter: createStreamsAdapter } = require("@socket.io/redis-streams-adapter");
 const { createClient, createCluster } = require("redis");
 
 const env = process.env;
@@ -31,6 +34,29 @@ async function redisClients(url) {
   return { client, subscriber, clustered };
 }
 
+// Counts the connections whose last command was XREAD.
+async function xreaders(client) {
+  const list = await client.sendCommand(["CLIENT", "LIST"]);
+  return list.split("\n").filter((line) => / cmd=xread /.test(line)).length;
+}
+
+async function streamsReady(client, key, io) {
+  for (const name of ["/", "/chat"]) {
+    const channel = `${key}#${name}#${io.of(name).adapter.uid}#`;
+    for (;;) {
+      const reply = await client.sendCommand(["PUBSUB", "NUMSUB", channel]);
+      if (Number(reply[1]) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  for (;;) {
+    if ((await xreaders(client)) > xreadersBefore) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+let xreadersBefore = 0;
+
 function sortedById(sockets) {
   return sockets.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
@@ -46,6 +72,9 @@ async function main() {
     adapter = createAdapter(client, subscriber, { key, requestsTimeout });
   } else if (form === "redis-sharded") {
     adapter = createShardedAdapter(client, subscriber, { channelPrefix: key });
+  } else if (form === "redis-streams") {
+    xreadersBefore = await xreaders(client);
+    adapter = createStreamsAdapter(client, { streamName: key, channelPrefix: key });
   } else {
     throw new Error(`ADAPTER=${form} is not supported here`);
   }
@@ -139,6 +168,10 @@ async function main() {
     if (form === "redis") {
       // One round trip on the subscriber connection: its SUBSCRIBEs went first.
       await subscriber.ping();
+    } else if (form === "redis-streams") {
+      // Its channels counted by Redis, and its stream reader blocked in
+      // XREAD (from "$": what comes after that is read).
+      await streamsReady(client, key, io);
     } else {
       // Redis itself counts this server's own response channels.
       for (const name of ["/", "/chat"]) {

@@ -1,0 +1,289 @@
+//! Two of our servers with the streams adapter on a real `redis-server`:
+//! every adapter operation reaches the other server's sockets, Redis going
+//! away leaves the local side working and misses nothing once back, and
+//! garbage in the stream or on the channels breaks nothing.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Client, Packet, Redis, StreamsNode, within};
+use fred::prelude::{ClientLike, PubsubInterface, StreamsInterface};
+use socketio::bytes::Bytes;
+use socketio_redis::StreamsConfig;
+
+async fn two_nodes(url: &str) -> (StreamsNode, StreamsNode) {
+    (
+        StreamsNode::start(StreamsConfig::new(url)).await,
+        StreamsNode::start(StreamsConfig::new(url)).await,
+    )
+}
+
+async fn raw(url: &str) -> fred::prelude::Client {
+    let client = fred::prelude::Builder::from_config(fred::prelude::Config::from_url(url).expect("url"))
+        .build()
+        .expect("client");
+    client.init().await.expect("connects");
+    client
+}
+
+/// Awaits a condition on something that changes in the background, each
+/// try bounded; the whole wait is bounded too.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    within(what, async {
+        while !check().await {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+}
+
+fn ack_id(text: &str) -> u64 {
+    let rest = text.strip_prefix("42").expect("an event");
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or_else(|_| panic!("no ack id in {text}"))
+}
+
+#[tokio::test]
+async fn broadcasts_go_through_the_stream_in_node_form() {
+    let redis = Redis::start().await;
+    let (a, b) = two_nodes(&redis.url()).await;
+    let mut on_a = Client::in_rooms(a.addr, &["r"]).await;
+    let mut on_b = Client::in_rooms(b.addr, &["r"]).await;
+    let mut muted = Client::in_rooms(b.addr, &["r", "muted"]).await;
+    let mut outside = Client::connect(b.addr).await;
+
+    a.io.to("r").except("muted").emit("news", ("x", 1)).expect("serializes");
+    a.io.of("")
+        .except(on_a.sid.clone())
+        .emit("others", ())
+        .expect("serializes");
+    a.io.of("").local().emit("local", ()).expect("serializes");
+    a.io.of("").emit("marker", ()).expect("serializes");
+    assert_eq!(
+        on_a.until_marker().await,
+        [r#"42["news","x",1]"#, r#"42["local"]"#, r#"42["marker"]"#]
+    );
+    // One stream: the other server sees them in the order sent.
+    assert_eq!(
+        on_b.until_marker().await,
+        [r#"42["news","x",1]"#, r#"42["others"]"#, r#"42["marker"]"#]
+    );
+    assert_eq!(muted.until_marker().await, [r#"42["others"]"#, r#"42["marker"]"#]);
+    assert_eq!(outside.until_marker().await, [r#"42["others"]"#, r#"42["marker"]"#]);
+
+    // Binary: base64 msgpack in the entry; out as an attachment.
+    a.io.to("r")
+        .volatile()
+        .emit("bin", (Bytes::from_static(b"\x01\x02"),))
+        .expect("serializes");
+    assert_eq!(on_b.text().await, r#"451-["bin",{"_placeholder":true,"num":0}]"#);
+    assert_eq!(on_b.packet().await, Packet::Binary(vec![1, 2]));
+
+    // The entries as node writes them: uid, nsp, type, data.
+    let client = raw(&redis.url()).await;
+    let entries: Vec<(String, Vec<(String, String)>)> = client
+        .xrange("socket.io", "-", "+", None)
+        .await
+        .expect("reads the stream");
+    let first = &entries[0].1;
+    let names: Vec<&str> = first.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["uid", "nsp", "type", "data"]);
+    assert_eq!(first[0].1, a.adapter.uid());
+    assert_eq!((first[1].1.as_str(), first[2].1.as_str()), ("/", "3"));
+    assert_eq!(
+        first[3].1,
+        r#"{"packet":{"type":2,"data":["news","x",1],"nsp":"/"},"opts":{"rooms":["r"],"except":["muted"],"flags":{}}}"#
+    );
+    // Local-only broadcasts stay out of the stream.
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    let binary = &entries[3].1[3].1;
+    assert!(!binary.starts_with('{'), "{binary}");
+}
+
+#[tokio::test]
+async fn fetch_join_leave_and_disconnect_reach_the_other_server() {
+    let redis = Redis::start().await;
+    let (a, b) = two_nodes(&redis.url()).await;
+    let on_a = Client::in_rooms(a.addr, &["r"]).await;
+    let mut on_b = Client::in_rooms(b.addr, &["r"]).await;
+
+    let mut fetched = within("fetch", a.io.to("r").fetch_sockets()).await.expect("fetches");
+    fetched.sort_by(|x, y| x.id().cmp(y.id()));
+    let mut ids = vec![on_a.sid.clone(), on_b.sid.clone()];
+    ids.sort();
+    assert_eq!(fetched.iter().map(|s| s.id().to_owned()).collect::<Vec<_>>(), ids);
+
+    a.io.to(on_b.sid.clone()).sockets_join("vip").await.expect("joins");
+    // The join and the broadcast travel in the same stream, in order.
+    a.io.to("vip").emit("welcome", ()).expect("serializes");
+    assert_eq!(on_b.text().await, r#"42["welcome"]"#);
+
+    a.io.to("vip").sockets_leave("r").await.expect("leaves");
+    a.io.to("r").emit("to-r", ()).expect("serializes");
+    a.io.to("vip").emit("to-vip", ()).expect("serializes");
+    assert_eq!(on_b.text().await, r#"42["to-vip"]"#);
+    let found = within("fetch", a.io.to("r").fetch_sockets()).await.expect("fetches");
+    assert_eq!(found.len(), 1, "{found:?}");
+
+    a.io.to(on_b.sid.clone())
+        .disconnect_sockets(false)
+        .await
+        .expect("disconnects");
+    assert_eq!(on_b.text().await, "41");
+}
+
+#[tokio::test]
+async fn count_server_side_emit_and_acknowledged_broadcasts() {
+    let redis = Redis::start().await;
+    let (a, b) = two_nodes(&redis.url()).await;
+    assert_eq!(within("count", a.io.server_count()).await.expect("counts"), 2);
+    assert_eq!(within("count", b.io.server_count()).await.expect("counts"), 2);
+
+    let answers = within("answers", a.io.server_side_emit("ping", ("x",)))
+        .await
+        .expect("answers");
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0].args[0].get(), r#""pong x""#);
+
+    let mut on_a = Client::connect(a.addr).await;
+    let mut on_b = Client::connect(b.addr).await;
+    let io = a.io.clone();
+    let asked = tokio::spawn(async move {
+        io.of("")
+            .timeout(Duration::from_secs(4))
+            .emit_with_ack("question", ("q",))
+            .await
+    });
+    let text = on_a.text().await;
+    on_a.send(&format!("43{}[\"from-a\"]", ack_id(&text))).await;
+    let text = on_b.text().await;
+    assert!(text.ends_with(r#"["question","q"]"#), "{text}");
+    on_b.send(&format!(r#"461-{}[{{"_placeholder":true,"num":0}}]"#, ack_id(&text)))
+        .await;
+    on_b.send_binary(vec![0xde, 0xad]).await;
+    let replies = within("the answers", asked).await.expect("runs").expect("answers");
+    assert!(replies.is_complete(), "{replies:?}");
+    let mut got: Vec<(String, usize)> = replies
+        .replies
+        .iter()
+        .map(|r| (r.args[0].get().to_owned(), r.args[0].attachments().len()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (r#""from-a""#.to_owned(), 0),
+            (r#"{"_placeholder":true,"num":0}"#.to_owned(), 1)
+        ]
+    );
+    // No acknowledged broadcast in the stream (node keeps them out).
+    let client = raw(&redis.url()).await;
+    let entries: Vec<(String, Vec<(String, String)>)> = client
+        .xrange("socket.io", "-", "+", None)
+        .await
+        .expect("reads the stream");
+    assert!(entries.is_empty(), "{entries:?}");
+
+    // A third server (a subscriber of the main public channel, as node's
+    // are) is counted, and no longer once its connection goes.
+    let third = raw(&redis.url()).await;
+    third.subscribe("socket.io#/#").await.expect("subscribes");
+    eventually("a third server counted", || async {
+        a.io.server_count().await == Ok(3)
+    })
+    .await;
+    let _ = third.quit().await;
+    eventually("the count back to 2", || async { b.io.server_count().await == Ok(2) }).await;
+}
+
+#[tokio::test]
+async fn with_redis_gone_local_works_and_the_stream_resumes() {
+    let mut redis = Redis::start().await;
+    let mut config = StreamsConfig::new(redis.url());
+    config.requests_timeout = Duration::from_secs(1);
+    config.block_time = Duration::from_millis(500);
+    let a = StreamsNode::start(config.clone()).await;
+    let b = StreamsNode::start(config).await;
+    let mut on_a = Client::in_rooms(a.addr, &["r"]).await;
+    let mut on_b = Client::in_rooms(b.addr, &["r"]).await;
+
+    redis.stop().await;
+    a.io.to("r").emit("still", ()).expect("serializes");
+    assert_eq!(on_a.text().await, r#"42["still"]"#);
+    let started = Instant::now();
+    let fetched = a.io.to("r").fetch_sockets().await.expect("answers with the local part");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert_eq!(fetched.len(), 1, "{fetched:?}");
+    assert!(a.io.server_count().await.is_err());
+
+    let _redis = Redis::start_on(redis.port).await;
+    // Reading and subscriptions come back: broadcast until one arrives
+    // (each try bounded).
+    let healed = async {
+        loop {
+            a.io.to("r").emit("again", ()).expect("serializes");
+            match tokio::time::timeout(Duration::from_millis(300), on_b.text()).await {
+                Ok(text) => return text,
+                Err(_) => continue,
+            }
+        }
+    };
+    let text = tokio::time::timeout(Duration::from_secs(10), healed)
+        .await
+        .expect("the cluster heals within 10 s");
+    assert_eq!(text, r#"42["again"]"#);
+    eventually("both counted again", || async { a.io.server_count().await == Ok(2) }).await;
+}
+
+#[tokio::test]
+async fn garbage_in_the_stream_and_on_the_channels_breaks_nothing() {
+    let redis = Redis::start().await;
+    let (a, b) = two_nodes(&redis.url()).await;
+    let mut on_b = Client::in_rooms(b.addr, &["r"]).await;
+
+    let client = raw(&redis.url()).await;
+    let garbage: [&[(&str, &str)]; 8] = [
+        &[("junk", "1")],
+        &[("uid", "x"), ("nsp", "/"), ("type", "abc")],
+        &[("uid", "x"), ("nsp", "/"), ("type", "3"), ("data", "{broken")],
+        &[("uid", "x"), ("nsp", "/"), ("type", "3"), ("data", "@@not base64@@")],
+        &[("uid", "x"), ("nsp", "/"), ("type", "3"), ("data", "{}")],
+        &[("uid", "x"), ("nsp", "/"), ("type", "99")],
+        &[
+            ("uid", "x"),
+            ("nsp", "/other"),
+            ("type", "6"),
+            ("data", r#"{"opts":{},"close":true}"#),
+        ],
+        &[("uid", "x"), ("nsp", "/"), ("type", "2")],
+    ];
+    for fields in garbage {
+        let fields: Vec<(&str, &str)> = fields.to_vec();
+        let _: String = client
+            .xadd("socket.io", false, None, "*", fields)
+            .await
+            .expect("appends");
+    }
+    let channel = format!("socket.io#/#{}#", a.adapter.uid());
+    for (channel, payload) in [
+        ("socket.io#/#", &b"\xc1"[..]),
+        ("socket.io#/#", b"{\"type\":3}"),
+        ("socket.io#/#", b"\x84\xa4type\x03\xa4data\x80\xa3uid\xa1x\xa3nsp\xa1/"),
+        (channel.as_str(), b"\x82\xa4type\x08\xa4data\x81\xa9requestId\x07"),
+    ] {
+        let _: i64 = client
+            .publish(channel, Bytes::copy_from_slice(payload))
+            .await
+            .expect("publishes");
+    }
+    a.io.to("r").emit("marker", ()).expect("serializes");
+    assert_eq!(on_b.text().await, r#"42["marker"]"#);
+    assert_eq!(within("count", b.io.server_count()).await.expect("counts"), 2);
+    let fetched = within("fetch", a.io.of("").fetch_sockets()).await.expect("fetches");
+    assert_eq!(fetched.len(), 1, "{fetched:?}");
+}
