@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs every benchmark scenario against every server, RUNS rounds, on loopback:
-# the server pinned to CPU 0, the load generator to CPU 1. Prints the
-# markdown table of BENCHMARKS.md; raw results go to target/bench/.
+# the server pinned to CPU 0, the load generator to CPU 1; then the
+# cross-server fan-out of bench/cluster.sh. Prints the markdown tables of
+# BENCHMARKS.md; raw results go to target/bench/.
 #
 #   bench/run.sh              # everything, three rounds (about 15 minutes)
 #   DURATION=2 RUNS=1 bench/run.sh   # a quick look
+#   ONLY='(ours|node-4) (modern|msgpack) websocket echo' bench/run.sh
+#                             # only the jobs "SERVER PROTOCOL TRANSPORT SCENARIO" matching
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,10 +41,10 @@ start_server() {
     local log="$OUT/server-$1.log"
     PORT=$((PORT + 1))
     case "$1" in
-        ours) PORT=$PORT taskset -c 0 "$BIN/bench_server" > "$log" 2>&1 & ;;
+        ours) PORT=$PORT PARSER=$PARSER taskset -c 0 "$BIN/bench_server" > "$log" 2>&1 & ;;
         raw) PORT=$PORT taskset -c 0 "$BIN/raw_echo" > "$log" 2>&1 & ;;
         node-0.9) PORT=$PORT taskset -c 0 node bench/peers/node-0.9/server.js > "$log" 2>&1 & ;;
-        node-4) PORT=$PORT taskset -c 0 node bench/peers/node-4/server.js > "$log" 2>&1 & ;;
+        node-4) PORT=$PORT PARSER=$PARSER taskset -c 0 node bench/peers/node-4/server.js > "$log" 2>&1 & ;;
         socketioxide) PORT=$PORT taskset -c 0 bench/peers/socketioxide/target/release/socketioxide-bench > "$log" 2>&1 & ;;
     esac
     SERVER_PID=$!
@@ -58,6 +61,12 @@ start_server() {
 run() {
     local server=$1 protocol=$2 transport=$3 scenario=$4
     shift 4
+    if [ -n "${ONLY:-}" ] && ! [[ "$server $protocol $transport $scenario" =~ $ONLY ]]; then
+        return 0
+    fi
+    # The msgpack protocol is the modern one with the server's msgpack parser.
+    PARSER=json
+    if [ "$protocol" = msgpack ]; then PARSER=msgpack; fi
     start_server "$server"
     echo "-- $server $protocol $transport $scenario (round $ROUND)" >&2
     taskset -c 1 "$BIN/loadgen" --server "$server" --addr "127.0.0.1:$PORT" --pid "$SERVER_PID" \
@@ -89,6 +98,8 @@ jobs() {
     run node-0.9 legacy websocket fanout "${FANOUT[@]}"
     run node-0.9 legacy websocket idle "${IDLE[@]}"
     run node-0.9 legacy websocket connect "${CONNECT[@]}"
+    run ours msgpack websocket echo "${ECHO[@]}"
+    run node-4 msgpack websocket echo "${ECHO[@]}"
     for peer in node-4 socketioxide; do
         run "$peer" modern websocket echo "${ECHO[@]}"
         run "$peer" modern polling echo "${ECHO[@]}"
@@ -101,5 +112,10 @@ jobs() {
 for ROUND in $(seq 1 "$RUNS"); do
     jobs
 done
+
+# The cross-server fan-out (two servers and a Redis per run, its own
+# placement): see bench/cluster.sh.
+stop_server
+RESULTS="$RESULTS" DURATION="$DURATION" RUNS="$RUNS" bench/cluster.sh
 
 "$BIN/report" "$RESULTS"

@@ -1,7 +1,8 @@
 //! The load generator's clients: just enough of each protocol to emit
 //! events, read acks and events, and answer heartbeats. Legacy 0.9 over
 //! websocket and xhr-polling, Engine.IO 4 / Socket.IO 5 over websocket and
-//! polling, and a raw websocket for the echo ceiling.
+//! polling (and over websocket with `socket.io-msgpack-parser` packets),
+//! and a raw websocket for the echo ceiling.
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -9,6 +10,8 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
+
+use socketio::codec::socketio::{Packet, msgpack};
 
 use crate::Error;
 use crate::http::HttpConn;
@@ -20,6 +23,9 @@ pub enum Protocol {
     Legacy,
     /// Engine.IO 4 + Socket.IO 5.
     Modern,
+    /// Engine.IO 4 + Socket.IO 5 with `socket.io-msgpack-parser` packets
+    /// (websocket only).
+    Msgpack,
     /// A bare websocket echo.
     Raw,
 }
@@ -30,6 +36,7 @@ impl std::str::FromStr for Protocol {
         match s {
             "legacy" => Ok(Protocol::Legacy),
             "modern" => Ok(Protocol::Modern),
+            "msgpack" => Ok(Protocol::Msgpack),
             "raw" => Ok(Protocol::Raw),
             other => Err(Error::Usage(format!("unknown protocol {other}"))),
         }
@@ -113,15 +120,28 @@ impl Client {
                 client.expect_text("1::").await?;
                 Ok(client)
             }
-            (Protocol::Modern, Transport::WebSocket) => {
+            (Protocol::Modern | Protocol::Msgpack, Transport::WebSocket) => {
                 let mut client = Client::Ws {
                     protocol,
                     socket: Box::new(ws_connect(addr, "/socket.io/?EIO=4&transport=websocket").await?),
                 };
                 client.expect_prefix("0{").await?;
-                client.send_now("40".to_owned()).await?;
+                if protocol == Protocol::Msgpack {
+                    let connect = Packet::Connect {
+                        namespace: "/".into(),
+                        auth: None,
+                    };
+                    let connect = msgpack::encode(&connect, &[]).map_err(|e| Error::Protocol(e.to_string()))?;
+                    client.send_binary(connect).await?;
+                    client.flush().await?;
+                } else {
+                    client.send_now("40".to_owned()).await?;
+                }
                 client.expect_prefix("40").await?;
                 Ok(client)
+            }
+            (Protocol::Msgpack, Transport::Polling) => {
+                Err(Error::Usage("the msgpack client speaks websocket only".into()))
             }
             (Protocol::Legacy, Transport::Polling) => {
                 let sid = legacy_handshake(addr).await?;
@@ -156,6 +176,14 @@ impl Client {
         }
     }
 
+    /// Queues one binary message (a msgpack packet), as [`Client::send_raw`].
+    async fn send_binary(&mut self, data: Vec<u8>) -> Result<(), Error> {
+        match self {
+            Client::Ws { socket, .. } => Ok(socket.feed(Message::Binary(data.into())).await?),
+            Client::Polling { .. } => Err(Error::Usage("binary over polling".into())),
+        }
+    }
+
     /// Writes whatever [`Client::send_raw`] queued.
     pub async fn flush(&mut self) -> Result<(), Error> {
         match self {
@@ -184,12 +212,18 @@ impl Client {
     /// Emits `name` with `args` (a JSON array's inside, no brackets), asking
     /// for ack `id` if given. On a raw websocket, sends `id|args`.
     pub async fn emit(&mut self, name: &str, args: &str, id: Option<u64>) -> Result<(), Error> {
+        if self.protocol() == Protocol::Msgpack {
+            let packet = msgpack::encode_event("/", id, name, &format!("[{args}]"), &[])
+                .map_err(|e| Error::Protocol(e.to_string()))?;
+            return self.send_binary(packet).await;
+        }
         let text = match (self.protocol(), id) {
             (Protocol::Raw, id) => format!("{}|{args}", id.unwrap_or(0)),
             (Protocol::Legacy, Some(id)) => format!("5:{id}+::{{\"name\":\"{name}\",\"args\":[{args}]}}"),
             (Protocol::Legacy, None) => format!("5:::{{\"name\":\"{name}\",\"args\":[{args}]}}"),
             (Protocol::Modern, Some(id)) => format!("42{id}[\"{name}\",{args}]"),
             (Protocol::Modern, None) => format!("42[\"{name}\",{args}]"),
+            (Protocol::Msgpack, _) => unreachable!("written above"),
         };
         self.send_raw(text).await
     }
@@ -200,12 +234,18 @@ impl Client {
         }
     }
 
-    /// The next packet text, heartbeats answered.
+    /// The next packet text, heartbeats answered. A msgpack packet is
+    /// read as the JSON packet it stands for (`43{id}[...]`), so the rest
+    /// of the client is the same for both parsers.
     async fn next_text(&mut self) -> Result<String, Error> {
         loop {
             let (protocol, text) = match self {
                 Client::Ws { protocol, socket } => match socket.next().await {
                     Some(Ok(Message::Text(text))) => (*protocol, text.as_str().to_owned()),
+                    Some(Ok(Message::Binary(data))) if *protocol == Protocol::Msgpack => {
+                        let (packet, _) = msgpack::decode(&data).map_err(|e| Error::Protocol(e.to_string()))?;
+                        (*protocol, format!("4{}", packet.encode()))
+                    }
                     Some(Ok(Message::Close(_))) | None => return Err(Error::Closed),
                     Some(Ok(_)) => continue,
                     Some(Err(error)) => return Err(error.into()),
@@ -215,8 +255,8 @@ impl Client {
             match (protocol, text.as_str()) {
                 (Protocol::Legacy, "2::") => self.send_now("2::".to_owned()).await?,
                 (Protocol::Legacy, "8::") => {}
-                (Protocol::Modern, "2") => self.send_now("3".to_owned()).await?,
-                (Protocol::Modern, "6") => {}
+                (Protocol::Modern | Protocol::Msgpack, "2") => self.send_now("3".to_owned()).await?,
+                (Protocol::Modern | Protocol::Msgpack, "6") => {}
                 _ => return Ok(text),
             }
         }
@@ -276,7 +316,7 @@ pub fn parse(protocol: Protocol, text: &str) -> Option<Incoming> {
             let args = rest.strip_prefix(",\"args\":")?.strip_suffix('}')?;
             Some(Incoming::Event(name.to_owned(), args.to_owned()))
         }
-        Protocol::Modern => {
+        Protocol::Modern | Protocol::Msgpack => {
             if let Some(rest) = text.strip_prefix("43") {
                 let split = rest.find('[')?;
                 return Some(Incoming::Ack(rest[..split].parse().ok()?, rest[split..].to_owned()));

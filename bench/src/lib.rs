@@ -2,8 +2,9 @@
 //! (`benches/`), the load generator (`src/bin/loadgen.rs`, built from the
 //! modules here) and the servers it measures (`src/bin/bench_server.rs`,
 //! `src/bin/raw_echo.rs`, and the peers under `peers/`). `bench/run.sh`
-//! runs the whole comparison; `src/bin/report.rs` turns its results into
-//! the table of `BENCHMARKS.md`.
+//! runs the whole comparison (`bench/cluster.sh` the cross-server fan-out,
+//! two servers through Redis); `src/bin/report.rs` turns its results into
+//! the tables of `BENCHMARKS.md`.
 
 pub mod client;
 pub mod http;

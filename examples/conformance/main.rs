@@ -5,9 +5,10 @@
 //! payload.
 //!
 //! Several of them (and node's servers) form one cluster when `REDIS_URL`
-//! is set (`shared/conformance-cluster.md`); the cluster's events below
-//! (`server_name`, `cluster_count`, `fetch_room`, ...) answer for this
-//! server alone without it.
+//! is set (`shared/conformance-cluster.md`; `ADAPTER=redis-sharded` for
+//! node's sharded form, on a standalone Redis 7 or any node of a Redis
+//! Cluster); the cluster's events below (`server_name`, `cluster_count`,
+//! `fetch_room`, ...) answer for this server alone without it.
 //!
 //! ```sh
 //! cargo run --release --example conformance   # PORT=8001 by default
@@ -335,6 +336,11 @@ async fn main() -> std::io::Result<()> {
         .close_timeout(env_secs("CLOSE_TIMEOUT", 60))
         .heartbeat_interval(env_secs("HEARTBEAT_INTERVAL", 25))
         .polling_duration(env_secs("POLLING_DURATION", 20))
+        // `PARSER=msgpack`: socket.io-client 4 with socket.io-msgpack-parser.
+        .parser(match std::env::var("PARSER").as_deref() {
+            Ok("msgpack") => socketio::Parser::Msgpack,
+            _ => socketio::Parser::Json,
+        })
         .flash_policy_port(
             match std::env::var("FLASH_POLICY_PORT").ok().and_then(|p| p.parse().ok()) {
                 Some(0) => None,
@@ -343,7 +349,7 @@ async fn main() -> std::io::Result<()> {
             },
         );
     if let Some(adapter) = &adapter {
-        builder = builder.adapter(adapter.clone());
+        builder = adapter.install(builder);
     }
     let io = builder.build();
     // Subscribed before saying so: a broadcast another server sends right
@@ -358,22 +364,53 @@ async fn main() -> std::io::Result<()> {
     Server::new(io).with_graceful_shutdown(signal).run_on(listener).await
 }
 
-/// The cluster adapter `ADAPTER` names (`redis`, the default: node's
-/// `@socket.io/redis-adapter` classic form), on Redis at `url` with the
-/// channel prefix `REDIS_KEY` (default `socket.io`).
-async fn redis_adapter(url: String) -> std::io::Result<socketio_redis::RedisAdapter> {
+/// The cluster adapter `ADAPTER` names: `redis` (the default: node's
+/// `@socket.io/redis-adapter` classic form) or `redis-sharded` (its
+/// `createShardedAdapter`; `url` may name any node of a Redis Cluster), on
+/// Redis at `url` with the channel prefix `REDIS_KEY` (default
+/// `socket.io`).
+async fn redis_adapter(url: String) -> std::io::Result<ClusterAdapter> {
     let kind = std::env::var("ADAPTER").unwrap_or_else(|_| "redis".to_owned());
-    if kind != "redis" {
-        return Err(std::io::Error::other(format!(
-            "ADAPTER={kind} is not supported yet (only `redis`)"
-        )));
-    }
     let mut config = socketio_redis::RedisConfig::new(url);
     if let Ok(key) = std::env::var("REDIS_KEY") {
         config.key = key;
     }
     config.requests_timeout = requests_timeout();
-    socketio_redis::RedisAdapter::new(config)
-        .await
-        .map_err(|error| std::io::Error::other(format!("Redis: {error}")))
+    let failed = |error: socketio_redis::Error| std::io::Error::other(format!("Redis: {error}"));
+    match kind.as_str() {
+        "redis" => Ok(ClusterAdapter::Classic(
+            socketio_redis::RedisAdapter::new(config).await.map_err(failed)?,
+        )),
+        "redis-sharded" => {
+            let config = config.detect_cluster().await.map_err(failed)?;
+            Ok(ClusterAdapter::Sharded(
+                socketio_redis::ShardedRedisAdapter::new(config).await.map_err(failed)?,
+            ))
+        }
+        other => Err(std::io::Error::other(format!(
+            "ADAPTER={other} is not supported yet (`redis` or `redis-sharded`)"
+        ))),
+    }
+}
+
+/// One of the Redis adapters, as `ADAPTER` picks it.
+enum ClusterAdapter {
+    Classic(socketio_redis::RedisAdapter),
+    Sharded(socketio_redis::ShardedRedisAdapter),
+}
+
+impl ClusterAdapter {
+    fn install(&self, builder: socketio::SocketIoBuilder) -> socketio::SocketIoBuilder {
+        match self {
+            ClusterAdapter::Classic(adapter) => builder.adapter(adapter.clone()),
+            ClusterAdapter::Sharded(adapter) => builder.adapter(adapter.clone()),
+        }
+    }
+
+    async fn ready(&self) {
+        match self {
+            ClusterAdapter::Classic(adapter) => adapter.ready().await,
+            ClusterAdapter::Sharded(adapter) => adapter.ready().await,
+        }
+    }
 }

@@ -2,16 +2,18 @@
 //! Engine.IO v4 and Socket.IO v5 suites and socket.io-client 4 run against
 //! (see `shared/conformance-modern.md` in the project's notes). A bare
 //! Engine.IO echo at `/engine.io/`, Socket.IO at `/socket.io/`; the legacy
-//! 0.9 protocol is served on the same port too.
+//! 0.9 protocol is served on the same port too. `PARSER=msgpack` swaps
+//! Socket.IO's JSON packets for `socket.io-msgpack-parser`'s.
 //!
 //! ```sh
 //! PORT=3000 cargo run --release --example conformance_modern
+//! PORT=3000 PARSER=msgpack cargo run --release --example conformance_modern
 //! ```
 
 use std::time::Duration;
 
 use socketio::engine::{Incoming, Socket};
-use socketio::{ConnectionInfo, Ctx, RawJson, Reply, Server, SocketIo};
+use socketio::{ConnectionInfo, Ctx, Parser, RawJson, Reply, Server, SocketIo};
 
 /// `/`: echoes events back and answers acks with their arguments.
 #[derive(Default)]
@@ -73,7 +75,16 @@ async fn main() -> std::io::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    let parser = match std::env::var("PARSER").as_deref() {
+        Ok("msgpack") => Parser::Msgpack,
+        Ok("" | "json") | Err(_) => Parser::Json,
+        Ok(other) => {
+            eprintln!("unknown PARSER {other:?} (msgpack, json)");
+            std::process::exit(2);
+        }
+    };
     let io = SocketIo::builder(Main::default)
+        .parser(parser)
         .ping_interval(env_ms("PING_INTERVAL_MS", 300))
         .ping_timeout(env_ms("PING_TIMEOUT_MS", 200))
         .max_payload(max_payload)

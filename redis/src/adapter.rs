@@ -2,12 +2,11 @@
 //! connection, subscriptions and bookkeeping they share.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use fred::clients::SubscriberClient;
 use fred::prelude::{Client, ClientLike, EventInterface, PubsubInterface};
-use futures_util::StreamExt;
 use rmpv::Value as Mp;
 use serde::Serialize;
 use serde_json::json;
@@ -15,13 +14,16 @@ use socketio::{
     AckReplies, AckResponse, Adapter, AdapterError, AdapterFuture, BroadcastPacket, EncodedArgs, Local, SocketData,
     Target,
 };
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::channels::{self, Channels, Kind, wire_nsp};
 use crate::config::{Error, RedisConfig};
+use crate::count::{self, Numsub};
+use crate::inbox::{self, OnMessage};
 use crate::message;
+use crate::pending::{Requests, collect_acks};
 use crate::publisher::Publisher;
 use crate::requests::{self, Body, kind};
 
@@ -72,15 +74,12 @@ pub(crate) struct Inner {
     pub(crate) local: OnceLock<Local>,
     /// Namespaces (node's names) subscribed, each with whether it is done.
     namespaces: Mutex<HashMap<String, watch::Receiver<bool>>>,
-    /// Requests of this server waiting for answers, by requestId.
-    pending: Mutex<HashMap<String, mpsc::UnboundedSender<Body>>>,
+    /// Requests of this server waiting for answers.
+    requests: Arc<Requests>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// The clients' connection tasks; they end when the clients quit.
     _connections: [fred::types::ConnectHandle; 2],
 }
-
-/// A response with a requestId no request has: every receiver ignores it.
-const PROBE: &str = r#"{"requestId":""}"#;
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -117,7 +116,8 @@ impl RedisAdapter {
         let connections = [client.init().await?, subscriber.init().await?];
         let resubscribe = subscriber.manage_subscriptions();
         let messages = subscriber.message_rx();
-        let (publisher, publishing) = Publisher::start(client.clone(), config.publish_queue, config.requests_timeout);
+        let (publisher, publishing) =
+            Publisher::start(client.clone(), config.publish_queue, config.requests_timeout, false);
         let inner = Arc::new(Inner {
             uid: random_id(),
             channels: Channels::new(&config.key),
@@ -127,11 +127,11 @@ impl RedisAdapter {
             subscriber,
             local: OnceLock::new(),
             namespaces: Mutex::new(HashMap::new()),
-            pending: Mutex::new(HashMap::new()),
+            requests: Arc::new(Requests::default()),
             tasks: Mutex::new(vec![resubscribe, publishing]),
             _connections: connections,
         });
-        let receiving = tokio::spawn(receive(Arc::downgrade(&inner), messages));
+        let receiving = tokio::spawn(inbox::receive(Arc::downgrade(&inner), messages));
         lock(&inner.tasks).push(receiving);
         // The main namespace always exists, and `server_count` counts its
         // subscribers.
@@ -162,25 +162,6 @@ impl RedisAdapter {
     }
 }
 
-/// Hands every message from the subscriber to the adapter, while it lives.
-async fn receive(inner: Weak<Inner>, mut messages: broadcast::Receiver<fred::types::Message>) {
-    loop {
-        match messages.recv().await {
-            Ok(message) => {
-                let Some(inner) = inner.upgrade() else { return };
-                match message.value.as_bytes() {
-                    Some(payload) => inner.on_message(&message.channel, payload),
-                    None => tracing::debug!(channel = %message.channel, "dropped a message that is not bytes"),
-                }
-            }
-            Err(broadcast::error::RecvError::Lagged(lost)) => {
-                tracing::warn!(lost, "this server lost messages from Redis: it handles them too slowly");
-            }
-            Err(broadcast::error::RecvError::Closed) => return,
-        }
-    }
-}
-
 impl Inner {
     /// Subscribes to a namespace's channels (once), in the background.
     fn subscribe(&self, endpoint: &str) {
@@ -196,20 +177,28 @@ impl Inner {
         let pattern = self.channels.broadcast_pattern(&nsp);
         let own = self.channels.response_to(&nsp, &self.uid);
         let channels = vec![self.channels.request(&nsp), self.channels.response(&nsp), own.clone()];
+        let timeout = self.config.requests_timeout;
         let task = tokio::spawn(async move {
             loop {
                 let subscribed = async {
-                    subscriber.psubscribe(pattern.clone()).await?;
-                    subscriber.subscribe(channels.clone()).await?;
+                    let failed = |e: fred::error::Error| AdapterError::Unavailable(e.to_string());
+                    subscriber.psubscribe(pattern.clone()).await.map_err(failed)?;
+                    subscriber.subscribe(channels.clone()).await.map_err(failed)?;
                     // The client resolves a SUBSCRIBE once written, not once
-                    // Redis applied it: a response nobody waits for, on this
-                    // server's own channel, reaches a subscriber only then.
+                    // Redis applied it: this server's own channel counts a
+                    // subscriber only then (summed over every master of a
+                    // cluster, where the subscriber sits on one of them).
                     // Redis applies one connection's commands in order, so
                     // the pattern is in place too.
-                    while client.publish::<i64, _, _>(own.as_str(), PROBE).await? < 1 {
-                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    loop {
+                        let deadline = Instant::now() + timeout;
+                        match count::subscribers(&client, &own, Numsub::Classic, deadline, timeout).await {
+                            Ok(n) if n >= 1 => break,
+                            Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+                            Err(error) => return Err(error),
+                        }
                     }
-                    Ok::<(), fred::error::Error>(())
+                    Ok::<(), AdapterError>(())
                 };
                 match subscribed.await {
                     Ok(()) => {
@@ -226,7 +215,7 @@ impl Inner {
         lock(&self.tasks).push(task);
     }
 
-    fn on_message(&self, channel: &str, payload: &[u8]) {
+    fn dispatch(&self, channel: &str, payload: &[u8]) {
         let namespaces: Vec<String> = lock(&self.namespaces).keys().cloned().collect();
         match self.channels.classify(channel, namespaces.iter().map(String::as_str)) {
             Some((nsp, Kind::Broadcast)) => self.on_broadcast(nsp, payload),
@@ -238,12 +227,10 @@ impl Inner {
 
     fn on_response(&self, payload: &[u8]) {
         match requests::decode_response(payload) {
+            // Responses on the shared channel are for every server's
+            // requests: most ids are someone else's.
             Ok(response) => {
-                // Responses on the shared channel are for every server's
-                // requests: most ids are someone else's.
-                if let Some(waiting) = lock(&self.pending).get(&response.request_id) {
-                    let _ = waiting.send(response.body);
-                }
+                self.requests.answer(&response.request_id, response.body);
             }
             Err(error) => tracing::debug!(%error, "dropped a malformed response"),
         }
@@ -251,18 +238,7 @@ impl Inner {
 
     /// Whether `request_id` is one of this server's own requests.
     pub(crate) fn is_own_request(&self, request_id: &str) -> bool {
-        lock(&self.pending).contains_key(request_id)
-    }
-
-    fn register(self: &Arc<Self>) -> Pending {
-        let id = random_id();
-        let (tx, rx) = mpsc::unbounded_channel();
-        lock(&self.pending).insert(id.clone(), tx);
-        Pending {
-            inner: self.clone(),
-            id,
-            answers: rx,
-        }
+        self.requests.is_own(request_id)
     }
 
     /// Publishes a request of namespace `nsp` (node's name).
@@ -270,20 +246,19 @@ impl Inner {
         self.publisher.publish(self.channels.request(nsp), payload)
     }
 
-    /// `PUBSUB NUMSUB` of the main request channel: every server,
-    /// this one included (emitters subscribe nothing and are not counted).
+    /// `PUBSUB NUMSUB` of the main request channel, summed over every
+    /// master of a Redis Cluster: every server, this one included
+    /// (emitters subscribe nothing and are not counted).
     async fn count_servers(&self, deadline: Instant) -> Result<usize, AdapterError> {
         let channel = self.channels.request("/");
-        let asked = self.client.pubsub_numsub::<Vec<fred::prelude::Value>, _>(channel);
-        let reply = tokio::time::timeout_at(deadline, asked)
-            .await
-            .map_err(|_| AdapterError::Timeout(self.config.requests_timeout))?
-            .map_err(|e| AdapterError::Unavailable(e.to_string()))?;
-        reply
-            .get(1)
-            .and_then(fred::prelude::Value::as_u64)
-            .and_then(|n| usize::try_from(n).ok())
-            .ok_or_else(|| AdapterError::Unavailable(format!("unexpected PUBSUB NUMSUB reply {reply:?}")))
+        count::subscribers(
+            &self.client,
+            &channel,
+            Numsub::Classic,
+            deadline,
+            self.config.requests_timeout,
+        )
+        .await
     }
 
     /// How many other servers should answer a request; 0 (and a log) when
@@ -299,6 +274,12 @@ impl Inner {
     }
 }
 
+impl OnMessage for Inner {
+    fn on_message(&self, channel: &str, payload: &[u8]) {
+        self.dispatch(channel, payload);
+    }
+}
+
 impl Drop for Inner {
     fn drop(&mut self) {
         for task in lock(&self.tasks).drain(..) {
@@ -311,41 +292,6 @@ impl Drop for Inner {
                 let _ = client.quit().await;
             });
         }
-    }
-}
-
-/// A request of this server waiting for answers; forgotten when dropped.
-struct Pending {
-    inner: Arc<Inner>,
-    id: String,
-    answers: mpsc::UnboundedReceiver<Body>,
-}
-
-impl Pending {
-    /// Up to `count` answers, until `deadline`; fewer (and a log) if late.
-    async fn gather(&mut self, count: usize, deadline: Instant) -> Vec<Body> {
-        let mut bodies = Vec::with_capacity(count);
-        while bodies.len() < count {
-            match tokio::time::timeout_at(deadline, self.answers.recv()).await {
-                Ok(Some(body)) => bodies.push(body),
-                Ok(None) => break,
-                Err(_) => {
-                    tracing::warn!(
-                        answered = bodies.len(),
-                        expected = count,
-                        "other servers did not all answer in time"
-                    );
-                    break;
-                }
-            }
-        }
-        bodies
-    }
-}
-
-impl Drop for Pending {
-    fn drop(&mut self) {
-        lock(&self.inner.pending).remove(&self.id);
     }
 }
 
@@ -423,12 +369,11 @@ impl Adapter for RedisAdapter {
     ) -> AdapterFuture<AckReplies> {
         let deadline = Instant::now() + timeout;
         let (reached, acks) = local.broadcast_with_ack(packet, target, timeout);
-        let mut acks = acks;
         let mut pending = None;
         if !target.flags.local {
             match message::packet_data(packet) {
                 Ok(data) => {
-                    let waiting = self.inner.register();
+                    let waiting = self.inner.requests.register();
                     let nsp = wire_nsp(&target.namespace);
                     let mut flags = vec![(
                         "timeout",
@@ -452,44 +397,14 @@ impl Adapter for RedisAdapter {
         }
         let inner = self.inner.clone();
         Box::pin(async move {
-            let mut replies = AckReplies::default();
-            replies.expected = reached;
-            // Each server answers with how many clients it reached, then
-            // with each answer: done when every server counted and every
-            // client answered.
-            let (servers, mut reported) = match &pending {
-                Some(_) => (inner.count_servers(deadline).await.unwrap_or(1), 1),
-                None => (1, 1),
-            };
-            let mut local_open = true;
-            loop {
-                if reported >= servers && replies.replies.len() >= replies.expected {
-                    break;
-                }
-                let remote = async {
-                    match pending.as_mut() {
-                        Some(pending) => pending.answers.recv().await,
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    _ = tokio::time::sleep_until(deadline) => break,
-                    answer = acks.next(), if local_open => match answer {
-                        Some(answer) => replies.replies.push(answer),
-                        None => local_open = false,
-                    },
-                    body = remote => match body {
-                        Some(Body::ClientCount(count)) => {
-                            replies.expected += count;
-                            reported += 1;
-                        }
-                        Some(Body::Answer(answer)) => replies.replies.push(answer),
-                        Some(_) => {}
-                        None => break,
-                    },
+            let servers = async {
+                match &pending {
+                    Some(_) => inner.count_servers(deadline).await.unwrap_or(1),
+                    None => 1,
                 }
             }
-            Ok(replies)
+            .await;
+            Ok(collect_acks(reached, acks, pending, servers, deadline).await)
         })
     }
 
@@ -499,7 +414,7 @@ impl Adapter for RedisAdapter {
             return Box::pin(async move { Ok(sockets) });
         }
         let deadline = Instant::now() + self.inner.config.requests_timeout;
-        let mut pending = self.inner.register();
+        let mut pending = self.inner.requests.register();
         let nsp = wire_nsp(&target.namespace);
         let request = json!({
             "uid": self.inner.uid,
@@ -560,7 +475,7 @@ impl Adapter for RedisAdapter {
             Ok(data) => data,
             Err(error) => return Box::pin(async move { Err(AdapterError::Unavailable(error)) }),
         };
-        let mut pending = self.inner.register();
+        let mut pending = self.inner.requests.register();
         let request = serde_json::value::RawValue::from_string(data).and_then(|data| {
             serde_json::to_vec(&ServerSideEmit {
                 uid: &self.inner.uid,
@@ -602,7 +517,7 @@ impl Adapter for RedisAdapter {
     fn all_rooms(&self, local: &Local, namespace: &str) -> AdapterFuture<Vec<String>> {
         let mut rooms = local.all_rooms(namespace);
         let deadline = Instant::now() + self.inner.config.requests_timeout;
-        let mut pending = self.inner.register();
+        let mut pending = self.inner.requests.register();
         let request = json!({
             "uid": self.inner.uid,
             "requestId": pending.id,

@@ -1,9 +1,11 @@
-//! What a [`crate::RedisAdapter`] is configured with, and its errors.
+//! What a [`crate::RedisAdapter`] (or [`crate::ShardedRedisAdapter`]) is
+//! configured with, and its errors.
 
 use std::time::Duration;
 
-/// How a [`crate::RedisAdapter`] reaches Redis and names its channels. A
-/// [`crate::RedisEmitter`] uses `url`, `key` and `requests_timeout` of it.
+/// How a [`crate::RedisAdapter`] or a [`crate::ShardedRedisAdapter`]
+/// reaches Redis and names its channels. A [`crate::RedisEmitter`] uses
+/// `url`, `key` and `requests_timeout` of it.
 ///
 /// ```
 /// use std::time::Duration;
@@ -37,6 +39,31 @@ pub struct RedisConfig {
     /// How many received messages may wait for this server to handle them
     /// before the oldest are lost (and logged). Default 4096.
     pub receive_queue: usize,
+    /// Which room channels a [`crate::ShardedRedisAdapter`] listens on,
+    /// node's `subscriptionMode`; the classic adapter ignores it. Default
+    /// [`SubscriptionMode::Dynamic`].
+    pub subscription_mode: SubscriptionMode,
+}
+
+/// How many shard channels a [`crate::ShardedRedisAdapter`] uses per
+/// namespace, node's `subscriptionMode`. Every server of one cluster should
+/// use the same: the mode also picks the channel a broadcast goes on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SubscriptionMode {
+    /// Two channels per namespace (`KEY#NSP#` and this server's response
+    /// channel); every broadcast goes on `KEY#NSP#`. Suits many dynamic
+    /// namespaces.
+    Static,
+    /// Also one channel per room this server holds, except rooms whose
+    /// name is 20 characters long (node's socket ids): a broadcast to
+    /// exactly one such room, without acknowledgements, goes on that
+    /// room's channel only, so only the servers holding it hear it.
+    #[default]
+    Dynamic,
+    /// [`SubscriptionMode::Dynamic`] with a channel for every room,
+    /// socket ids included: suits much one-to-one messaging.
+    DynamicPrivate,
 }
 
 impl RedisConfig {
@@ -58,11 +85,46 @@ impl Default for RedisConfig {
             publish_on_specific_response_channel: false,
             publish_queue: 4096,
             receive_queue: 4096,
+            subscription_mode: SubscriptionMode::default(),
         }
     }
 }
 
 impl RedisConfig {
+    /// Asks the Redis at `url` whether it is a node of a Redis Cluster
+    /// (`INFO cluster`: `cluster_enabled:1`) and if so makes `url` a
+    /// `redis-cluster://` URL of that node, from which the client finds the
+    /// others: a deployment may then name any node of a cluster, or a
+    /// standalone Redis, with one `redis://` URL. A `redis-cluster://` URL
+    /// stays as it is.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), socketio_redis::Error> {
+    /// let config = socketio_redis::RedisConfig::new("redis://127.0.0.1:7000")
+    ///     .detect_cluster()
+    ///     .await?;
+    /// let adapter = socketio_redis::ShardedRedisAdapter::new(config).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn detect_cluster(mut self) -> Result<Self, Error> {
+        use fred::prelude::ClientLike;
+        let redis = fred::prelude::Config::from_url(&self.url).map_err(|e| Error::Url(e.to_string()))?;
+        if redis.server.is_clustered() {
+            return Ok(self);
+        }
+        let client = self.client_builder()?.build()?;
+        client.init().await?;
+        let info: Result<String, _> = client.info(Some(fred::types::InfoKind::Cluster)).await;
+        let _ = client.quit().await;
+        if info?.lines().any(|line| line.trim() == "cluster_enabled:1") {
+            self.url = match self.url.split_once("://") {
+                Some((_, rest)) => format!("redis-cluster://{rest}"),
+                None => format!("redis-cluster://{}", self.url),
+            };
+        }
+        Ok(self)
+    }
+
     /// A client builder for `url` that reconnects forever (from 100 ms,
     /// doubling up to 2 s between attempts) and gives up on a command or a
     /// connection attempt after `requests_timeout`, so nothing piles up in

@@ -13,7 +13,8 @@
 //!   `all_rooms` reach every server's sockets;
 //! - `server_side_emit` reaches the other servers' handlers
 //!   ([`socketio::SocketIoBuilder::on_server_event`]) and collects their
-//!   answers; `server_count` asks Redis (`PUBSUB NUMSUB`).
+//!   answers; `server_count` asks Redis (`PUBSUB NUMSUB`, summed over
+//!   every master of a Redis Cluster).
 //!
 //! ```no_run
 //! # #[derive(Default)] struct Main;
@@ -31,6 +32,16 @@
 //! [`RedisEmitter`] reaches the same sockets from a process that is not a
 //! server, as node's `@socket.io/redis-emitter` does.
 //!
+//! [`ShardedRedisAdapter`] is node's other form, `createShardedAdapter`:
+//! Redis 7 sharded pub/sub (`SSUBSCRIBE`/`SPUBLISH`), which a Redis Cluster
+//! spreads over its shards instead of copying every message to every
+//! node; in the default [`SubscriptionMode::Dynamic`] a broadcast to one
+//! room reaches only the servers holding it. Every operation above works
+//! across servers except `all_rooms`, which node's sharded adapter has no
+//! message for (this server's rooms only); the emitter speaks the classic
+//! form only, as node's does. Its wire format is in the `sharded` module's
+//! source docs.
+//!
 //! # When Redis is slow or away
 //!
 //! Everything local keeps working: a broadcast reaches this server's
@@ -42,6 +53,7 @@
 //! warning is logged for the missing ones). `server_count` fails with
 //! [`socketio::AdapterError::Unavailable`] (or `Timeout`) instead of
 //! guessing. The connection comes back by itself, subscriptions included.
+//! The same holds for [`ShardedRedisAdapter`].
 //!
 //! # The Redis client
 //!
@@ -60,21 +72,31 @@
 //!   ack callback last) and waits for `server count - 1` of them, at most
 //!   [`RedisConfig::requests_timeout`]; it is published at once, so
 //!   dropping its future is a fire-and-forget emit.
-//! - In Redis Cluster, `server_count` asks one node only (node sums every
-//!   node's `PUBSUB NUMSUB`).
 //! - Text and JSON messages of the 0.9 protocol travel as node's
 //!   `message` event.
+//! - Sharded: a socket's own room has a channel when its id is not 20
+//!   characters long (our 0.9 session ids: 32), in dynamic mode, since
+//!   that is where node's servers send to it; node decides whether a room
+//!   is a socket id by asking its sockets when subscribing and by the
+//!   length when publishing. A broadcast to a room joined a moment ago
+//!   may miss a server whose subscription to the room's channel is still
+//!   on its way, in node too.
 #![warn(missing_docs)]
 
 mod adapter;
 mod channels;
 mod config;
+mod count;
 mod emitter;
+mod inbox;
 mod message;
+mod pending;
 mod publisher;
 mod receiver;
 mod requests;
+mod sharded;
 
 pub use adapter::RedisAdapter;
-pub use config::{Error, RedisConfig};
+pub use config::{Error, RedisConfig, SubscriptionMode};
 pub use emitter::RedisEmitter;
+pub use sharded::adapter::ShardedRedisAdapter;

@@ -1,6 +1,7 @@
 //! Publishing without blocking: a bounded queue to one task that publishes
 //! in order, so a slow or absent Redis costs at most the queue's memory and
-//! never holds up a broadcast.
+//! never holds up a broadcast. The classic adapter `PUBLISH`es, the sharded
+//! one `SPUBLISH`es.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,15 +21,23 @@ pub(crate) struct Publisher {
 }
 
 impl Publisher {
-    /// Starts the task publishing through `client`; each publish gives up
-    /// after `timeout` (Redis away), so the queue moves on.
-    pub(crate) fn start(client: Client, capacity: usize, timeout: Duration) -> (Self, JoinHandle<()>) {
+    /// Starts the task publishing through `client` (`SPUBLISH` when
+    /// `sharded`); each publish gives up after `timeout` (Redis away), so
+    /// the queue moves on.
+    pub(crate) fn start(client: Client, capacity: usize, timeout: Duration, sharded: bool) -> (Self, JoinHandle<()>) {
         let (queue, mut rx) = mpsc::channel::<(String, Bytes)>(capacity.max(1));
         let task = tokio::spawn(async move {
             // One at a time: the order of messages on a channel is the
             // order clients see.
             while let Some((channel, payload)) = rx.recv().await {
-                match tokio::time::timeout(timeout, client.publish::<i64, _, _>(channel.as_str(), payload)).await {
+                let published = async {
+                    if sharded {
+                        client.spublish::<i64, _, _>(channel.as_str(), payload).await
+                    } else {
+                        client.publish::<i64, _, _>(channel.as_str(), payload).await
+                    }
+                };
+                match tokio::time::timeout(timeout, published).await {
                     Ok(Ok(_)) => {}
                     Ok(Err(error)) => tracing::warn!(%channel, %error, "publish to Redis failed"),
                     Err(_) => tracing::warn!(%channel, ?timeout, "publish to Redis timed out"),

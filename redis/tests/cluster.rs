@@ -313,3 +313,20 @@ async fn a_namespace_other_than_the_main_one_has_channels_of_its_own() {
     );
     assert_eq!(fetched[0].namespace(), "/chat");
 }
+
+#[tokio::test]
+async fn in_a_redis_cluster_the_count_sums_every_master() {
+    let cluster = socketio_tests::RedisCluster::start().await;
+    let url = cluster.url();
+    let (a, b) = (
+        Node::start(socketio_redis::RedisConfig::new(url.clone())).await,
+        Node::start(socketio_redis::RedisConfig::new(url)).await,
+    );
+    // Each server's subscriber connection sits on one master (picked by
+    // its client id): only the sum over every master counts both.
+    assert_eq!(within("count", a.io.server_count()).await.expect("counts"), 2);
+    assert_eq!(within("count", b.io.server_count()).await.expect("counts"), 2);
+    let mut on_b = Client::in_rooms(b.addr, &["r"]).await;
+    a.io.to("r").emit("across", ()).expect("serializes");
+    assert_eq!(on_b.text().await, r#"42["across"]"#);
+}

@@ -2,6 +2,8 @@
 #![warn(missing_docs)]
 
 // The layers, each using only those listed before it (see ARCHITECTURE.md).
+#[cfg(feature = "admin-ui")]
+pub mod admin;
 pub mod codec;
 mod core;
 pub mod engine;
@@ -48,6 +50,7 @@ pub use handler::{
     RemoteSocket,
 };
 pub use legacy::{Transport, UnknownTransport};
+pub use modern::Parser;
 pub use server::{
     AllowedOrigins, PeerAddr, Server, Settings, SocketIo, SocketIoBuilder, SocketIoService, shutdown_signal,
 };

@@ -5,8 +5,10 @@
 (function (exports) {
   'use strict';
 
-  // ioFor(version) gives the client library; fromHex builds the platform's bytes.
-  exports.makeModernClient = function (ioFor, fromHex, report) {
+  // ioFor(version) gives the client library; fromHex builds the platform's
+  // bytes; parserFor(name) gives a packet parser (`msgpack`) where the
+  // platform has one.
+  exports.makeModernClient = function (ioFor, fromHex, report, parserFor) {
     // JSON lines cannot carry bytes: mark them.
     function toHex(value) {
       const bytes = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
@@ -125,6 +127,10 @@
           timeout: 5000,
         };
         if (cmd.query) opts.query = cmd.query;
+        if (cmd.parser) {
+          if (!parserFor) throw new Error('no parser ' + cmd.parser + ' here');
+          opts.parser = parserFor(cmd.parser);
+        }
         manager = new io.Manager(cmd.url, opts);
         manager.on('open', () => {
           const engine = manager.engine;

@@ -19,6 +19,10 @@ const handle = makeModernClient(
   (version) => require(version === 2 ? 'socket.io-client-2' : 'socket.io-client-4'),
   (hex) => Buffer.from(hex, 'hex'),
   report,
+  (name) => {
+    if (name !== 'msgpack') throw new Error('unknown parser ' + name);
+    return require('socket.io-msgpack-parser');
+  },
 );
 const lines = readline.createInterface({ input: process.stdin });
 lines.on('line', (line) => {

@@ -2,8 +2,10 @@
 
 mod node_client;
 mod pages;
+mod redis_cluster;
 mod redis_server;
 
 pub use node_client::NodeClient;
 pub use pages::Browser;
+pub use redis_cluster::RedisCluster;
 pub use redis_server::RedisServer;

@@ -170,3 +170,85 @@ async fn two_servers_through_redis_serve_legacy_and_modern_clients_as_one() {
     assert_eq!(count, json!(1), "the killed server is no longer counted");
     assert_eq!(late.emit_ack("", "server_ping", vec![json!("y")]).await, [json!([])]);
 }
+
+/// Two `conformance` servers with `ADAPTER=redis-sharded` on a real
+/// three-master Redis Cluster (`REDIS_URL` names one node; the servers find
+/// the others), a 0.9.16 client on one and a socket.io-client 4 on the
+/// other: broadcasts, room messages (a legacy socket's own id included,
+/// which travels on its own shard channel), fetches, counts and
+/// server-side pings across them; a server killed outright stops being
+/// counted.
+#[tokio::test]
+async fn two_sharded_servers_on_a_redis_cluster_serve_legacy_and_modern_clients_as_one() {
+    let cluster = socketio_tests::RedisCluster::start().await;
+    let env = |name: &'static str| {
+        [
+            ("REDIS_URL", cluster.node_url()),
+            ("ADAPTER", "redis-sharded".to_owned()),
+            ("NODE_NAME", name.to_owned()),
+        ]
+    };
+    let (a_env, b_env) = (env("a"), env("b"));
+    let a = start_with(&a_env.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let b = start_with(&b_env.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let (mut old, old_id) = client(&a.url).await;
+    let mut new = NodeClient::connect_modern(&b.url, 4, "websocket", json!({})).await;
+    new.expect_connect("").await;
+    let new_id = new.emit_ack("", "whoami", vec![]).await[0]["sid"]
+        .as_str()
+        .expect("sid")
+        .to_owned();
+    assert_ne!(old_id.len(), 20, "a legacy id is not taken for a modern one");
+
+    assert_eq!(old.emit_ack("", "cluster_count", vec![]).await, [json!(2)]);
+    assert_eq!(new.emit_ack("", "cluster_count", vec![]).await, [json!(2)]);
+
+    old.emit("", "broadcast", vec![json!("from a")]).await;
+    assert_eq!(old.expect_event("", "broadcast").await, [json!("from a")]);
+    assert_eq!(new.expect_event("", "broadcast").await, [json!("from a")]);
+    new.emit("", "broadcast", vec![json!("from b")]).await;
+    assert_eq!(new.expect_event("", "broadcast").await, [json!("from b")]);
+    assert_eq!(old.expect_event("", "broadcast").await, [json!("from b")]);
+
+    old.emit_ack("", "join", vec![json!("r")]).await;
+    new.emit_ack("", "join", vec![json!("r")]).await;
+    let mut expected = vec![
+        json!({"id": old_id, "rooms": sorted(&[&old_id, "r"]), "server": "a"}),
+        json!({"id": new_id, "rooms": sorted(&[&new_id, "r"]), "server": "b"}),
+    ];
+    expected.sort_by(|x, y| x["id"].as_str().cmp(&y["id"].as_str()));
+    assert_eq!(
+        old.emit_ack("", "fetch_room", vec![json!("r")]).await,
+        [Value::Array(expected)]
+    );
+    // To a room (on its channel's shard), and to each socket's own id.
+    new.emit("", "to_room", vec![json!("r"), json!("all of r")]).await;
+    assert_eq!(old.expect_event("", "room_msg").await, [json!("r"), json!("all of r")]);
+    assert_eq!(new.expect_event("", "room_msg").await, [json!("r"), json!("all of r")]);
+    new.emit("", "to_room", vec![json!(old_id), json!("just you")]).await;
+    assert_eq!(
+        old.expect_event("", "room_msg").await,
+        [json!(old_id), json!("just you")]
+    );
+    old.emit("", "to_room", vec![json!(new_id), json!("you too")]).await;
+    assert_eq!(
+        new.expect_event("", "room_msg").await,
+        [json!(new_id), json!("you too")]
+    );
+
+    assert_eq!(old.emit_ack("", "server_ping", vec![json!("x")]).await, [json!(["b"])]);
+    assert_eq!(new.expect_event("", "server_pinged").await, [json!("x")]);
+
+    let mut b = b;
+    b.child.start_kill().expect("SIGKILL");
+    b.child.wait().await.expect("it exits");
+    let mut count = json!(2);
+    for _ in 0..100 {
+        count = old.emit_ack("", "cluster_count", vec![]).await[0].clone();
+        if count == json!(1) {
+            break;
+        }
+    }
+    assert_eq!(count, json!(1), "the killed server is no longer counted");
+    assert_eq!(old.emit_ack("", "server_ping", vec![json!("y")]).await, [json!([])]);
+}

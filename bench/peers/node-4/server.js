@@ -23,7 +23,22 @@ const io = new Server(httpServer, {
   // Every transport a plain HTTP server offers (webtransport needs HTTP/3).
   transports: ['polling', 'websocket'],
   cors: { origin: '*' },
+  // PARSER=msgpack: socket.io-msgpack-parser packets instead of JSON.
+  ...(process.env.PARSER === 'msgpack' ? { parser: require('socket.io-msgpack-parser') } : {}),
 });
+
+// A cluster through Redis when REDIS_URL is set (bench/cluster.sh): the
+// classic adapter with node-redis, as the adapter's documentation sets it up.
+async function useRedis(url) {
+  const { createClient } = require('redis');
+  const { createAdapter } = require('@socket.io/redis-adapter');
+  const pubClient = createClient({ url });
+  const subClient = pubClient.duplicate();
+  pubClient.on('error', (err) => console.error('redis:', err.message));
+  subClient.on('error', (err) => console.error('redis:', err.message));
+  await Promise.all([pubClient.connect(), subClient.connect()]);
+  io.adapter(createAdapter(pubClient, subClient));
+}
 
 io.on('connection', (socket) => {
   socket.on('echo', (...args) => {
@@ -47,9 +62,18 @@ io.on('connection', (socket) => {
   });
 });
 
-httpServer.listen(port, '127.0.0.1', () => {
+const listen = () => httpServer.listen(port, '127.0.0.1', () => {
   process.stdout.write(`listening on 127.0.0.1:${port}\n`);
 });
+
+if (process.env.REDIS_URL) {
+  useRedis(process.env.REDIS_URL).then(listen, (err) => {
+    console.error(`cannot use Redis at ${process.env.REDIS_URL}: ${err.message}`);
+    process.exit(1);
+  });
+} else {
+  listen();
+}
 
 const stop = () => process.exit(0);
 process.on('SIGTERM', stop);

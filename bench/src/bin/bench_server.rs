@@ -1,11 +1,15 @@
 //! Our server under the benchmark workload (see `bench/peers/README.md` for
 //! the contract every server follows): `echo` acks its arguments, `join`
 //! enters a room, `publish` broadcasts `news` to a room. Legacy and modern
-//! clients on one port.
+//! clients on one port. `PARSER=msgpack`: modern clients speak
+//! `socket.io-msgpack-parser` packets. With `REDIS_URL` set, the server
+//! joins a cluster through `socketio_redis::RedisAdapter` (the cluster
+//! scenario of `bench/cluster.sh`); without it, no adapter but the local one.
 
 use std::time::Duration;
 
-use socketio::{Ctx, RawJson, Reply, Server, SocketIo};
+use socketio::{Ctx, Parser, RawJson, Reply, Server, SocketIo};
+use socketio_redis::{RedisAdapter, RedisConfig};
 
 #[derive(Default)]
 struct Bench;
@@ -32,13 +36,33 @@ impl Bench {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4100);
-    let io = SocketIo::builder(Bench::default)
+    let parser = match std::env::var("PARSER").as_deref() {
+        Ok("msgpack") => Parser::Msgpack,
+        _ => Parser::Json,
+    };
+    let mut builder = SocketIo::builder(Bench::default)
+        .parser(parser)
         .flash_policy_port(None)
         .heartbeat_interval(Duration::from_secs(25))
         .heartbeat_timeout(Duration::from_secs(60))
         .max_sessions(1_000_000)
-        .max_pending_handshakes(1_000_000)
-        .build();
+        .max_pending_handshakes(1_000_000);
+    let adapter = match std::env::var("REDIS_URL") {
+        Ok(url) => Some(
+            RedisAdapter::new(RedisConfig::new(url))
+                .await
+                .map_err(std::io::Error::other)?,
+        ),
+        Err(_) => None,
+    };
+    if let Some(adapter) = &adapter {
+        builder = builder.adapter(adapter.clone());
+    }
+    let io = builder.build();
+    if let Some(adapter) = &adapter {
+        // No broadcast from the other server may be missed once we say we listen.
+        adapter.ready().await;
+    }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!("listening on {}", listener.local_addr()?);
     Server::new(io).run_on(listener).await

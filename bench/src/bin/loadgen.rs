@@ -5,6 +5,9 @@
 //! loadgen --server ours --addr 127.0.0.1:4100 --pid 1234 --protocol legacy \
 //!     --transport websocket --scenario echo --connections 50 --inflight 16 --duration 5
 //! ```
+//!
+//! The cluster scenario also takes the second server (`--addr2`, `--pid2`)
+//! and Redis's process (`--redis-pid`).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -40,6 +43,9 @@ fn parse_args() -> Result<(String, Config), Error> {
         inflight: number("inflight", "16")? as usize,
         duration: Duration::from_secs_f64(get("duration", "5").parse().unwrap_or(5.0)),
         drain: Duration::from_secs(5),
+        addr2: options.get("addr2").cloned(),
+        pid2: options.get("pid2").and_then(|pid| pid.parse().ok()),
+        redis_pid: options.get("redis-pid").and_then(|pid| pid.parse().ok()),
     };
     Ok((get("scenario", "echo"), config))
 }
@@ -56,6 +62,7 @@ fn main() {
             "fanout" => scenario::fanout(&config).await,
             "idle" => scenario::idle(&config).await,
             "connect" => scenario::connect_rate(&config).await,
+            "cluster" => scenario::cluster_fanout(&config).await,
             other => Err(Error::Usage(format!("unknown scenario {other}"))),
         }
     });

@@ -23,6 +23,7 @@ fn metrics(scenario: &str) -> (&'static str, Option<&'static str>) {
         "echo" => ("msgs_per_sec", Some("msgs_per_cpu_sec")),
         "fanout" => ("deliveries_per_sec", Some("deliveries_per_cpu_sec")),
         "connect" => ("connects_per_sec", Some("connects_per_cpu_sec")),
+        "cluster" => ("deliveries_per_sec", Some("deliveries_per_cpu_sec")),
         _ => ("bytes_per_session", None),
     }
 }
@@ -70,19 +71,47 @@ fn main() {
     for run in &runs {
         groups.entry(key(run)).or_default().push(run);
     }
+    if groups.keys().any(|(.., scenario)| scenario != "cluster") {
+        comparisons(&groups);
+    }
+    if groups.keys().any(|(.., scenario)| scenario == "cluster") {
+        cluster_table(&groups);
+    }
+    every_run(&groups);
+}
+
+/// Ours ÷ each peer, scenario by scenario.
+fn comparisons(groups: &BTreeMap<Key, Vec<&Value>>) {
     let find = |server: &str, protocol: &str, transport: &str, scenario: &str| {
         groups
             .get(&(server.into(), protocol.into(), transport.into(), scenario.into()))
             .cloned()
             .unwrap_or_default()
     };
-
     println!("### Ours ÷ peer, same workload, same run (medians of the runs)\n");
     println!(
         "| scenario | ours | peer | ours | peer | ratio | ours per server CPU-s | peer per server CPU-s | ratio per CPU-s | p50 / p99 / p99.9 µs ours | peer |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    let comparisons: [(&str, &str, &str, &str, &str, &str, &str); 17] = [
+    let comparisons: [(&str, &str, &str, &str, &str, &str, &str); 19] = [
+        (
+            "echo",
+            "websocket",
+            "ours",
+            "msgpack",
+            "ours",
+            "modern",
+            "acked echo, v5 protocol, msgpack parser vs ours with JSON",
+        ),
+        (
+            "echo",
+            "websocket",
+            "ours",
+            "msgpack",
+            "node-4",
+            "msgpack",
+            "acked echo, v5 protocol, msgpack parser",
+        ),
         (
             "echo",
             "websocket",
@@ -260,13 +289,83 @@ fn main() {
             latency(&peer_runs),
         );
     }
+}
 
+/// Sums a JSON array of numbers (a per-server field of the cluster runs).
+fn sum(value: &Value) -> f64 {
+    value
+        .as_array()
+        .map_or(0.0, |items| items.iter().filter_map(Value::as_f64).sum())
+}
+
+/// The cross-server fan-out: one row per server, with ours ÷ it per server
+/// CPU-second. A server that lost broadcasts in any run is not scored.
+fn cluster_table(groups: &BTreeMap<Key, Vec<&Value>>) {
+    let runs_of = |server: &str| {
+        groups
+            .iter()
+            .filter(|((name, .., scenario), _)| name == server && scenario == "cluster")
+            .flat_map(|(_, runs)| runs.iter().copied())
+            .collect::<Vec<_>>()
+    };
+    let ours = median(&runs_of("ours"), "deliveries_per_cpu_sec");
+    println!("### Cross-server fan-out: 2 servers + Redis (medians of the runs)\n");
+    println!(
+        "| server | deliveries/s | per server CPU-s (both servers) | server CPU s (both) | Redis CPU s | ours ÷ it per CPU-s | p50 / p99 / p99.9 µs | lost | reordered | runs |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let mut servers: Vec<&str> = groups
+        .keys()
+        .filter(|(.., scenario)| scenario == "cluster")
+        .map(|(server, ..)| server.as_str())
+        .collect();
+    servers.dedup();
+    for server in servers {
+        let runs = runs_of(server);
+        let lost: f64 = runs.iter().map(|run| sum(&run["lost_per_server"])).sum();
+        let reordered: f64 = runs.iter().map(|run| sum(&run["reordered_per_server"])).sum();
+        let other: f64 = runs
+            .iter()
+            .map(|run| {
+                run["publish_ack_errors"].as_f64().unwrap_or(0.0)
+                    + run["duplicated_or_malformed"].as_f64().unwrap_or(0.0)
+            })
+            .sum();
+        let per_cpu = median(&runs, "deliveries_per_cpu_sec");
+        let scored = lost == 0.0 && other == 0.0;
+        let verdict = if scored {
+            if server == "ours" {
+                "—".to_owned()
+            } else {
+                ratio(ours, per_cpu)
+            }
+        } else {
+            "not scored: loses or garbles broadcasts".to_owned()
+        };
+        println!(
+            "| {server} | {} | {} | {} | {} | {verdict} | {} / {} / {} | {} | {} | {} |",
+            human(median(&runs, "deliveries_per_sec")),
+            human(per_cpu),
+            median(&runs, "server_cpu").map_or("—".to_owned(), |cpu| format!("{cpu:.2}")),
+            median(&runs, "redis_cpu").map_or("—".to_owned(), |cpu| format!("{cpu:.2}")),
+            median(&runs, "p50_us").unwrap_or_default(),
+            median(&runs, "p99_us").unwrap_or_default(),
+            median(&runs, "p999_us").unwrap_or_default(),
+            human(Some(lost)),
+            human(Some(reordered)),
+            runs.len(),
+        );
+    }
+    println!();
+}
+
+fn every_run(groups: &BTreeMap<Key, Vec<&Value>>) {
     println!("\n### Every run\n");
     println!(
         "| server | protocol | transport | scenario | throughput (or bytes/session) | per server CPU-s | server CPU s | errors |"
     );
     println!("|---|---|---|---|---|---|---|---|");
-    for ((server, protocol, transport, scenario), runs) in &groups {
+    for ((server, protocol, transport, scenario), runs) in groups {
         let (metric, per_cpu) = metrics(scenario);
         for run in runs {
             println!(

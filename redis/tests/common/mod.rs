@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use socketio::{Ctx, Server, SocketIo};
-use socketio_redis::{RedisAdapter, RedisConfig};
+use socketio_redis::{RedisAdapter, RedisConfig, ShardedRedisAdapter};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -42,6 +42,11 @@ impl Member {
     fn join(&self, cx: &Ctx, room: String) {
         cx.join(&room);
     }
+
+    #[event]
+    fn leave(&self, cx: &Ctx, room: String) {
+        cx.leave(&room);
+    }
 }
 
 /// One of our servers with a `RedisAdapter`, serving on a port of its own.
@@ -65,6 +70,36 @@ impl Node {
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(Server::new(io.clone()).run_on(listener));
         Node { io, addr, adapter }
+    }
+}
+
+/// One of our servers with a `ShardedRedisAdapter`.
+pub struct ShardedNode {
+    pub io: SocketIo,
+    pub addr: SocketAddr,
+    pub adapter: ShardedRedisAdapter,
+    pub server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl ShardedNode {
+    pub async fn start(config: RedisConfig) -> ShardedNode {
+        let adapter = ShardedRedisAdapter::new(config).await.expect("connects to Redis");
+        let io = SocketIo::builder(Member::default)
+            .endpoint("/chat", Member::default)
+            .flash_policy_port(None)
+            .on_server_event("ping", |(text,): (String,)| async move { format!("pong {text}") })
+            .adapter(adapter.clone())
+            .build();
+        within("the subscriptions", adapter.ready()).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(Server::new(io.clone()).run_on(listener));
+        ShardedNode {
+            io,
+            addr,
+            adapter,
+            server,
+        }
     }
 }
 

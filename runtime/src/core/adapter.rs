@@ -223,6 +223,14 @@ pub trait Adapter: Send + Sync + 'static {
         })
     }
 
+    /// A socket of this server entered `namespace`, and with it the room
+    /// named by its own id (which [`Local`] keeps without a join). The
+    /// rooms themselves are already in place; an adapter that listens per
+    /// room starts listening for this one here.
+    fn add_socket(&self, local: &Local, namespace: &str, sid: &Arc<str>) {
+        let _ = (local, namespace, sid);
+    }
+
     /// A socket of this server joined `rooms`.
     fn add_all(&self, local: &Local, namespace: &str, sid: &Arc<str>, rooms: &[String]) {
         local.join(namespace, sid, rooms);
@@ -374,21 +382,36 @@ impl Local {
     /// Adds a socket of this server to `rooms` (nothing if it already left).
     pub fn join(&self, namespace: &str, sid: &Arc<str>, rooms: &[String]) {
         if let Some(hub) = self.hub.upgrade() {
-            hub.rooms.join(namespace, sid, rooms);
+            let monitor = hub.monitor();
+            hub.rooms.join(namespace, sid, rooms, |room| {
+                if let Some(monitor) = monitor {
+                    monitor.room_joined(namespace, room, sid);
+                }
+            });
         }
     }
 
     /// Removes a socket of this server from `rooms`.
     pub fn leave(&self, namespace: &str, sid: &Arc<str>, rooms: &[String]) {
         if let Some(hub) = self.hub.upgrade() {
-            hub.rooms.leave(namespace, sid, rooms);
+            let monitor = hub.monitor();
+            hub.rooms.leave(namespace, sid, rooms, |room| {
+                if let Some(monitor) = monitor {
+                    monitor.room_left(namespace, room, sid);
+                }
+            });
         }
     }
 
     /// Removes a socket of this server from its namespace and its rooms.
     pub fn remove(&self, namespace: &str, sid: &Arc<str>) {
         if let Some(hub) = self.hub.upgrade() {
-            hub.rooms.remove_member(namespace, sid);
+            let left = hub.rooms.remove_member(namespace, sid);
+            if let Some(monitor) = hub.monitor() {
+                for room in &left {
+                    monitor.room_left(namespace, room, sid);
+                }
+            }
         }
     }
 
@@ -404,12 +427,30 @@ impl Local {
                 namespace: target.namespace.clone(),
                 rooms: hub.rooms.rooms_of(&target.namespace, connection.sid()),
                 handshake: connection.info().handshake(),
-                data: connection
-                    .data()
-                    .and_then(|data| serde_json::from_str(data.get()).ok())
-                    .unwrap_or_else(|| serde_json::Value::Object(serde_json::Map::new())),
+                data: Self::data_of(&hub, &connection),
             })
             .collect()
+    }
+
+    /// What a fetch reports as a socket's `data`: its handler's, and with
+    /// an admin UI watching, `_admin` (its client id and transport) as
+    /// node's admin UI puts it there, for any server's UI to read.
+    fn data_of(hub: &Hub, connection: &Connection) -> serde_json::Value {
+        let mut data = connection
+            .data()
+            .and_then(|data| serde_json::from_str(data.get()).ok())
+            .unwrap_or_else(|| serde_json::Value::Object(serde_json::Map::new()));
+        if hub.monitor().is_some()
+            && let serde_json::Value::Object(map) = &mut data
+        {
+            let session = connection.session().sid();
+            let client_id: String = session.chars().take(12).collect();
+            map.insert(
+                "_admin".to_owned(),
+                serde_json::json!({ "clientId": client_id, "transport": connection.transport() }),
+            );
+        }
+        data
     }
 
     /// Makes this server's sockets that `target` picks join `rooms`.

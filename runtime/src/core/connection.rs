@@ -3,7 +3,7 @@
 //! protocol family.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{mpsc, oneshot};
@@ -12,7 +12,8 @@ use tokio::task::JoinHandle;
 use crate::Protocol;
 use crate::codec::legacy::{MessageId, RawJson};
 use crate::core::{
-    AckError, AckResponse, CloseReason, ConnectionInfo, Encoded, EncodedArgs, Event, Hub, Message, Namespaces, Reply,
+    AckError, AckResponse, CloseReason, ConnectionInfo, Departure, Encoded, EncodedArgs, Event, Hub, Message,
+    Namespaces, Reply,
 };
 
 /// What a connection's handler task is handed, in arrival order. Kept
@@ -69,6 +70,9 @@ pub(crate) trait SessionLink: Send + Sync + 'static {
     /// The id of a new connection to `endpoint`: the session id for a
     /// legacy client, one of its own per namespace for a modern one.
     fn socket_id(&self, endpoint: &str) -> Arc<str>;
+    /// Node's name of the transport carrying the session now (`polling`,
+    /// `websocket`, `xhr-polling`, ...).
+    fn transport(&self) -> &'static str;
     fn protocol(&self) -> Protocol;
     /// `packet` in this session's protocol, on `endpoint` (`""` is the
     /// main one); `None` when the protocol has no such packet.
@@ -134,6 +138,8 @@ pub(crate) struct Connection {
     /// `Event::take_ack`: its reply then does not answer it. Events of one
     /// connection run one at a time, so one slot is enough.
     claimed_ack: AtomicU64,
+    /// Why it ended ([`Departure::code`]), 0 while open.
+    departure: AtomicU8,
 }
 
 impl std::fmt::Debug for Connection {
@@ -160,6 +166,7 @@ impl Connection {
                 data: None,
             }),
             claimed_ack: AtomicU64::new(u64::MAX),
+            departure: AtomicU8::new(0),
         }
     }
 
@@ -187,6 +194,23 @@ impl Connection {
 
     pub(crate) fn hub(&self) -> &Arc<Hub> {
         self.session.hub()
+    }
+
+    /// Records why it ends; the first reason given stands.
+    pub(crate) fn set_departure(&self, departure: Departure) {
+        let _ = self
+            .departure
+            .compare_exchange(0, departure.code(), Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    /// Why it ended, once it did.
+    pub(crate) fn departure(&self) -> Option<Departure> {
+        Departure::from_code(self.departure.load(Ordering::Acquire))
+    }
+
+    /// The transport carrying its session now.
+    pub(crate) fn transport(&self) -> &'static str {
+        self.session.transport()
     }
 
     pub(crate) fn protocol(&self) -> Protocol {
@@ -230,6 +254,9 @@ impl Connection {
 
     /// Encodes `outgoing` for this connection's protocol and queues it.
     pub(crate) fn send(&self, outgoing: Outgoing<'_>) {
+        if let (Outgoing::Event { name, args, .. }, Some(monitor)) = (&outgoing, self.hub().monitor()) {
+            monitor.event_sent(self, name, args);
+        }
         if let Some(encoded) = self.session.encode(&outgoing, &self.endpoint) {
             self.push(encoded);
         }

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio_util::task::TaskTracker;
 
 use crate::core::rooms::Rooms;
-use crate::core::{Adapter, Connection, CoreConfig, Local, Spawner, Stats};
+use crate::core::{Adapter, Connection, CoreConfig, Local, Monitor, Spawner, Stats};
 
 /// Resolves an endpoint name the static table does not know.
 pub(crate) type DynamicEndpointsFn = Arc<dyn Fn(&str) -> Option<Spawner> + Send + Sync>;
@@ -49,6 +49,8 @@ pub(crate) struct Hub {
     /// thread outside it still runs the close hooks there.
     runtime: std::sync::OnceLock<tokio::runtime::Handle>,
     stop: tokio_util::sync::CancellationToken,
+    /// Who watches this server (the admin UI), if anyone.
+    monitor: std::sync::OnceLock<Arc<dyn Monitor>>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -74,12 +76,23 @@ impl Hub {
             ticking: std::sync::Once::new(),
             runtime: std::sync::OnceLock::new(),
             stop: tokio_util::sync::CancellationToken::new(),
+            monitor: std::sync::OnceLock::new(),
         });
         hub.adapter.init(hub.local.clone());
         for namespace in hub.static_namespaces() {
             hub.adapter.add_namespace(&hub.local, namespace);
         }
         hub
+    }
+
+    /// The observer of this server; set once, before it serves.
+    #[cfg_attr(not(feature = "admin-ui"), allow(dead_code))] // Used by the admin UI only.
+    pub(crate) fn set_monitor(&self, monitor: Arc<dyn Monitor>) {
+        let _ = self.monitor.set(monitor);
+    }
+
+    pub(crate) fn monitor(&self) -> Option<&dyn Monitor> {
+        self.monitor.get().map(|monitor| &**monitor)
     }
 
     pub(crate) fn adapter(&self) -> &dyn Adapter {
@@ -124,6 +137,7 @@ impl Hub {
         if new && !self.static_namespaces().any(|known| known == namespace) {
             self.adapter.add_namespace(&self.local, namespace);
         }
+        self.adapter.add_socket(&self.local, namespace, connection.sid());
     }
 
     /// A connection leaves its namespace, through the adapter (which
@@ -171,6 +185,12 @@ impl Hub {
                 }
             });
         });
+    }
+
+    /// Cancelled when the server shuts down: background loops end with it.
+    #[cfg_attr(not(feature = "admin-ui"), allow(dead_code))] // Used by the admin UI only.
+    pub(crate) fn stopping(&self) -> tokio_util::sync::CancellationToken {
+        self.stop.clone()
     }
 
     pub(crate) fn is_shutting_down(&self) -> bool {

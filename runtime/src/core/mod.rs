@@ -18,6 +18,7 @@ mod event;
 mod frame;
 mod hub;
 mod info;
+mod monitor;
 mod namespaces;
 mod outbox;
 mod protocol;
@@ -31,15 +32,18 @@ pub use adapter::{
 };
 pub use args::{AckResponse, ArgsWriter, EmitArgs, EncodedArgs};
 pub(crate) use args::{no_attachments, write_args_json};
-pub(crate) use close::CloseReason;
+pub(crate) use close::{CloseReason, Departure};
 pub(crate) use config::CoreConfig;
 pub(crate) use connection::{Backpressure, Connection, ConnectionHandle, HandlerInput, Outgoing, SessionLink, Spawner};
+#[cfg(feature = "admin-ui")]
+pub(crate) use date::civil_from_days;
 pub(crate) use date::http_date;
 pub use event::{AckError, AckSender, Event, Message, Reply};
 pub(crate) use frame::{Encoded, Frame};
 pub(crate) use hub::{DynamicEndpointsFn, Endpoints, Hub, ServerEventFn};
 pub use info::ConnectionInfo;
 pub(crate) use info::SessionInfo;
+pub(crate) use monitor::Monitor;
 pub(crate) use namespaces::Namespaces;
 pub(crate) use outbox::{Batch, Lent, Limits, Outbox, OutboxOwner, Take, lend, lend_at_most};
 pub use protocol::Protocol;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::core::{
-    Backpressure, Connection, ConnectionHandle, ConnectionInfo, HandlerInput, Outgoing, SessionLink, Spawner,
+    Backpressure, Connection, ConnectionHandle, ConnectionInfo, Departure, HandlerInput, Outgoing, SessionLink, Spawner,
 };
 
 /// A session's namespace connections. A list, not a map: a session has one
@@ -145,6 +145,11 @@ impl Namespaces {
         let handle = self.lock().remove(endpoint);
         let Some(handle) = handle else { return };
         let hub = session.hub();
+        handle.connection.set_departure(if echo {
+            Departure::ServerNamespace
+        } else {
+            Departure::ClientNamespace
+        });
         hub.remove_member(endpoint, handle.connection.sid());
         if echo {
             handle.connection.send(Outgoing::Disconnect);
@@ -159,7 +164,7 @@ impl Namespaces {
     /// Closes every connection once (further opens are refused): close
     /// hooks run on a task the shutdown awaits, namespaces before the main
     /// one. Returns whether this call closed them.
-    pub(crate) fn close_all(&self, session: &dyn SessionLink) -> bool {
+    pub(crate) fn close_all(&self, session: &dyn SessionLink, departure: Departure) -> bool {
         let list = {
             let mut inner = self.lock();
             if inner.closed {
@@ -170,6 +175,7 @@ impl Namespaces {
         };
         let hub = session.hub();
         for (endpoint, handle) in &list {
+            handle.connection.set_departure(departure);
             hub.remove_member(endpoint, handle.connection.sid());
         }
         let (main, others): (Vec<_>, Vec<_>) = list.into_iter().partition(|(endpoint, _)| endpoint.is_empty());

@@ -91,19 +91,26 @@ impl Rooms {
 
     /// A connection leaves its namespace and every room in it. Empty
     /// groups stay: a namespace that was used once is likely used again.
-    pub(crate) fn remove_member(&self, namespace: &str, sid: &Arc<str>) {
-        let Some(group) = self.group(namespace) else { return };
+    /// Returns the rooms it was in (its own room aside).
+    pub(crate) fn remove_member(&self, namespace: &str, sid: &Arc<str>) -> Vec<String> {
+        let Some(group) = self.group(namespace) else {
+            return Vec::new();
+        };
         let mut group = lock(&group);
         group.members.remove(sid);
-        for room in group.joined.remove(sid).unwrap_or_default() {
-            group.leave(&room, sid);
+        let rooms: Vec<String> = group.joined.remove(sid).unwrap_or_default().into_iter().collect();
+        for room in &rooms {
+            group.leave(room, sid);
         }
+        rooms
     }
 
     /// Adds a member to `rooms`. A connection that already left its
     /// namespace joins nothing: a late `join` after teardown cannot leave
     /// an entry for a dead socket.
-    pub(crate) fn join(&self, namespace: &str, sid: &Arc<str>, rooms: &[String]) {
+    ///
+    /// `joined` hears each room it was not in yet.
+    pub(crate) fn join(&self, namespace: &str, sid: &Arc<str>, rooms: &[String], mut joined: impl FnMut(&str)) {
         let Some(group) = self.group(namespace) else { return };
         let mut group = lock(&group);
         if !group.members.contains_key(sid) {
@@ -111,16 +118,33 @@ impl Rooms {
         }
         for room in rooms.iter().filter(|room| ***room != **sid) {
             group.rooms.entry(room.clone()).or_default().insert(sid.clone());
-            group.joined.entry(sid.clone()).or_default().insert(room.clone());
+            if group.joined.entry(sid.clone()).or_default().insert(room.clone()) {
+                joined(room);
+            }
         }
     }
 
-    pub(crate) fn leave(&self, namespace: &str, sid: &Arc<str>, rooms: &[String]) {
+    /// `left` hears each room it was in.
+    pub(crate) fn leave(&self, namespace: &str, sid: &Arc<str>, rooms: &[String], mut left: impl FnMut(&str)) {
         let Some(group) = self.group(namespace) else { return };
         let mut group = lock(&group);
         for room in rooms {
+            let was_in = group.joined.get(sid).is_some_and(|joined| joined.contains(room));
             group.leave(room, sid);
+            if was_in {
+                left(room);
+            }
         }
+    }
+
+    /// Every namespace that ever had a member, with its member count now.
+    #[cfg_attr(not(feature = "admin-ui"), allow(dead_code))] // Used by the admin UI only.
+    pub(crate) fn namespaces(&self) -> Vec<(String, usize)> {
+        let groups = self.groups.read().unwrap_or_else(|poison| poison.into_inner());
+        groups
+            .iter()
+            .map(|(name, group)| (name.clone(), lock(group).members.len()))
+            .collect()
     }
 
     /// The rooms a member is in, sorted: its own id among them.
@@ -216,16 +240,29 @@ mod tests {
         names.iter().map(|name| (*name).to_owned()).collect()
     }
 
+    /// Joins, reporting the rooms newly joined.
+    fn join(table: &Rooms, namespace: &str, sid: &Arc<str>, names: &[&str]) -> Vec<String> {
+        let mut joined = Vec::new();
+        table.join(namespace, sid, &rooms(names), |room| joined.push(room.to_owned()));
+        joined
+    }
+
+    fn leave(table: &Rooms, namespace: &str, sid: &Arc<str>, names: &[&str]) -> Vec<String> {
+        let mut left = Vec::new();
+        table.leave(namespace, sid, &rooms(names), |room| left.push(room.to_owned()));
+        left
+    }
+
     #[test]
     fn a_join_after_the_member_left_leaves_no_entry() {
         let table = Rooms::default();
         let sid: Arc<str> = Arc::from("a");
         table.add_member("", &sid, Weak::new());
-        table.join("", &sid, &rooms(&["r"]));
+        assert_eq!(join(&table, "", &sid, &["r"]), ["r"]);
         assert_eq!(table.rooms_of("", &sid), ["a", "r"], "its own id is a room");
         // Teardown, then a handler's late `join` (a clone of its Ctx in a task).
-        table.remove_member("", &sid);
-        table.join("", &sid, &rooms(&["late"]));
+        assert_eq!(table.remove_member("", &sid), ["r"]);
+        assert!(join(&table, "", &sid, &["late"]).is_empty());
         assert!(table.rooms_of("", &sid).is_empty());
         assert!(table.all_rooms("").is_empty(), "no room keeps a dead member");
     }
@@ -236,12 +273,17 @@ mod tests {
         let (a, b): (Arc<str>, Arc<str>) = (Arc::from("a"), Arc::from("b"));
         table.add_member("", &a, Weak::new());
         table.add_member("/chat", &b, Weak::new());
-        table.join("", &a, &rooms(&["r", "s"]));
-        table.join("/chat", &b, &rooms(&["r"]));
+        assert_eq!(join(&table, "", &a, &["r", "s"]), ["r", "s"]);
+        // Only what changed is reported: not a room it is in, not its own.
+        assert_eq!(join(&table, "", &a, &["r", "a"]), Vec::<String>::new());
+        join(&table, "/chat", &b, &["r"]);
         assert_eq!(table.all_rooms(""), ["a", "r", "s"]);
         assert_eq!(table.all_rooms("/chat"), ["b", "r"]);
-        table.leave("", &a, &rooms(&["r"]));
+        assert_eq!(leave(&table, "", &a, &["r", "x"]), ["r"]);
         assert_eq!(table.all_rooms(""), ["a", "s"]);
         assert_eq!(table.rooms_of("", &a), ["a", "s"]);
+        let mut namespaces = table.namespaces();
+        namespaces.sort();
+        assert_eq!(namespaces, [("".to_owned(), 1), ("/chat".to_owned(), 1)]);
     }
 }

@@ -56,6 +56,11 @@ impl Socket {
         });
     }
 
+    /// The transport carrying the session now: `"polling"` or `"websocket"`.
+    pub fn transport(&self) -> &'static str {
+        self.session.transport()
+    }
+
     /// Whether the session is closed.
     pub fn is_closed(&self) -> bool {
         self.session.is_closed()
@@ -116,7 +121,7 @@ impl Reader for ChannelReader {
         }
     }
 
-    fn closed(&self) {
+    fn closed(&self, _reason: CloseReason) {
         self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 }

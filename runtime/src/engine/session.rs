@@ -132,7 +132,8 @@ impl EngineSession {
             return;
         }
         drop(state);
-        reader.closed();
+        // Only a refusal by the application closes a session this early.
+        reader.closed(CloseReason::ServerClose);
     }
 
     pub(crate) fn reader(&self) -> Option<Arc<dyn Reader>> {
@@ -290,14 +291,26 @@ impl EngineSession {
         state.kind = Kind::WebSocket;
         state.polling = false;
         let token = state.outbox.rebind();
+        let reader = state.reader.clone();
         drop(state);
         self.wake.notify_waiters();
+        if let Some(reader) = reader {
+            reader.upgraded();
+        }
         Some(token)
     }
 
     /// Binds the websocket a session was created on.
     pub(crate) fn bind_websocket(&self) -> u64 {
         self.lock().outbox.rebind()
+    }
+
+    /// Node's name of the transport carrying the session now.
+    pub(crate) fn transport(&self) -> &'static str {
+        match self.lock().kind {
+            Kind::Polling => "polling",
+            Kind::WebSocket => "websocket",
+        }
     }
 
     pub(crate) fn is_upgraded(&self) -> bool {
@@ -418,7 +431,7 @@ impl EngineSession {
         // A permit if the timer task is not waiting: it looks at once.
         self.timers.notify_one();
         if let Some(reader) = reader {
-            reader.closed();
+            reader.closed(reason);
         }
     }
 }

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use tokio_util::task::TaskTracker;
 
-use crate::core::Backpressure;
+use crate::core::{Backpressure, CloseReason};
 use crate::engine::{Data, Socket};
 
 /// What serves an Engine.IO endpoint's sessions: Socket.IO, or a bare
@@ -18,8 +18,10 @@ pub(crate) trait Reader: Send + Sync + 'static {
     /// A message from the client; a busy reader hands back the wait for
     /// room, which the transport awaits (that slows the client down).
     fn receive(&self, data: Data) -> Option<Backpressure>;
-    /// The session closed; called once.
-    fn closed(&self);
+    /// The session closed, for `reason`; called once.
+    fn closed(&self, reason: CloseReason);
+    /// The session's websocket took over from polling.
+    fn upgraded(&self) {}
     /// How long after the handshake `deadline_passed` is due, if at all.
     fn deadline(&self) -> Option<Duration> {
         None

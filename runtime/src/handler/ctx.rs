@@ -50,6 +50,11 @@ impl Ctx {
         Self { connection }
     }
 
+    #[cfg_attr(not(feature = "admin-ui"), allow(dead_code))] // Used by the admin UI only.
+    pub(crate) fn connection(&self) -> &Arc<Connection> {
+        &self.connection
+    }
+
     /// The socket id: the session id for a legacy client (one for every
     /// endpoint); one of its own per namespace for a modern client, as in
     /// node. The socket is always in the room of this name.

@@ -26,6 +26,10 @@ pub(crate) async fn run<H: Handler>(
         connection.session().namespaces().forget(&connection);
         return;
     }
+    let monitor = connection.hub().monitor();
+    if let Some(monitor) = monitor {
+        monitor.socket_connected(&connection);
+    }
     while let Some(inbound) = inbox.recv().await {
         let survived = match inbound {
             HandlerInput::Close => break,
@@ -39,6 +43,9 @@ pub(crate) async fn run<H: Handler>(
             }
             HandlerInput::Event(event) => {
                 let mut event = *event;
+                if let Some(monitor) = monitor {
+                    monitor.event_received(&connection, &event.name, &event.args);
+                }
                 let ack_id = event.ack;
                 event.ack_sender = event.ack.map(|id| AckSender::new(connection.clone(), id));
                 match guarded(&cx, "on_event", handler.on_event(&cx, event)).await {
@@ -68,6 +75,12 @@ pub(crate) async fn run<H: Handler>(
         }
     }
     connection.mark_closed();
+    if let Some(monitor) = monitor {
+        let reason = connection
+            .departure()
+            .map_or("server shutting down", |d| d.node_reason());
+        monitor.socket_disconnected(&connection, reason);
+    }
     let _ = guarded(&cx, "on_close", handler.on_close(&cx)).await;
 }
 

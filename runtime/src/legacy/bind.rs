@@ -14,6 +14,7 @@ pub(crate) struct Binding {
 impl Binding {
     pub(crate) fn new(session: Arc<Session>, transport: Transport) -> Option<Self> {
         let token = session.bind()?;
+        session.set_transport(transport);
         session.hub().stats.transport_bound(transport.carrier());
         Some(Self {
             session,

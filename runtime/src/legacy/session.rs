@@ -9,9 +9,10 @@ use tokio::time::Instant;
 use crate::Protocol;
 use crate::codec::legacy::{self, Packet, PayloadError, fixed};
 use crate::core::{
-    Backpressure, CloseReason, ConnectionInfo, Encoded, Event, Frame, HandlerInput, Hub, Lent, Message, Namespaces,
-    Outbox, OutboxOwner, Outgoing, SessionLink, Spawner, Stats, Take,
+    Backpressure, CloseReason, ConnectionInfo, Departure, Encoded, Event, Frame, HandlerInput, Hub, Lent, Message,
+    Namespaces, Outbox, OutboxOwner, Outgoing, SessionLink, Spawner, Stats, Take,
 };
+use crate::legacy::Transport;
 use crate::legacy::encode::{self, error_packet, refusal};
 
 struct State {
@@ -24,6 +25,8 @@ struct State {
     ever_bound: bool,
     created: Instant,
     close_reason: Option<CloseReason>,
+    /// The transport bound last: a 0.9 client picks it after the handshake.
+    transport: Option<Transport>,
 }
 
 /// One Socket.IO 0.9 session (one handshake).
@@ -67,6 +70,11 @@ impl OutboxOwner for Session {
 impl SessionLink for Session {
     fn sid(&self) -> &Arc<str> {
         &self.id
+    }
+
+    /// Empty until a transport binds.
+    fn transport(&self) -> &'static str {
+        self.lock().transport.map_or("", Transport::name)
     }
 
     /// A 0.9 client has one id for every endpoint: its session id.
@@ -122,6 +130,7 @@ impl Session {
                 ever_bound: false,
                 created: now,
                 close_reason: None,
+                transport: None,
             }),
             namespaces: Namespaces::default(),
             wake: Notify::new(),
@@ -186,6 +195,16 @@ impl Session {
         self.wake.notify_waiters();
         self.changed.notify_waiters();
         Some(token)
+    }
+
+    /// The transport of a new binding; an observer hears of a change.
+    pub(crate) fn set_transport(&self, transport: Transport) {
+        let changed = self.lock().transport.replace(transport) != Some(transport);
+        if changed && let Some(monitor) = self.hub.monitor() {
+            for connection in self.namespaces.all() {
+                monitor.transport_changed(&connection);
+            }
+        }
     }
 
     pub(crate) fn unbind(&self, token: u64) {
@@ -375,7 +394,7 @@ impl Session {
             state.close_reason = Some(reason);
         }
         tracing::debug!(sid = %self.id, ?reason, "session closed");
-        self.namespaces.close_all(self);
+        self.namespaces.close_all(self, Departure::Session(reason));
         self.wake.notify_waiters();
         self.changed.notify_waiters();
     }

@@ -1,10 +1,12 @@
 //! Encodes what a connection says in Socket.IO protocols 4 and 5: each
 //! packet an Engine.IO message (`4...`), binary attachments in frames of
-//! their own after it.
+//! their own after it; or, with the MessagePack parser, each packet one
+//! binary message with its bytes inline.
 
 use crate::Protocol;
 use crate::codec::engineio::fixed::encode_message;
 use crate::codec::socketio as sio;
+use crate::codec::socketio::msgpack;
 use crate::core::{Encoded, EncodedArgs, Frame, Outgoing};
 
 /// `None` for packets the protocol does not have (legacy error packets).
@@ -47,8 +49,54 @@ pub(crate) fn encode(protocol: Protocol, outgoing: &Outgoing<'_>, endpoint: &str
     Some(Encoded::One(Frame::text(encode_message(&text))))
 }
 
+/// [`encode`] for `socket.io-msgpack-parser` 3 (Socket.IO protocol 5).
+/// `None` for packets it does not have, and for arguments whose
+/// placeholders do not match their attachments (nothing this server's
+/// serializer writes).
+pub(crate) fn encode_msgpack(outgoing: &Outgoing<'_>, endpoint: &str) -> Option<Encoded> {
+    let namespace = if endpoint.is_empty() { "/" } else { endpoint };
+    let bytes = match *outgoing {
+        Outgoing::Connect { socket_id } => msgpack::encode_connect(namespace, socket_id),
+        Outgoing::Refused => msgpack::encode_connect_error(namespace, sio::NOT_AUTHORIZED),
+        Outgoing::Disconnect => msgpack::encode_disconnect(namespace),
+        Outgoing::Message(text) => {
+            let args = serde_json::to_string(&[text]).ok()?;
+            logged(msgpack::encode_event(namespace, None, "message", &args, &[]))?
+        }
+        Outgoing::Json(json) => logged(msgpack::encode_event(
+            namespace,
+            None,
+            "message",
+            &format!("[{json}]"),
+            &[],
+        ))?,
+        Outgoing::Event { ack, name, args } => logged(msgpack::encode_event(
+            namespace,
+            ack,
+            name,
+            &args.json,
+            &args.attachments,
+        ))?,
+        Outgoing::Ack { id, args: Some(args) } => {
+            logged(msgpack::encode_ack(namespace, id, &args.json, &args.attachments))?
+        }
+        Outgoing::Ack { id, args: None } => logged(msgpack::encode_ack(namespace, id, "[]", &[]))?,
+        Outgoing::Error(_) => return None,
+    };
+    Some(Encoded::One(Frame::Binary(bytes.into())))
+}
+
+fn logged(encoded: Result<Vec<u8>, serde_json::Error>) -> Option<Vec<u8>> {
+    encoded
+        .map_err(|error| tracing::debug!(%error, "arguments msgpack cannot carry; packet dropped"))
+        .ok()
+}
+
 /// The refusal of a namespace nobody serves.
-pub(crate) fn invalid_namespace(protocol: Protocol, namespace: &str) -> Frame {
+pub(crate) fn invalid_namespace(protocol: Protocol, namespace: &str, msgpack: bool) -> Frame {
+    if msgpack {
+        return Frame::Binary(msgpack::encode_connect_error(namespace, sio::INVALID_NAMESPACE).into());
+    }
     let text = match protocol {
         Protocol::V5 => sio::encode_connect_error(namespace, sio::INVALID_NAMESPACE),
         _ => sio::encode_error_v4(namespace, sio::INVALID_NAMESPACE),

@@ -6,22 +6,24 @@ use tokio_util::task::TaskTracker;
 
 use crate::Protocol;
 use crate::codec::legacy::{MessageId, RawJson};
-use crate::codec::socketio::Packet;
+use crate::codec::socketio::{Packet, msgpack};
 use crate::core::{
-    Backpressure, CloseReason, ConnectionInfo, Encoded, Event, HandlerInput, Hub, Namespaces, Outgoing, SessionLink,
-    no_attachments,
+    Backpressure, CloseReason, ConnectionInfo, Departure, Encoded, Event, HandlerInput, Hub, Namespaces, Outgoing,
+    SessionLink, no_attachments,
 };
 use crate::engine::{self, Data, Reader, Socket, Tenant};
-use crate::modern::encode;
+use crate::modern::{Parser, encode};
 
 /// Socket.IO as the tenant of an Engine.IO endpoint.
 pub(crate) struct SocketIoTenant {
     pub(crate) hub: Arc<Hub>,
+    /// The packet encoding of this server's protocol 5 sessions.
+    pub(crate) parser: Parser,
 }
 
 impl Tenant for SocketIoTenant {
     fn open(&self, socket: Socket, _tasks: &TaskTracker) -> Arc<dyn Reader> {
-        ModernSession::start(self.hub.clone(), socket)
+        ModernSession::start(self.hub.clone(), socket, self.parser)
     }
 }
 
@@ -32,6 +34,10 @@ pub(crate) struct ModernSession {
     socket: Socket,
     hub: Arc<Hub>,
     protocol: Protocol,
+    /// Packets are `socket.io-msgpack-parser` maps, not JSON text. The same
+    /// for every protocol 5 session of a server, so a broadcast's frames,
+    /// encoded once per protocol, fit every member.
+    msgpack: bool,
     namespaces: Namespaces,
     /// A binary event or ack still waiting for attachments.
     partial: Mutex<Option<Box<Partial>>>,
@@ -57,6 +63,10 @@ impl SessionLink for ModernSession {
         self.socket.session.id()
     }
 
+    fn transport(&self) -> &'static str {
+        self.socket.transport()
+    }
+
     /// As node's servers do: socket.io 3+ gives each namespace connection
     /// an id of its own; socket.io 2 the session id on `/` and
     /// `/nsp#<session id>` elsewhere.
@@ -73,6 +83,9 @@ impl SessionLink for ModernSession {
     }
 
     fn encode(&self, packet: &Outgoing<'_>, endpoint: &str) -> Option<Encoded> {
+        if self.msgpack {
+            return encode::encode_msgpack(packet, endpoint);
+        }
         encode::encode(self.protocol, packet, endpoint)
     }
 
@@ -110,6 +123,9 @@ impl Reader for ModernSession {
     /// One Engine.IO message: a packet, or one of its attachments. Runs
     /// inside the transport's future, which every idle socket holds.
     fn receive(&self, data: Data) -> Option<Backpressure> {
+        if self.msgpack {
+            return self.receive_msgpack(data);
+        }
         let complete = {
             let mut partial = self.partial.lock().unwrap_or_else(|poison| poison.into_inner());
             match (data, partial.take()) {
@@ -161,8 +177,16 @@ impl Reader for ModernSession {
     }
 
     /// The Engine.IO session closed: close hooks run on a task of their own.
-    fn closed(&self) {
-        self.namespaces.close_all(self);
+    fn closed(&self, reason: CloseReason) {
+        self.namespaces.close_all(self, Departure::Session(reason));
+    }
+
+    fn upgraded(&self) {
+        if let Some(monitor) = self.hub.monitor() {
+            for connection in self.namespaces.all() {
+                monitor.transport_changed(&connection);
+            }
+        }
     }
 
     /// How long a client may take to connect its first namespace.
@@ -197,17 +221,19 @@ fn endpoint_of(namespace: &str) -> &str {
 
 impl ModernSession {
     /// The Socket.IO layer of a new Engine.IO session.
-    fn start(hub: Arc<Hub>, socket: Socket) -> Arc<Self> {
+    fn start(hub: Arc<Hub>, socket: Socket, parser: Parser) -> Arc<Self> {
         let protocol = match socket.version() {
             engine::Version::V3 => Protocol::V4,
             _ => Protocol::V5,
         };
+        let msgpack = parser == Parser::Msgpack && protocol == Protocol::V5;
         hub.start_stats();
         let session = Arc::new_cyclic(|me| ModernSession {
             me: me.clone(),
             socket,
             hub,
             protocol,
+            msgpack,
             namespaces: Namespaces::default(),
             partial: Mutex::new(None),
         });
@@ -216,6 +242,28 @@ impl ModernSession {
             session.connect("/".to_owned(), None);
         }
         session
+    }
+
+    /// One message under the MessagePack parser: a whole packet, bytes
+    /// inline. Anything malformed, or a text message, closes the session,
+    /// as a malformed JSON packet does.
+    fn receive_msgpack(&self, data: Data) -> Option<Backpressure> {
+        let decoded = match data {
+            Data::Binary(data) => msgpack::decode(&data),
+            Data::Text(_) => {
+                tracing::debug!(sid = %self.sid(), "text message under the msgpack parser; closing");
+                self.socket.close();
+                return None;
+            }
+        };
+        match decoded {
+            Ok((packet, attachments)) => self.receive_packet(packet, attachments),
+            Err(error) => {
+                tracing::debug!(sid = %self.sid(), %error, "malformed msgpack packet; closing");
+                self.socket.close();
+                None
+            }
+        }
     }
 
     fn receive_packet(&self, packet: Packet, attachments: Vec<Bytes>) -> Option<Backpressure> {
@@ -298,7 +346,7 @@ impl ModernSession {
         let Some(spawner) = spawner else {
             self.socket
                 .session
-                .push(encode::invalid_namespace(self.protocol, &namespace));
+                .push(encode::invalid_namespace(self.protocol, &namespace, self.msgpack));
             return;
         };
         let Some(me) = self.me.upgrade() else { return };

@@ -12,7 +12,7 @@ use crate::core::{
 use crate::engine::{AppFn, AppTenant, Engine, Incoming, Socket};
 use crate::handler::{BroadcastError, BroadcastOperator, Endpoint, EndpointResolver, Handler};
 use crate::legacy::{LegacyServer, Transport};
-use crate::modern::SocketIoTenant;
+use crate::modern::{Parser, SocketIoTenant};
 use crate::server::{AllowedOrigins, Settings, SocketIoService};
 
 pub(crate) struct Shared {
@@ -25,6 +25,8 @@ pub(crate) struct Shared {
     pub(crate) modern: Option<Arc<Engine>>,
     /// Bare Engine.IO endpoints by path (`/engine.io`), next to Socket.IO.
     pub(crate) engines: Vec<(String, Arc<Engine>)>,
+    /// Directories served as static files, by URL prefix.
+    pub(crate) static_dirs: Vec<crate::server::static_files::StaticDir>,
 }
 
 impl Shared {
@@ -97,6 +99,9 @@ impl SocketIo {
             engines: Vec::new(),
             adapter: Arc::new(InMemoryAdapter),
             server_events: HashMap::new(),
+            static_dirs: Vec::new(),
+            #[cfg(feature = "admin-ui")]
+            admin_ui: None,
         }
     }
 
@@ -238,6 +243,9 @@ pub struct SocketIoBuilder {
     engines: Vec<(String, AppFn)>,
     adapter: Arc<dyn Adapter>,
     server_events: HashMap<(String, String), ServerEventFn>,
+    static_dirs: Vec<crate::server::static_files::StaticDir>,
+    #[cfg(feature = "admin-ui")]
+    admin_ui: Option<crate::admin::AdminUi>,
 }
 
 impl std::fmt::Debug for SocketIoBuilder {
@@ -436,6 +444,34 @@ impl SocketIoBuilder {
         connect_timeout: Duration;
         /// Most binary attachments in one modern event or ack.
         max_attachments: usize;
+        /// How Socket.IO protocol 5 packets are encoded (default JSON;
+        /// [`Parser::Msgpack`] for `socket.io-msgpack-parser` clients).
+        parser: Parser;
+    }
+
+    /// Serves the Socket.IO Admin UI's namespace (see [`crate::admin`]).
+    #[cfg(feature = "admin-ui")]
+    pub fn admin_ui(mut self, ui: crate::admin::AdminUi) -> Self {
+        let shared = crate::admin::handler::Shared::new(ui.clone());
+        self.endpoints.insert(
+            ui.endpoint().to_owned(),
+            Endpoint::new(move || crate::admin::AdminHandler { shared: shared.clone() }),
+        );
+        self.admin_ui = Some(ui);
+        self
+    }
+
+    /// Serves the files of `dir` at the URL prefix `prefix` (e.g. the
+    /// Socket.IO Admin UI's built app, `node_modules/@socket.io/admin-ui/ui/dist`,
+    /// at `/admin-ui`): GET and HEAD, `index.html` for a directory, a
+    /// content type by extension, 404 for anything missing or outside
+    /// `dir`. Mounted in axum, a router's own file service does the same.
+    pub fn static_dir(mut self, prefix: impl Into<String>, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.static_dirs.push(crate::server::static_files::StaticDir {
+            prefix: prefix.into(),
+            dir: dir.into(),
+        });
+        self
     }
 
     /// Builds the server handle.
@@ -460,6 +496,10 @@ impl SocketIoBuilder {
             server_events: self.server_events,
         };
         let hub = Hub::new(self.settings.core_config(), endpoints, self.adapter);
+        #[cfg(feature = "admin-ui")]
+        if let Some(ui) = self.admin_ui {
+            hub.set_monitor(crate::admin::AdminMonitor::new(&hub, ui));
+        }
         let legacy = LegacyServer::new(hub.clone());
         let handshake_tail = self.settings.handshake_tail();
         let engines = self
@@ -473,7 +513,13 @@ impl SocketIoBuilder {
             .collect();
         let modern = self.settings.modern_protocol.then(|| {
             let config = self.settings.engine_config(&hub.stats);
-            Engine::new(config, Box::new(SocketIoTenant { hub: hub.clone() }))
+            Engine::new(
+                config,
+                Box::new(SocketIoTenant {
+                    hub: hub.clone(),
+                    parser: self.settings.parser,
+                }),
+            )
         });
         SocketIo {
             shared: Arc::new(Shared {
@@ -483,6 +529,7 @@ impl SocketIoBuilder {
                 handshake_tail,
                 modern,
                 engines,
+                static_dirs: self.static_dirs,
             }),
         }
     }

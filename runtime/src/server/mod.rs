@@ -6,6 +6,7 @@ mod io;
 mod serve;
 mod service;
 mod settings;
+mod static_files;
 
 pub use io::{SocketIo, SocketIoBuilder};
 pub use serve::{Server, shutdown_signal};

@@ -143,6 +143,9 @@ where
         return text(StatusCode::FORBIDDEN, "origin not allowed");
     }
     let path = request.uri().path().to_owned();
+    if let Some(response) = crate::server::static_files::serve(&shared.static_dirs, request.method(), &path).await {
+        return response;
+    }
     if settings.metrics_path.as_deref() == Some(path.as_str()) && request.method() == Method::GET {
         let mut response = text(StatusCode::OK, shared.hub.stats.snapshot().to_prometheus());
         response.headers_mut().insert(

@@ -3,6 +3,7 @@ use std::time::Duration;
 use http::HeaderName;
 
 use crate::legacy::Transport;
+use crate::modern::Parser;
 
 /// Which page origins may talk to the server (checked on every HTTP request
 /// that carries an `Origin` header).
@@ -138,6 +139,13 @@ pub struct Settings {
     /// Socket.IO: a client that connects no namespace within this time after
     /// its Engine.IO handshake is dropped. Default 45 s, as socket.io 4.
     pub connect_timeout: Duration,
+    /// Socket.IO: how protocol 5 packets are encoded, for every namespace
+    /// of this server (node's `parser` option): [`Parser::Json`] (the
+    /// default, socket.io's own) or [`Parser::Msgpack`]
+    /// (`socket.io-msgpack-parser` 3). Handlers, typed binding, acks and
+    /// broadcasts are the same either way; clients must use the same
+    /// parser. socket.io 2 and 0.9 clients are unaffected.
+    pub parser: Parser,
 }
 
 impl Default for Settings {
@@ -178,6 +186,7 @@ impl Default for Settings {
             max_packets_per_poll: 16,
             connect_timeout: Duration::from_secs(45),
             max_attachments: 10,
+            parser: Parser::Json,
         }
     }
 }
@@ -283,6 +292,7 @@ mod tests {
         assert_eq!((s.max_payload, s.max_packets_per_poll), (1_000_000, 16));
         assert_eq!(s.connect_timeout, Duration::from_secs(45));
         assert_eq!(s.max_attachments, 10);
+        assert_eq!(s.parser, crate::Parser::Json);
         assert_eq!(
             s.handshake_tail(),
             ":60:60:websocket,flashsocket,htmlfile,xhr-polling,jsonp-polling"

@@ -7,6 +7,7 @@
 pub mod engineio;
 pub mod example;
 pub mod http;
+pub mod msgpack;
 pub mod raw_client;
 
 use std::net::SocketAddr;

@@ -1,11 +1,22 @@
-//! Section 5: the real `socket.io-client@4` in node, over every transport.
+//! Section 5: the real `socket.io-client@4` in node, over every transport;
+//! and the same with `socket.io-msgpack-parser` against `PARSER=msgpack`
+//! (section 1).
 
 use super::*;
 
 const TRANSPORTS: [&str; 3] = ["polling", "websocket", "upgrade"];
 
-async fn client_scenario(url: String, transport: &'static str) {
-    let mut c = NodeClient::connect_modern(&url, 4, transport, json!({"auth": {"token": "123"}})).await;
+/// One set of node clients at a time: two sets in parallel on a loaded
+/// machine (two cores shared) can outlast the driver's failsafe.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// `parser`: the client's `parser` option (`msgpack`), or JSON.
+async fn client_scenario(url: String, transport: &'static str, parser: Option<&'static str>) {
+    let mut options = json!({"auth": {"token": "123"}});
+    if let Some(parser) = parser {
+        options["parser"] = json!(parser);
+    }
+    let mut c = NodeClient::connect_modern(&url, 4, transport, options).await;
     let main = c
         .expect("connect on /", |r| r["ev"] == "connect" && r["ns"] == "")
         .await;
@@ -92,8 +103,9 @@ async fn client_scenario(url: String, transport: &'static str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn socket_io_client_4_passes_its_scenarios_over_every_transport() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let example = server(&[]).await;
-    let scenarios = TRANSPORTS.map(|transport| tokio::spawn(client_scenario(example.url.clone(), transport)));
+    let scenarios = TRANSPORTS.map(|transport| tokio::spawn(client_scenario(example.url.clone(), transport, None)));
     for scenario in join_all(scenarios).await {
         scenario.expect("scenario");
     }
@@ -101,4 +113,26 @@ async fn socket_io_client_4_passes_its_scenarios_over_every_transport() {
     let mut c = NodeClient::connect_modern(&example.url, 4, "websocket", json!({})).await;
     c.expect_connect("").await;
     assert_eq!(c.expect_event("", "auth").await, [json!({})]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn socket_io_client_4_with_the_msgpack_parser_passes_the_same_scenarios() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let example = server(&[("PARSER", "msgpack")]).await;
+    let scenarios =
+        TRANSPORTS.map(|transport| tokio::spawn(client_scenario(example.url.clone(), transport, Some("msgpack"))));
+    for scenario in join_all(scenarios).await {
+        scenario.expect("scenario");
+    }
+    let mut c = NodeClient::connect_modern(&example.url, 4, "websocket", json!({"parser": "msgpack"})).await;
+    c.expect_connect("").await;
+    assert_eq!(c.expect_event("", "auth").await, [json!({})]);
+    // A JSON client cannot talk to it: its text CONNECT closes the session.
+    let mut json_client = NodeClient::connect_modern(&example.url, 4, "websocket", json!({})).await;
+    json_client
+        .expect("the JSON client dropped", |r| {
+            r["ev"] == "connect_error" || r["ev"] == "disconnect"
+        })
+        .await;
+    assert!(!json_client.seen(|r| r["ev"] == "connect"));
 }

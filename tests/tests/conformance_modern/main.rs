@@ -10,6 +10,7 @@ mod client;
 #[path = "../common/mod.rs"]
 mod common;
 mod engine_io;
+mod msgpack;
 mod process;
 mod socket_io;
 

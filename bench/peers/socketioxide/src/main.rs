@@ -9,8 +9,11 @@ use axum::serve::ListenerExt;
 use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeTuple, Serializer};
 use serde_json::Value;
-use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Data, SocketRef};
+use socketioxide::{SocketIo, SocketIoBuilder};
+use socketioxide_redis::drivers::redis::redis_client as redis;
+use socketioxide_redis::{RedisAdapter, RedisAdapterCtr};
 
 /// All the arguments of an event, however many.
 ///
@@ -51,15 +54,15 @@ impl Serialize for Args {
     }
 }
 
-fn on_connect(socket: SocketRef) {
-    socket.on("echo", async |Data(args): Data<Args>, ack: AckSender| {
+fn on_connect<A: Adapter>(socket: SocketRef<A>) {
+    socket.on("echo", async |Data(args): Data<Args>, ack: AckSender<A>| {
         // Without an ack id, `send` does nothing.
         let _ = ack.send(&args);
     });
 
     socket.on(
         "join",
-        async |socket: SocketRef, Data(room): Data<String>, ack: AckSender| {
+        async |socket: SocketRef<A>, Data(room): Data<String>, ack: AckSender<A>| {
             socket.join(room);
             let _ = ack.send(&true);
         },
@@ -67,12 +70,27 @@ fn on_connect(socket: SocketRef) {
 
     socket.on(
         "publish",
-        async |socket: SocketRef, Data((room, payload)): Data<(String, Value)>, ack: AckSender| {
+        async |socket: SocketRef<A>, Data((room, payload)): Data<(String, Value)>, ack: AckSender<A>| {
             // `within` takes every socket of the room, the sender included.
             let _ = socket.within(room).emit("news", &payload).await;
             let _ = ack.send(&true);
         },
     );
+}
+
+async fn with_redis(builder: SocketIoBuilder, url: &str) -> Result<axum::Router, Box<dyn std::error::Error>> {
+    // The adapter's drivers speak RESP3 (Redis 7).
+    let url = if url.contains("protocol=") {
+        url.to_owned()
+    } else {
+        format!("{url}{}protocol=resp3", if url.contains('?') { '&' } else { '?' })
+    };
+    let client = redis::Client::open(url)?;
+    let adapter = RedisAdapterCtr::new_with_redis(&client).await?;
+    let (layer, io) = builder.with_adapter::<RedisAdapter<_>>(adapter).build_layer();
+    io.ns("/", async |socket: SocketRef<RedisAdapter<_>>| on_connect(socket))
+        .await?;
+    Ok(axum::Router::new().layer(layer))
 }
 
 #[tokio::main]
@@ -85,7 +103,7 @@ async fn main() {
         }
     };
 
-    let (layer, io) = SocketIo::builder()
+    let builder = SocketIo::builder()
         // The socketioxide defaults, stated: ping 25 s / timeout 20 s.
         .ping_interval(Duration::from_secs(25))
         .ping_timeout(Duration::from_secs(20))
@@ -93,11 +111,20 @@ async fn main() {
         // bounds websocket messages).
         .max_payload(1_000_000)
         .ws_max_message_size(1_000_000)
-        .ws_max_frame_size(1_000_000)
-        .build_layer();
-    io.ns("/", async |socket: SocketRef| on_connect(socket));
-
-    let app = axum::Router::new().layer(layer);
+        .ws_max_frame_size(1_000_000);
+    let app = match std::env::var("REDIS_URL") {
+        // A cluster through Redis (bench/cluster.sh): socketioxide's own
+        // adapter, with the `redis` crate driver as its documentation shows.
+        Ok(url) => with_redis(builder, &url).await.unwrap_or_else(|e| {
+            eprintln!("cannot use Redis at {url}: {e}");
+            std::process::exit(1);
+        }),
+        Err(_) => {
+            let (layer, io) = builder.build_layer();
+            io.ns("/", async |socket: SocketRef| on_connect(socket));
+            axum::Router::new().layer(layer)
+        }
+    };
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await

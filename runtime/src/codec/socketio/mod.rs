@@ -3,8 +3,10 @@
 //! Pure: no I/O.
 //!
 //! Texts here are the Socket.IO packet alone; on the wire each one travels as
-//! an Engine.IO message (`4` in front: `42["chat","hi"]`).
+//! an Engine.IO message (`4` in front: `42["chat","hi"]`). [`msgpack`] is
+//! the same protocol in `socket.io-msgpack-parser`'s encoding.
 
+pub mod msgpack;
 mod packet;
 
 pub use packet::{

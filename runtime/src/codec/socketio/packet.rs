@@ -112,6 +112,18 @@ pub enum DecodeError {
     /// ([`RESERVED_EVENTS`]), which node's parser refuses too.
     #[error("reserved event name `{0}`")]
     ReservedEvent(String),
+    /// MessagePack parser: bytes that are not one well-formed MessagePack
+    /// value (truncated, trailing bytes, a reserved byte, a string that is
+    /// not UTF-8, nesting past 128) or a value no packet can hold.
+    #[error("invalid MessagePack: {0}")]
+    InvalidMsgpack(String),
+    /// MessagePack parser: a `type` that is not an integer from 0 to 4.
+    #[error("invalid packet type")]
+    BadPacketType,
+    /// MessagePack parser: an `nsp` that is missing, not a string, or does
+    /// not start with `/`.
+    #[error("invalid namespace")]
+    BadNamespace,
 }
 
 /// Event names Socket.IO keeps for a socket's own life cycle; no packet may
