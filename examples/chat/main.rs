@@ -5,13 +5,15 @@
 //! cargo run --example chat        # then open http://127.0.0.1:8001/
 //! ```
 //!
-//! `/typed` is the same room for a TypeScript client (`client/chat.ts`,
-//! bundled by esbuild at build time) typed by the interfaces generated
-//! from this file's handler and emits trait, committed in `client/`:
+//! `client/chat.ts` is a TypeScript client of the same room for node,
+//! typed by the event maps generated from this file's handler and emits
+//! trait and committed as `client/index.d.ts`; the examples' build script
+//! compiles it with `tsc` into `client/dist/chat.js`:
 //!
 //! ```sh
 //! cargo run --example chat -- typings write   # after changing an event
 //! cargo run --example chat -- typings check   # CI: fails when stale
+//! node examples/chat/client/dist/chat.js http://127.0.0.1:8001 alice
 //! ```
 
 use std::collections::BTreeSet;
@@ -139,5 +141,9 @@ fn typings(args: &[String]) -> std::io::Result<()> {
             std::process::exit(2);
         }
     };
-    result.map_err(std::io::Error::other)
+    if let Err(error) = result {
+        eprintln!("{error}");
+        std::process::exit(1);
+    }
+    Ok(())
 }
