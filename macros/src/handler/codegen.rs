@@ -274,10 +274,12 @@ pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> To
 /// feature). A generic handler has none: its types are not known here.
 fn typings(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> TokenStream {
     let krate = &args.krate;
-    // Each listed trait must be an emits trait, with or without typings.
+    // Each listed trait must be an emits trait, with or without typings:
+    // those, and only those, every `Ctx` implements.
     let checks = args.emits.iter().map(|path| {
         quote_spanned!(path.span()=> const _: fn() = || {
-            fn __socketio_emits_trait<T: #path>() {}
+            fn __socketio_emits_trait<T: ?::core::marker::Sized + #path>() {}
+            __socketio_emits_trait::<#krate::Ctx>();
         };)
     });
     if !item.generics.params.is_empty() {
