@@ -277,9 +277,10 @@ fn typings(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> TokenStream {
     // Each listed trait must be an emits trait, with or without typings:
     // those, and only those, every `Ctx` implements.
     let checks = args.emits.iter().map(|path| {
+        let at = krate.at(path.span());
         quote_spanned!(path.span()=> const _: fn() = || {
             fn __socketio_emits_trait<T: ?::core::marker::Sized + #path>() {}
-            __socketio_emits_trait::<#krate::Ctx>();
+            __socketio_emits_trait::<#at::Ctx>();
         };)
     });
     if !item.generics.params.is_empty() {
