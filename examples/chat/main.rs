@@ -4,10 +4,22 @@
 //! ```sh
 //! cargo run --example chat        # then open http://127.0.0.1:8001/
 //! ```
+//!
+//! `client/chat.ts` is a TypeScript client of the same room for node,
+//! typed by the event maps generated from this file's handler and emits
+//! trait and committed as `client/index.d.ts`; the examples' build script
+//! compiles it with `tsc` into `client/dist/chat.js`:
+//!
+//! ```sh
+//! cargo run --example chat -- typings write   # after changing an event
+//! cargo run --example chat -- typings check   # CI: fails when stale
+//! node examples/chat/client/dist/chat.js http://127.0.0.1:8001 alice
+//! ```
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
+use socketio::typescript::{Binary, Typings};
 use socketio::{Ctx, SocketIo};
 
 /// What the server tells the room.
@@ -39,7 +51,7 @@ impl Chat {
     }
 }
 
-#[socketio::handler]
+#[socketio::handler(emits(Room))]
 impl Chat {
     fn on_open(&mut self, cx: &Ctx) -> bool {
         cx.send("Welcome! Pick a nickname to join the room.");
@@ -86,6 +98,12 @@ impl Chat {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [command, rest @ ..] = args.as_slice()
+        && command == "typings"
+    {
+        return typings(rest);
+    }
     socketio_examples::init_logging();
     let people = People::default();
     let io = SocketIo::new(move || Chat {
@@ -98,4 +116,34 @@ async fn main() -> std::io::Result<()> {
         socketio_examples::port(8001),
     )
     .await
+}
+
+/// `typings write|check [DIR]`: the TypeScript client's event maps, in
+/// `client/` unless DIR says otherwise.
+fn typings(args: &[String]) -> std::io::Result<()> {
+    let dir = match args.get(1) {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("chat/client"),
+    };
+    // The committed client runs in browsers; the chat carries no binary.
+    let typings = Typings::of::<Chat>(Binary::Browser);
+    let result = match args.first().map(String::as_str) {
+        Some("write") => typings.write_dir(&dir).map(|paths| {
+            for path in paths {
+                println!("wrote {}", path.display());
+            }
+        }),
+        Some("check") => typings
+            .check_dir(&dir)
+            .map(|()| println!("{} is up to date", dir.display())),
+        _ => {
+            eprintln!("usage: chat typings write|check [DIR]");
+            std::process::exit(2);
+        }
+    };
+    if let Err(error) = result {
+        eprintln!("{error}");
+        std::process::exit(1);
+    }
+    Ok(())
 }

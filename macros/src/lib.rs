@@ -9,6 +9,7 @@ mod ctxt;
 mod emits;
 mod handler;
 mod types;
+mod typings;
 
 use proc_macro::TokenStream;
 

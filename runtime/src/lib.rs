@@ -12,12 +12,33 @@ mod legacy;
 mod modern;
 mod server;
 mod transport;
+#[cfg(feature = "typescript")]
+pub mod typescript;
 
 #[doc(hidden)]
 pub mod __private {
     pub use crate::private::*;
 }
 mod private;
+
+/// Expands to its input when socketio is built with the `typescript`
+/// feature, to nothing otherwise: the macros wrap the typings they generate
+/// in it, since a `#[cfg(feature)]` in generated code would test the
+/// user's crate's features, not socketio's.
+#[cfg(feature = "typescript")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __typings {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Without the `typescript` feature, typings are not compiled.
+#[cfg(not(feature = "typescript"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __typings {
+    ($($item:tt)*) => {};
+}
 
 pub use crate::core::{
     AckError, AckReplies, AckResponse, AckSender, AckStream, Adapter, AdapterError, AdapterFuture, ArgsWriter,

@@ -7,6 +7,7 @@ use syn::spanned::Spanned;
 use syn::{ItemTrait, Type};
 
 use crate::emits::model::{EmitsArgs, Event, Model};
+use crate::typings;
 
 /// An event's method: `emit_x(&self, ..)`, or `ask_x(&self, ..)` returning
 /// the answer's future, with the bounds that go in its `where` clause.
@@ -131,6 +132,7 @@ pub(crate) fn generate(item: &ItemTrait, model: &Model, args: &EmitsArgs) -> Tok
     let params = generics.params.iter();
     let (_, type_generics, where_clause) = generics.split_for_impl();
     let methods = model.events.iter().map(|event| method(event, args));
+    let typings = typings(generics, model, args);
     let unimplemented = format!("`{{Self}}` cannot send the events of `{ident}`");
     quote! {
         #(#trait_docs)*
@@ -141,8 +143,47 @@ pub(crate) fn generate(item: &ItemTrait, model: &Model, args: &EmitsArgs) -> Tok
         )]
         #vis trait #ident #generics: #krate::EmitTarget #where_clause {
             #(#methods)*
+            #typings
         }
 
         impl<#(#params,)* __SocketioTarget: #krate::EmitTarget + ?::core::marker::Sized> #ident #type_generics for __SocketioTarget #where_clause {}
+    }
+}
+
+/// The trait's hidden typings function, inside `socketio::__typings!`
+/// (nothing without socketio's `typescript` feature): the handlers that
+/// list the trait in `emits(...)` call it through `Ctx`.
+fn typings(generics: &syn::Generics, model: &Model, args: &EmitsArgs) -> TokenStream {
+    if !generics.params.is_empty() || model.events.iter().any(|event| event.stub) {
+        return quote!();
+    }
+    let krate = &args.krate;
+    let events = model.events.iter().map(|event| {
+        let name = &event.event;
+        let params = event.args.iter().map(|(ident, ty)| {
+            let arg = ident.to_string();
+            let arg = arg.trim_start_matches("r#");
+            let render = typings::renderer(krate, ty);
+            quote!((#arg, #render))
+        });
+        let answer = match &event.answer {
+            Some(answer) => {
+                let values = typings::values(krate, answer);
+                quote!(::core::option::Option::Some(&[#(#values),*]))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        quote!(__socketio_ns.emits(#name, &[#(#params),*], #answer);)
+    });
+    quote! {
+        #krate::__typings! {
+            #[doc(hidden)]
+            fn __socketio_typings(__socketio_ns: &mut #krate::typescript::Namespace)
+            where
+                Self: ::core::marker::Sized,
+            {
+                #(#events)*
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@ use syn::{ItemImpl, Type};
 use crate::crate_path::CratePath;
 use crate::handler::model::{Binding, HandlerArgs, Method, Model, Param, Role, Shape};
 use crate::types::{is_unit, last_ident, result_parts};
+use crate::typings;
 
 /// The arguments of a call to the user's method, in its declared order.
 fn call_args(method: &Method, bound: &[TokenStream]) -> Vec<TokenStream> {
@@ -249,8 +250,12 @@ pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> To
         }
     });
 
+    let typings = typings(item, model, args);
+
     quote! {
         #item
+
+        #typings
 
         #[automatically_derived]
         impl #impl_generics #krate::Handler for #self_ty #where_clause {
@@ -260,6 +265,69 @@ pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> To
             #on_close
             #endpoints
             #resolver
+        }
+    }
+}
+
+/// The handler's `socketio::typescript::HandlerTypings`, inside
+/// `socketio::__typings!` (nothing without socketio's `typescript`
+/// feature). A generic handler has none: its types are not known here.
+fn typings(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> TokenStream {
+    let krate = &args.krate;
+    // Each listed trait must be an emits trait, with or without typings:
+    // those, and only those, every `Ctx` implements.
+    let checks = args.emits.iter().map(|path| {
+        let at = krate.at(path.span());
+        quote_spanned!(path.span()=> const _: fn() = || {
+            fn __socketio_emits_trait<T: ?::core::marker::Sized + #path>() {}
+            __socketio_emits_trait::<#at::Ctx>();
+        };)
+    });
+    if !item.generics.params.is_empty() {
+        return quote!(#(#checks)*);
+    }
+    let self_ty = &item.self_ty;
+    let events = model.methods.iter().filter_map(|method| {
+        let Role::Event { name, positional } = &method.role else {
+            return None;
+        };
+        let params = method.params.iter().filter_map(|param| {
+            let Param::Bind(binding) = param else { return None };
+            let (shape, ty) = match &binding.shape {
+                Shape::Required => (quote!(Required), &binding.ty),
+                Shape::Optional(inner) => (quote!(Optional), inner),
+                Shape::Rest(inner) => (quote!(Rest), inner),
+            };
+            let name = &binding.name;
+            let render = typings::renderer(krate, ty);
+            Some(quote!((#name, #krate::typescript::Shape::#shape, #render)))
+        });
+        let takes_ack = method.params.iter().any(|p| matches!(p, Param::Ack));
+        let ack = typings::ack(krate, method.output.as_ref(), takes_ack);
+        Some(quote!(__socketio_ns.handles(#name, #positional, &[#(#params),*], #ack);))
+    });
+    let emits = args
+        .emits
+        .iter()
+        .map(|path| quote_spanned!(path.span()=> <#krate::Ctx as #path>::__socketio_typings(__socketio_ns);));
+    let endpoints = args
+        .endpoints
+        .iter()
+        .map(|(name, ty)| quote_spanned!(ty.span()=> __socketio_typings.add::<#ty>(#name);));
+    quote! {
+        #(#checks)*
+
+        #krate::__typings! {
+            #[automatically_derived]
+            impl #krate::typescript::HandlerTypings for #self_ty {
+                fn describe(__socketio_ns: &mut #krate::typescript::Namespace) {
+                    #(#events)*
+                    #(#emits)*
+                }
+                fn endpoints(__socketio_typings: &mut #krate::typescript::Typings) {
+                    #(#endpoints)*
+                }
+            }
         }
     }
 }

@@ -14,6 +14,9 @@ use crate::types::{crate_type_name, is_unit, last_ident, single_arg};
 #[derive(Default)]
 pub(crate) struct HandlerArgs {
     pub(crate) endpoints: Vec<(LitStr, Type)>,
+    /// `emits(Room, ...)`: the emits traits whose events this handler's
+    /// namespace sends, for its typings.
+    pub(crate) emits: Vec<syn::Path>,
     pub(crate) krate: CratePath,
 }
 
@@ -52,12 +55,25 @@ impl HandlerArgs {
                     args.endpoints.push((name, ty));
                 }
                 Ok(())
+            } else if meta.path.is_ident("emits") {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let traits = content
+                    .parse_terminated(syn::Path::parse_mod_style, Token![,])
+                    .map_err(|error| {
+                        syn::Error::new(
+                            error.span(),
+                            format!("{error}: write `emits(EmitsTrait, ...)` with the `#[socketio::emits]` traits"),
+                        )
+                    })?;
+                args.emits.extend(traits);
+                Ok(())
             } else if meta.path.is_ident("crate") {
                 args.krate = CratePath::parse(&meta)?;
                 Ok(())
             } else {
                 Err(meta.error(
-                    "unknown `handler` argument; expected `endpoints(\"/name\" => Type, ...)` or `crate = \"path\"`",
+                    "unknown `handler` argument; expected `endpoints(\"/name\" => Type, ...)`, `emits(Trait, ...)` or `crate = \"path\"`",
                 ))
             }
         });

@@ -77,6 +77,16 @@ async fn build_examples() {
         .await;
 }
 
+/// Runs example `name` with `args` to its end (a command, not a server).
+pub async fn run_example(name: &str, args: &[&str]) -> std::process::Output {
+    build_examples().await;
+    Command::new(example_binary(name))
+        .args(args)
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("run the {name} example: {e}"))
+}
+
 /// Starts example `name` on a free port; it prints `listening on ADDR` first.
 pub async fn start_example(name: &str, env: &[(&str, &str)]) -> Example {
     start_example_with(name, env, |_| {}).await

@@ -9,6 +9,7 @@ pub mod example;
 pub mod http;
 pub mod msgpack;
 pub mod raw_client;
+pub mod tsc;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,0 +1,7 @@
+#[derive(Default)]
+struct Chat;
+
+#[socketio::handler(emits("Room"))]
+impl Chat {}
+
+fn main() {}
