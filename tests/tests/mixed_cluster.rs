@@ -163,6 +163,25 @@ impl Member {
         assert!(answer.is_empty(), "{event} acks with nothing: {answer:?}");
     }
 
+    /// `fetch_room room` once it says `expected`: a remote join or leave
+    /// is acked once sent (the contract's words), and reaches the other
+    /// servers a moment later (through a stream read, in the streams form).
+    /// Each try is a request answered by the cluster, not a timer; 10 s at
+    /// most.
+    async fn fetch_settled(&mut self, room: &str, expected: &Value) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let found = self.ask("fetch_room", vec![json!(room)]).await;
+            if &found == expected {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "fetch_room {room} still says {found}, not {expected}"
+            );
+        }
+    }
+
     async fn join(&mut self, room: &str) {
         self.act("join", vec![json!(room)]).await;
     }
@@ -411,7 +430,7 @@ async fn requests_reach_every_server(form: Form) {
         (&m.new_b, "b", &["r", "s"]),
         (&m.new_c, "c", &["r", "s"]),
     ]);
-    assert_eq!(m.old_a.ask("fetch_room", vec![json!("s")]).await, in_s);
+    m.old_a.fetch_settled("s", &in_s).await;
     m.old_b.act("leave_all", vec![json!("s"), json!("r")]).await;
     let only_s = m.fetched(&[
         (&m.old_a, "a", &["s"]),
@@ -419,8 +438,8 @@ async fn requests_reach_every_server(form: Form) {
         (&m.new_b, "b", &["s"]),
         (&m.new_c, "c", &["s"]),
     ]);
-    assert_eq!(m.new_c.ask("fetch_room", vec![json!("s")]).await, only_s);
-    assert_eq!(m.new_c.ask("fetch_room", vec![json!("r")]).await, json!([]));
+    m.new_c.fetch_settled("s", &only_s).await;
+    m.new_c.fetch_settled("r", &json!([])).await;
 
     // Every room of every server (node's sharded and streams adapters have
     // no such request).
@@ -489,7 +508,7 @@ async fn disconnects_reach_every_server(form: Form) {
         }
         Value::Array(z)
     };
-    assert_eq!(late.ask("fetch_room", vec![json!("z")]).await, both_in_z);
+    late.fetch_settled("z", &both_in_z).await;
 }
 
 /// SIGKILL: no goodbye; the survivors stop counting the dead within the
@@ -620,9 +639,9 @@ async fn emitters_reach_every_server() {
     node.run(json!({"op": "join", "to": ["r"], "room": "n"})).await;
     ours.to(m.new_b.id.as_str()).sockets_join("o").await.expect("joins");
     let in_n = m.fetched(&[(&m.old_b, "b", &["n", "r"]), (&m.new_c, "c", &["n", "r"])]);
-    assert_eq!(m.old_a.ask("fetch_room", vec![json!("n")]).await, in_n);
+    m.old_a.fetch_settled("n", &in_n).await;
     let in_o = m.fetched(&[(&m.new_b, "b", &["o"])]);
-    assert_eq!(m.new_c.ask("fetch_room", vec![json!("o")]).await, in_o);
+    m.new_c.fetch_settled("o", &in_o).await;
 
     node.run(json!({"op": "disconnect", "to": ["o"], "close": true})).await;
     m.new_b.client.expect_disconnect("").await;
