@@ -3,7 +3,11 @@
 //! same packet objects.
 use proptest::prelude::*;
 
+use bytes::Bytes;
+
 use super::*;
+use crate::codec::legacy::RawJson;
+use crate::codec::socketio::packet::{DecodeError, Packet};
 
 fn hex(text: &str) -> Bytes {
     let digits: Vec<u8> = (0..text.len())
