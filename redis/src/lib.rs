@@ -54,10 +54,13 @@
 //! (`stream_name`, `stream_count`, `channel_prefix`, `max_len`,
 //! `read_count`, `block_time`, `session_key_prefix`). It also stores and
 //! restores sessions for connection state recovery in node's form
-//! ([`RedisStreamsAdapter::persist_session`],
-//! [`RedisStreamsAdapter::restore_session`]), so a session kept by one
+//! ([`RedisStreamsAdapter::store_session`],
+//! [`RedisStreamsAdapter::take_session`]), so a session kept by one
 //! server (ours or node's) comes back on another with the broadcasts it
-//! missed. Its wire format is in the `streams` module's source docs.
+//! missed: with the server's connection state recovery on
+//! (`SocketIoBuilder::connection_state_recovery`), a client comes back to
+//! any server of the cluster. Its wire format is in the `streams` module's
+//! source docs.
 //!
 //! # When Redis is slow or away
 //!
@@ -99,9 +102,11 @@
 //!   uses classic pub/sub, and finds binary cheaply). With several
 //!   streams (`stream_count`), a namespace whose name hashes negative goes
 //!   on a stream node never reads (`NAME--k`, from JS's `%`); this adapter
-//!   reads those too. Node appends a broadcast's stream offset to its
-//!   arguments when connection state recovery is on; this adapter does not
-//!   until the core's recovery hooks use it.
+//!   reads those too. With connection state recovery on, a recoverable
+//!   broadcast is delivered here once its `XADD` answered, with the entry
+//!   id as its last argument, as node's; unlike node's, a restore skips
+//!   volatile broadcasts, and while Redis fails packets go out at once
+//!   without an offset instead of waiting.
 //! - Sharded: a socket's own room has a channel when its id is not 20
 //!   characters long (our 0.9 session ids: 32), in dynamic mode, since
 //!   that is where node's servers send to it; node decides whether a room
@@ -132,4 +137,3 @@ pub use emitter::RedisEmitter;
 pub use sharded::adapter::ShardedRedisAdapter;
 pub use streams::adapter::RedisStreamsAdapter;
 pub use streams::config::StreamsConfig;
-pub use streams::session::{MissedPacket, RestoredSession, SessionRecord};

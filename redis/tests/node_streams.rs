@@ -12,7 +12,8 @@ use std::process::Stdio;
 use common::{Client, Redis, StreamsNode, within};
 use fred::prelude::{ClientLike, KeysInterface, StreamsInterface};
 use serde_json::{Value, json};
-use socketio_redis::{SessionRecord, StreamsConfig};
+use socketio::{BroadcastPacket, PersistedSession};
+use socketio_redis::StreamsConfig;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
@@ -152,15 +153,16 @@ async fn a_session_stored_by_one_is_restored_by_the_other() {
     node.command(r#"to sid-node direct 3"#, "emitted").await;
     node.command(r#"to r2 marker 4"#, "emitted").await;
     watcher.until_marker().await;
-    let restored = within("restore", ours.adapter.restore_session("", "pid-node", &offset))
+    let restored = within("restore", ours.adapter.take_session("", "pid-node", &offset))
         .await
         .expect("Redis answers")
         .expect("a session");
     assert_eq!(
         restored.session,
-        SessionRecord::new(
+        PersistedSession::new(
             "sid-node",
             "pid-node",
+            "",
             vec!["sid-node".into(), "r1".into()],
             json!({"user": "ann"})
         )
@@ -168,7 +170,10 @@ async fn a_session_stored_by_one_is_restored_by_the_other() {
     let missed: Vec<(String, String)> = restored
         .missed
         .iter()
-        .map(|p| (p.event.clone(), p.args.json().to_owned()))
+        .map(|p| match &p.packet {
+            BroadcastPacket::Event { name, args } => (name.clone(), args.json().to_owned()),
+            other => panic!("not an event: {other:?}"),
+        })
         .collect();
     // The stream holds the packets without offsets: each comes apart.
     assert_eq!(
@@ -182,22 +187,22 @@ async fn a_session_stored_by_one_is_restored_by_the_other() {
     // Restored once: the session is gone.
     let again = ours
         .adapter
-        .restore_session("", "pid-node", &offset)
+        .take_session("", "pid-node", &offset)
         .await
         .expect("answers");
     assert!(again.is_none());
 
     // Ours stores a session and broadcasts while it is away; node restores.
-    let record = SessionRecord::new(
+    let record = PersistedSession::new(
         "sid-ours",
         "pid-ours",
+        "",
         vec!["sid-ours".into(), "r1".into()],
         json!({"user": {"name": "bob"}}),
     );
     within(
         "persist",
-        ours.adapter
-            .persist_session(&record, std::time::Duration::from_secs(60)),
+        ours.adapter.store_session(&record, std::time::Duration::from_secs(60)),
     )
     .await
     .expect("stores");
@@ -231,14 +236,14 @@ async fn a_session_stored_by_one_is_restored_by_the_other() {
     // An unknown pid, or an offset that is not a stream id: nothing.
     assert!(
         ours.adapter
-            .restore_session("", "nobody", &offset)
+            .take_session("", "nobody", &offset)
             .await
             .expect("answers")
             .is_none()
     );
     assert!(
         ours.adapter
-            .restore_session("", "pid-ours", "garbage")
+            .take_session("", "pid-ours", "garbage")
             .await
             .expect("answers")
             .is_none()

@@ -246,6 +246,77 @@ async fn with_redis_gone_local_works_and_the_stream_resumes() {
     eventually("both counted again", || async { a.io.server_count().await == Ok(2) }).await;
 }
 
+/// The entry id a recoverable event carries as its last argument, if any.
+fn offset_of(text: &str) -> Option<String> {
+    let args: Vec<serde_json::Value> = serde_json::from_str(text.strip_prefix("42")?).ok()?;
+    let last = args.last()?.as_str()?;
+    let (ms, seq) = last.split_once('-')?;
+    (ms.parse::<u64>().is_ok() && seq.parse::<u64>().is_ok()).then(|| last.to_owned())
+}
+
+#[tokio::test]
+async fn with_recovery_on_broadcasts_carry_entry_ids_and_go_on_without_redis() {
+    let mut redis = Redis::start().await;
+    let mut config = StreamsConfig::new(redis.url());
+    config.requests_timeout = Duration::from_secs(1);
+    config.block_time = Duration::from_millis(500);
+    let a = StreamsNode::recovering(config.clone()).await;
+    let b = StreamsNode::recovering(config).await;
+    let mut on_a = Client::in_rooms(a.addr, &["r"]).await;
+    let mut on_b = Client::in_rooms(b.addr, &["r"]).await;
+
+    // Up: the sender's own clients and the other server's get the entry id.
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        a.io.to("r").emit("up", (n,)).expect("serializes");
+        let here = on_a.text().await;
+        let there = on_b.text().await;
+        assert!(here.starts_with(&format!(r#"42["up",{n},""#)), "{here}");
+        let id = offset_of(&here).unwrap_or_else(|| panic!("an entry id: {here}"));
+        assert_eq!(offset_of(&there), Some(id.clone()), "the same offset on both servers");
+        ids.push(id);
+    }
+    let mut sorted = ids.clone();
+    sorted.sort_by_key(|id| {
+        id.split_once('-')
+            .map(|(ms, seq)| (ms.parse::<u64>().ok(), seq.parse::<u64>().ok()))
+    });
+    sorted.dedup();
+    assert_eq!(sorted, ids, "increasing ids, in the order sent");
+    // Volatile and local ones are not in the stream's numbering.
+    a.io.to("r").volatile().emit("volatile", ()).expect("serializes");
+    assert_eq!(on_a.text().await, r#"42["volatile"]"#);
+    a.io.to("r").local().emit("local", ()).expect("serializes");
+    assert_eq!(on_a.text().await, r#"42["local"]"#);
+
+    // Down: this server's clients still get everything, in order, without
+    // an offset (those packets cannot be recovered).
+    redis.stop().await;
+    for n in 0..20 {
+        a.io.to("r").emit("down", (n,)).expect("serializes");
+    }
+    for n in 0..20 {
+        assert_eq!(on_a.text().await, format!(r#"42["down",{n}]"#));
+    }
+
+    // Back: offsets again.
+    let _redis = Redis::start_on(redis.port).await;
+    let healed = async {
+        loop {
+            a.io.to("r").emit("again", ()).expect("serializes");
+            let text = on_a.text().await;
+            if offset_of(&text).is_some() {
+                return text;
+            }
+            assert_eq!(text, r#"42["again"]"#);
+        }
+    };
+    let text = tokio::time::timeout(Duration::from_secs(15), healed)
+        .await
+        .expect("offsets come back within 15 s");
+    assert!(text.starts_with(r#"42["again",""#), "{text}");
+}
+
 #[tokio::test]
 async fn garbage_in_the_stream_and_on_the_channels_breaks_nothing() {
     let redis = Redis::start().await;

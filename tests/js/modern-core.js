@@ -186,7 +186,9 @@
       },
       // Connects every socket again (after `drop` without `reconnection`):
       // a 4.6+ client then offers its private session id and last offset.
-      reconnect() {
+      // With `url`, to that server instead (another of a cluster).
+      reconnect(cmd) {
+        if (cmd.url) manager.uri = cmd.url;
         for (const name of Object.keys(sockets)) sockets[name].connect();
       },
       // Reports (and with `pid` / `offset` given, first overrides) what a

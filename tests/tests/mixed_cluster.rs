@@ -9,10 +9,10 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Stdio;
 
 use common::example::{Example, start_with};
+use common::node_server::{NodeServer, js_dir, within};
 use serde_json::{Value, json};
 use socketio_tests::{NodeClient, RedisCluster, RedisServer};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
@@ -77,53 +77,6 @@ impl Redis {
 async fn ours(env: &[(&str, String)]) -> Example {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     start_with(&env).await
-}
-
-fn js_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../redis/tests/js")
-}
-
-/// node socket.io 4 with the Redis adapter, as a cluster member.
-struct NodeServer {
-    child: Child,
-    url: String,
-}
-
-impl NodeServer {
-    async fn start(env: &[(&str, String)]) -> NodeServer {
-        let dir = js_dir();
-        assert!(
-            dir.join("node_modules/@socket.io/redis-adapter").is_dir(),
-            "run scripts/setup: it installs the node packages of {}",
-            dir.display()
-        );
-        let mut child = Command::new("node")
-            .arg("conformance-node.js")
-            .current_dir(&dir)
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let line = within("node to listen", lines.next_line())
-            .await
-            .expect("reads")
-            .expect("the node server exited early");
-        let addr = line
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        NodeServer {
-            child,
-            url: format!("http://{addr}"),
-        }
-    }
-}
-
-async fn within<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(std::time::Duration::from_secs(20), future)
-        .await
-        .unwrap_or_else(|_| panic!("no {what} within 20 s"))
 }
 
 /// A client of the cluster and the socket id its server gave it on `/`.

@@ -8,96 +8,9 @@
 mod common;
 
 use common::example::{Example, start_with};
+use common::recovering::{Drive, drop_and_wait_gone, events_until, modern, modern_with, reconnect, split_offset, sync};
 use serde_json::{Value, json};
 use socketio_tests::NodeClient;
-
-/// A socket.io-client 4 that does not reconnect on its own (the test says
-/// when), connected to `/`, with its socket id.
-async fn modern(url: &str, transport: &str) -> (NodeClient, String) {
-    modern_with(url, transport, json!({})).await
-}
-
-/// [`modern`] with client options (`{"parser": "msgpack"}`).
-async fn modern_with(url: &str, transport: &str, options: Value) -> (NodeClient, String) {
-    let mut client = NodeClient::connect_modern(url, 4, transport, options).await;
-    let connect = client
-        .expect("connect on /", |r| r["ev"] == "connect" && r["ns"] == "")
-        .await;
-    assert_eq!(connect["recovered"], false, "a first connection is not a recovery");
-    let who = client.emit_ack("", "whoami", vec![]).await;
-    assert_eq!(who[0]["recovered"], false);
-    let sid = who[0]["sid"].as_str().expect("sid").to_owned();
-    assert_eq!(connect["id"], sid.as_str());
-    (client, sid)
-}
-
-/// An event's arguments without its offset, and the offset (which every
-/// recoverable event carries as its last argument).
-fn split_offset(mut args: Vec<Value>) -> (Vec<Value>, String) {
-    let offset = args.pop().and_then(|o| o.as_str().map(str::to_owned));
-    (args, offset.expect("an offset as the last argument"))
-}
-
-/// Brings `client` up to date: a broadcast from `other` that it receives
-/// after everything before it (which is dropped), giving it an offset.
-async fn sync(client: &mut NodeClient, other: &mut NodeClient, sid: &str) {
-    let marker = format!("sync {sid}");
-    other.emit_ack("", "broadcast", vec![json!(marker)]).await;
-    events_until(client, &marker).await;
-    let state = client
-        .command_and_expect(json!({"op": "recovery_state"}), "recovery_state")
-        .await;
-    assert!(state["pid"].is_string() && state["offset"].is_string(), "{state}");
-}
-
-/// Brings the client up to date, drops its transport and waits until the
-/// server let its socket go (a fetch of its id finds nothing).
-async fn drop_and_wait_gone(client: &mut NodeClient, sid: &str, asker: &mut NodeClient) {
-    sync(client, asker, sid).await;
-    client.command(json!({"op": "drop"})).await;
-    client.expect_disconnect("").await;
-    loop {
-        let found = asker.emit_ack("", "fetch_room", vec![json!(sid)]).await;
-        if found[0].as_array().is_some_and(Vec::is_empty) {
-            break;
-        }
-    }
-}
-
-/// Reconnects and returns the CONNECT's report (`id`, `recovered`).
-async fn reconnect(client: &mut NodeClient) -> Value {
-    client.command(json!({"op": "reconnect"})).await;
-    client
-        .expect("connect on / again", |r| r["ev"] == "connect" && r["ns"] == "")
-        .await
-}
-
-/// The events `client` receives, in order, up to and including the
-/// broadcast `marker`: name, arguments without offset, offset.
-async fn events_until(client: &mut NodeClient, marker: &str) -> Vec<(String, Vec<Value>, String)> {
-    let mut seen = Vec::new();
-    loop {
-        let report = client.expect("an event", |r| r["ev"] == "event" && r["ns"] == "").await;
-        let name = report["name"].as_str().expect("name").to_owned();
-        let (args, offset) = split_offset(report["args"].as_array().cloned().unwrap_or_default());
-        let done = name == "broadcast" && args == [json!(marker)];
-        seen.push((name, args, offset));
-        if done {
-            return seen;
-        }
-    }
-}
-
-trait Drive {
-    async fn command_and_expect(&mut self, command: Value, ev: &str) -> Value;
-}
-
-impl Drive for NodeClient {
-    async fn command_and_expect(&mut self, command: Value, ev: &str) -> Value {
-        self.command(command).await;
-        self.expect(ev, |r| r["ev"] == ev).await
-    }
-}
 
 async fn server(env: &[(&str, &str)]) -> Example {
     start_with(env).await
@@ -162,6 +75,11 @@ async fn recovers_over(transport: &str, msgpack: bool) {
     assert_eq!(echoed, [json!(1)], "acks carry no offset");
     let (args, _) = split_offset(a.expect_event("", "echo").await);
     assert_eq!(args, [json!(1)]);
+    // So are messages (node's `socket.send` is an emit of `message`): the
+    // welcome of /chat's open hook.
+    a.of("/chat").await;
+    let (args, _) = split_offset(a.expect_event("/chat", "message").await);
+    assert_eq!(args, [json!("welcome /chat")]);
 }
 
 #[tokio::test]

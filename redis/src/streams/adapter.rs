@@ -9,8 +9,8 @@ use fred::clients::SubscriberClient;
 use fred::prelude::{Client, ClientLike, EventInterface, PubsubInterface};
 use rmpv::Value as Mp;
 use socketio::{
-    AckReplies, AckResponse, Adapter, AdapterError, AdapterFuture, BroadcastPacket, EncodedArgs, Local, SocketData,
-    Target,
+    AckReplies, AckResponse, Adapter, AdapterError, AdapterFuture, BroadcastPacket, ConnectionStateRecovery,
+    EncodedArgs, Local, PersistedSession, RestoredSession, SocketData, Target,
 };
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -39,8 +39,8 @@ use crate::streams::{entry, reader};
 /// while misses nothing still in the stream; requests and their answers
 /// (fetch sockets, server-side emit, acknowledged broadcasts) go over
 /// pub/sub. The stream also lets a client's session be restored on any
-/// server ([`RedisStreamsAdapter::persist_session`],
-/// [`RedisStreamsAdapter::restore_session`]).
+/// server ([`RedisStreamsAdapter::store_session`],
+/// [`RedisStreamsAdapter::take_session`]).
 ///
 /// Cheap to clone: keep a clone to await [`RedisStreamsAdapter::ready`]
 /// after giving one to [`socketio::SocketIoBuilder::adapter`].
@@ -84,6 +84,10 @@ pub(crate) struct Inner {
     readers: Vec<Client>,
     /// Set by [`Adapter::init`]; messages before it have no sockets to reach.
     pub(crate) local: OnceLock<Local>,
+    /// The server's connection state recovery settings (set with `local`):
+    /// when on, the stream keeps recoverable broadcasts and Redis the
+    /// sessions, instead of the server's memory.
+    pub(crate) recovery: OnceLock<Option<ConnectionStateRecovery>>,
     /// Namespaces (node's names) listened for, each with whether its
     /// channels are subscribed.
     namespaces: Mutex<HashMap<String, watch::Receiver<bool>>>,
@@ -134,6 +138,7 @@ impl RedisStreamsAdapter {
             subscriber,
             readers: readers.clone(),
             local: OnceLock::new(),
+            recovery: OnceLock::new(),
             namespaces: Mutex::new(HashMap::new()),
             requests: Arc::new(Requests::default()),
             tasks: Mutex::new(vec![resubscribe, publishing, appending]),
@@ -240,6 +245,12 @@ impl Inner {
         self.appender.append(self.config.stream_of(nsp), fields)
     }
 
+    /// Whether connection state recovery is on (then the stream's entry ids
+    /// are the offsets clients keep).
+    pub(crate) fn recovers(&self) -> bool {
+        self.recovery.get().is_some_and(Option::is_some)
+    }
+
     /// Publishes a request to every server of namespace `nsp` (msgpack, as
     /// node's streams adapter reads its channels).
     fn request(&self, kind: u8, nsp: &str, data: Mp) -> bool {
@@ -319,6 +330,7 @@ fn timeout_ms(timeout: Duration) -> Mp {
 
 impl Adapter for RedisStreamsAdapter {
     fn init(&self, local: Local) {
+        let _ = self.inner.recovery.set(local.recovery());
         let _ = self.inner.local.set(local);
     }
 
@@ -327,29 +339,15 @@ impl Adapter for RedisStreamsAdapter {
     }
 
     fn broadcast(&self, local: &Local, packet: &BroadcastPacket, target: &Target) {
-        // Local delivery never waits for (or depends on) Redis.
-        local.broadcast(packet, target);
-        if target.flags.local {
+        if self.inner.recovers() {
+            self.broadcast_recoverable(local, packet, target);
             return;
         }
-        let data = match message::packet_data(packet) {
-            Ok(data) => data,
-            Err(error) => {
-                tracing::warn!(%error, "broadcast not sent to other servers");
-                return;
-            }
-        };
-        let nsp = wire_nsp(&target.namespace);
-        let flags = if target.flags.volatile {
-            vec![("volatile", Mp::Boolean(true))]
-        } else {
-            Vec::new()
-        };
-        let data = map(vec![
-            ("packet", message::packet_value(nsp, data)),
-            ("opts", opts(target, flags)),
-        ]);
-        self.inner.append(kind::BROADCAST, nsp, &data);
+        // Local delivery never waits for (or depends on) Redis.
+        local.broadcast_at(packet, target, None);
+        if let Some(data) = self.broadcast_data(packet, target) {
+            self.inner.append(kind::BROADCAST, wire_nsp(&target.namespace), &data);
+        }
     }
 
     fn broadcast_with_ack(
@@ -494,9 +492,97 @@ impl Adapter for RedisStreamsAdapter {
 
     // `all_rooms`: node's cluster adapter has no message for it, so this
     // server's rooms (the default).
+
+    fn persist_session(&self, _local: &Local, session: PersistedSession) {
+        let Some(Some(recovery)) = self.inner.recovery.get() else {
+            return;
+        };
+        let (adapter, ttl) = (self.clone(), recovery.max_disconnection_duration);
+        // Sent at once: a client that comes back finds it, on any server.
+        tokio::spawn(async move {
+            if let Err(error) = adapter.store_session(&session, ttl).await {
+                tracing::warn!(%error, sid = %session.sid, "session not stored: its client cannot recover");
+            }
+        });
+    }
+
+    fn restore_session(
+        &self,
+        _local: &Local,
+        namespace: &str,
+        pid: &str,
+        offset: &str,
+    ) -> AdapterFuture<Option<RestoredSession>> {
+        let adapter = self.clone();
+        let (namespace, pid, offset) = (namespace.to_owned(), pid.to_owned(), offset.to_owned());
+        let cap = self
+            .inner
+            .recovery
+            .get()
+            .and_then(Option::as_ref)
+            .map_or(usize::MAX, |recovery| recovery.max_missed_packets);
+        Box::pin(async move {
+            let restored = adapter.take_session(&namespace, &pid, &offset).await?;
+            // Over the cap: a new socket, as with the server's own store.
+            Ok(restored.filter(|restored| restored.missed.len() <= cap))
+        })
+    }
 }
 
 impl RedisStreamsAdapter {
+    /// Node's `{packet, opts}` of a broadcast for the other servers; `None`
+    /// when it stays here (`local`) or cannot be put in msgpack (logged).
+    fn broadcast_data(&self, packet: &BroadcastPacket, target: &Target) -> Option<Mp> {
+        if target.flags.local {
+            return None;
+        }
+        let data = match message::packet_data(packet) {
+            Ok(data) => data,
+            Err(error) => {
+                tracing::warn!(%error, "broadcast not sent to other servers");
+                return None;
+            }
+        };
+        let nsp = wire_nsp(&target.namespace);
+        let flags = if target.flags.volatile {
+            vec![("volatile", Mp::Boolean(true))]
+        } else {
+            Vec::new()
+        };
+        Some(map(vec![
+            ("packet", message::packet_value(nsp, data)),
+            ("opts", opts(target, flags)),
+        ]))
+    }
+
+    /// A broadcast with connection state recovery on, as node's cluster
+    /// adapter makes it: in the stream first, then delivered here with its
+    /// entry id as its offset (when it is recoverable: an event, neither
+    /// volatile nor local). Every broadcast waits its turn, so what this
+    /// server sends keeps its order.
+    fn broadcast_recoverable(&self, local: &Local, packet: &BroadcastPacket, target: &Target) {
+        let recoverable = matches!(packet, BroadcastPacket::Event { .. }) && !target.flags.volatile;
+        let (local, packet, target) = (local.clone(), packet.clone(), target.clone());
+        let data = self.broadcast_data(&packet, &target);
+        let Some(data) = data else {
+            self.inner.appender.in_turn(Box::new(move |_| {
+                local.broadcast_at(&packet, &target, None);
+            }));
+            return;
+        };
+        let nsp = wire_nsp(&target.namespace);
+        let fields = entry::fields(kind::BROADCAST, &self.inner.uid, nsp, Some(&data));
+        let stream = self.inner.config.stream_of(nsp);
+        self.inner.appender.append_then(
+            stream,
+            fields,
+            Box::new(move |id| {
+                let offset = id.as_deref().filter(|_| recoverable);
+                local.broadcast_at(&packet, &target, offset);
+            }),
+        );
+    }
+
     /// Tells the other servers (through the stream) to make their sockets
     /// `target` picks join (or leave) `rooms`; ours already did.
     fn remote_rooms(&self, target: &Target, rooms: &[String], kind: u8) -> AdapterFuture<()> {

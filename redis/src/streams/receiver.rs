@@ -17,7 +17,7 @@ impl Inner {
             return;
         }
         match entry.message() {
-            Ok(incoming) => self.apply(incoming),
+            Ok(incoming) => self.apply(incoming, Some(&entry.id)),
             Err(error) => tracing::debug!(id = %entry.id, %error, "dropped a malformed stream entry"),
         }
     }
@@ -33,7 +33,9 @@ impl Inner {
         }
     }
 
-    fn apply(&self, incoming: Incoming) {
+    /// Applies a message; `offset` is its stream entry id when it came
+    /// from the stream.
+    fn apply(&self, incoming: Incoming, offset: Option<&str>) {
         let Some(local) = self.local.get() else { return };
         if let Message::Response(response) = incoming.message {
             self.requests.answer(&response.request_id, response.body);
@@ -50,15 +52,19 @@ impl Inner {
         // The message's namespace decides, as in node's `ClusterAdapter`:
         // its packets carry none (a packet's missing `nsp` reads as `/`).
         match incoming.message {
-            // The entry's id is this broadcast's offset; a client that
-            // recovers gets it as the last argument (node adds it only when
-            // connection state recovery is on; see `session`).
+            // The entry's id is this broadcast's offset, the last argument
+            // of a recoverable event when connection state recovery is on
+            // (as node's adapter adds it). Kept in the stream, not here.
             Message::Broadcast {
                 request_id: None,
                 packet,
                 opts,
             } => {
-                local.broadcast(&packet.event, &target(&nsp, opts));
+                let target = target(&nsp, opts);
+                let recoverable = matches!(packet.event, socketio::BroadcastPacket::Event { .. })
+                    && !target.flags.volatile
+                    && self.recovers();
+                local.broadcast_at(&packet.event, &target, offset.filter(|_| recoverable));
             }
             Message::Broadcast {
                 request_id: Some(request_id),
@@ -99,7 +105,7 @@ impl Inner {
 impl OnMessage for Inner {
     fn on_message(&self, channel: &str, payload: &[u8]) {
         match messages::decode(payload) {
-            Ok(incoming) => self.apply(incoming),
+            Ok(incoming) => self.apply(incoming, None),
             Err(error) => tracing::debug!(%channel, %error, "dropped a malformed message"),
         }
     }

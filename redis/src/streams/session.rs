@@ -2,8 +2,6 @@
 //! keeps them: `SET PREFIX<pid> <base64 of msgpack {sid, pid, rooms, data}>
 //! PX <ms>`; restored once (`GETDEL`), with the broadcasts the socket's
 //! rooms got after its last offset read back from the stream (`XRANGE`).
-//!
-//! Self-contained for now: the core's recovery hooks will call these.
 
 use std::time::Duration;
 
@@ -12,7 +10,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use fred::prelude::{KeysInterface, StreamsInterface, Value};
 use fred::types::Expiration;
 use rmpv::Value as Mp;
-use socketio::{AdapterError, BroadcastPacket, EncodedArgs};
+use socketio::{AdapterError, BroadcastPacket, MissedPacket, PersistedSession, RestoredSession};
 
 use crate::channels::wire_nsp;
 use crate::message::{self, Malformed, Opts};
@@ -25,102 +23,57 @@ use crate::streams::entry::{self, Entry};
 const MAX_RANGE_CALLS: usize = 100;
 const RANGE_COUNT: u64 = 1000;
 
-/// A socket's state kept while its client is away, node's `Session`
-/// (`{sid, pid, rooms, data}`).
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct SessionRecord {
-    /// The socket's id, which the client gets back.
-    pub sid: String,
-    /// The private session id the client reconnects with.
-    pub pid: String,
-    /// Its rooms (its own id among them).
-    pub rooms: Vec<String>,
-    /// What its handler attached (`{}` when nothing).
-    pub data: serde_json::Value,
+/// Node's stored form of a session: base64 of msgpack `{sid, pid, rooms,
+/// data}` (no namespace: the key is the private id, which is unique).
+fn encode(session: &PersistedSession) -> Result<String, Malformed> {
+    let data = match &session.data {
+        serde_json::Value::Null => Mp::Map(Vec::new()),
+        data => message::from_json(&data.to_string(), &[])?,
+    };
+    let value = Mp::Map(vec![
+        (Mp::from("sid"), Mp::from(session.sid.as_str())),
+        (Mp::from("pid"), Mp::from(session.pid.as_str())),
+        (
+            Mp::from("rooms"),
+            Mp::Array(session.rooms.iter().map(|r| Mp::from(r.as_str())).collect()),
+        ),
+        (Mp::from("data"), data),
+    ]);
+    Ok(BASE64.encode(message::encode(&value)))
 }
 
-impl SessionRecord {
-    /// A record of socket `sid` with private id `pid`.
-    pub fn new(sid: impl Into<String>, pid: impl Into<String>, rooms: Vec<String>, data: serde_json::Value) -> Self {
-        Self {
-            sid: sid.into(),
-            pid: pid.into(),
-            rooms,
-            data,
-        }
-    }
-
-    /// Node's stored form: base64 of msgpack `{sid, pid, rooms, data}`.
-    fn encode(&self) -> Result<String, Malformed> {
-        let data = message::from_json(&self.data.to_string(), &[])?;
-        let value = Mp::Map(vec![
-            (Mp::from("sid"), Mp::from(self.sid.as_str())),
-            (Mp::from("pid"), Mp::from(self.pid.as_str())),
-            (
-                Mp::from("rooms"),
-                Mp::Array(self.rooms.iter().map(|r| Mp::from(r.as_str())).collect()),
-            ),
-            (Mp::from("data"), data),
-        ]);
-        Ok(BASE64.encode(message::encode(&value)))
-    }
-
-    fn decode(text: &str) -> Result<Self, Malformed> {
-        let bytes = BASE64.decode(text.trim()).map_err(|e| e.to_string())?;
-        let value = message::decode(&bytes)?;
-        let text = |key: &str| {
-            message::field(&value, key)
-                .and_then(Mp::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| format!("no {key}"))
-        };
-        let rooms = message::field(&value, "rooms")
-            .and_then(Mp::as_array)
-            .ok_or("no rooms")?
-            .iter()
-            .filter_map(|room| match room {
-                Mp::String(s) => s.as_str().map(str::to_owned),
-                Mp::Integer(i) => Some(i.to_string()),
-                _ => None,
-            })
-            .collect();
-        let data = match message::field(&value, "data") {
-            None | Some(Mp::Nil) => serde_json::Value::Object(serde_json::Map::new()),
-            // Binary in the data reads as node's Buffer JSON.
-            Some(data) => serde_json::from_str(&message::to_plain_json(data)?).map_err(|e| e.to_string())?,
-        };
-        Ok(Self {
-            sid: text("sid")?,
-            pid: text("pid")?,
-            rooms,
-            data,
+/// Reads node's stored form back as a session of `namespace`.
+fn decode(text: &str, namespace: &str) -> Result<PersistedSession, Malformed> {
+    let bytes = BASE64.decode(text.trim()).map_err(|e| e.to_string())?;
+    let value = message::decode(&bytes)?;
+    let text = |key: &str| {
+        message::field(&value, key)
+            .and_then(Mp::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no {key}"))
+    };
+    let rooms = message::field(&value, "rooms")
+        .and_then(Mp::as_array)
+        .ok_or("no rooms")?
+        .iter()
+        .filter_map(|room| match room {
+            Mp::String(s) => s.as_str().map(str::to_owned),
+            Mp::Integer(i) => Some(i.to_string()),
+            _ => None,
         })
-    }
-}
-
-/// A broadcast that reached a session's rooms while its client was away.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct MissedPacket {
-    /// Its stream entry id: node appends it as the packet's last argument,
-    /// and the client keeps the last one it saw as its offset.
-    pub offset: String,
-    /// The event name.
-    pub event: String,
-    /// Its arguments (without the offset).
-    pub args: EncodedArgs,
-}
-
-/// A session taken back from Redis, with what it missed, in stream order.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct RestoredSession {
-    /// The session as stored.
-    pub session: SessionRecord,
-    /// The broadcasts to its namespace that its rooms would have received
-    /// after the offset, oldest first.
-    pub missed: Vec<MissedPacket>,
+        .collect();
+    let data = match message::field(&value, "data") {
+        None | Some(Mp::Nil) => serde_json::Value::Object(serde_json::Map::new()),
+        // Binary in the data reads as node's Buffer JSON.
+        Some(data) => serde_json::from_str(&message::to_plain_json(data)?).map_err(|e| e.to_string())?,
+    };
+    Ok(PersistedSession::new(
+        text("sid")?,
+        text("pid")?,
+        namespace,
+        rooms,
+        data,
+    ))
 }
 
 /// node's `shouldIncludePacket`: to every socket or to one of its rooms,
@@ -138,10 +91,11 @@ impl RedisStreamsAdapter {
     /// Stores `session` for `ttl` (node's `maxDisconnectionDuration`) under
     /// `sessionKeyPrefix + pid`, in node's form: a node server with the
     /// streams adapter restores it as well as ours. Node's
-    /// `persistSession`.
-    pub async fn persist_session(&self, session: &SessionRecord, ttl: Duration) -> Result<(), AdapterError> {
+    /// `persistSession`; what [`socketio::Adapter::persist_session`] does
+    /// with this adapter.
+    pub async fn store_session(&self, session: &PersistedSession, ttl: Duration) -> Result<(), AdapterError> {
         let inner = &self.inner;
-        let value = session.encode().map_err(AdapterError::Unavailable)?;
+        let value = encode(session).map_err(AdapterError::Unavailable)?;
         let key = format!("{}{}", inner.config.session_key_prefix, session.pid);
         let ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1);
         inner
@@ -158,7 +112,8 @@ impl RedisStreamsAdapter {
     /// `restoreSession` does. `None`, as node, when the offset is not a
     /// stream id, the session expired or is unknown, or the offset is no
     /// longer in the stream (trimmed by `max_len`: too much was missed).
-    pub async fn restore_session(
+    /// What [`socketio::Adapter::restore_session`] does with this adapter.
+    pub async fn take_session(
         &self,
         namespace: &str,
         pid: &str,
@@ -183,7 +138,7 @@ impl RedisStreamsAdapter {
         ) else {
             return Ok(None);
         };
-        let session = match SessionRecord::decode(&stored) {
+        let session = match decode(&stored, namespace) {
             Ok(session) => session,
             Err(error) => {
                 tracing::debug!(%pid, %error, "a stored session does not read");
@@ -219,19 +174,17 @@ impl RedisStreamsAdapter {
                 let Message::Broadcast { packet, opts, .. } = message else {
                     continue;
                 };
-                if !reaches(&session.rooms, &opts) {
+                // Unlike node's, which replays them too: a volatile packet
+                // is one the client may miss.
+                if opts.volatile || !reaches(&session.rooms, &opts) {
                     continue;
                 }
-                if let BroadcastPacket::Event { name, args } = packet.event {
-                    missed.push(MissedPacket {
-                        offset: entry.id.clone(),
-                        event: name,
-                        args,
-                    });
+                if matches!(packet.event, BroadcastPacket::Event { .. }) {
+                    missed.push(MissedPacket::new(entry.id.clone(), packet.event));
                 }
             }
         }
-        Ok(Some(RestoredSession { session, missed }))
+        Ok(Some(RestoredSession::new(session, missed)))
     }
 }
 
@@ -245,19 +198,20 @@ mod tests {
 
     #[test]
     fn records_round_trip_in_node_form() {
-        let record = SessionRecord::new(
+        let record = PersistedSession::new(
             "sid1",
             "pid1",
+            "/chat",
             vec!["sid1".into(), "room1".into()],
             serde_json::json!({"user": {"name": "ann", "age": 3}}),
         );
-        let text = record.encode().expect("encodes");
-        assert_eq!(SessionRecord::decode(&text).expect("decodes"), record);
+        let text = encode(&record).expect("encodes");
+        assert_eq!(decode(&text, "/chat").expect("decodes"), record);
         // Node's @msgpack/msgpack writes the same bytes for this object.
         let bytes = BASE64.decode(&text).expect("base64");
         assert_eq!(&bytes[..5], b"\x84\xa3sid", "a map of 4, sid first");
-        assert!(SessionRecord::decode("not base64!").is_err());
-        assert!(SessionRecord::decode(&BASE64.encode(b"\x80")).is_err());
+        assert!(decode("not base64!", "").is_err());
+        assert!(decode(&BASE64.encode(b"\x80"), "").is_err());
     }
 
     #[test]

@@ -112,13 +112,25 @@ pub struct StreamsNode {
 
 impl StreamsNode {
     pub async fn start(config: StreamsConfig) -> StreamsNode {
+        Self::start_with(config, None).await
+    }
+
+    /// [`StreamsNode::start`] with connection state recovery on.
+    pub async fn recovering(config: StreamsConfig) -> StreamsNode {
+        Self::start_with(config, Some(socketio::ConnectionStateRecovery::default())).await
+    }
+
+    async fn start_with(config: StreamsConfig, recovery: Option<socketio::ConnectionStateRecovery>) -> StreamsNode {
         let adapter = RedisStreamsAdapter::new(config).await.expect("connects to Redis");
-        let io = SocketIo::builder(Member::default)
+        let mut builder = SocketIo::builder(Member::default)
             .endpoint("/chat", Member::default)
             .flash_policy_port(None)
             .on_server_event("ping", |(text,): (String,)| async move { format!("pong {text}") })
-            .adapter(adapter.clone())
-            .build();
+            .adapter(adapter.clone());
+        if let Some(recovery) = recovery {
+            builder = builder.connection_state_recovery(recovery);
+        }
+        let io = builder.build();
         within("the subscriptions", adapter.ready()).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");

@@ -7,7 +7,8 @@
 // prefix). The mixed-cluster tests run it beside our servers; the same
 // environment as the example:
 //   PORT (0: any), REDIS_URL, ADAPTER (redis | redis-sharded | redis-streams), REDIS_KEY,
-//   REQUESTS_TIMEOUT_MS, NODE_NAME.
+//   REQUESTS_TIMEOUT_MS, NODE_NAME, and RECOVERY_MS (connection state recovery
+//   with that maximum disconnection duration, middlewares skipped; section 5).
 // Prints "listening on 127.0.0.1:PORT" once subscribed to Redis.
 "use strict";
 
@@ -79,7 +80,11 @@ async function main() {
     throw new Error(`ADAPTER=${form} is not supported here`);
   }
   const httpServer = createServer();
-  const io = new Server(httpServer, { adapter, pingInterval: 1000, pingTimeout: 5000 });
+  const options = { adapter, pingInterval: 1000, pingTimeout: 5000 };
+  if (env.RECOVERY_MS) {
+    options.connectionStateRecovery = { maxDisconnectionDuration: Number(env.RECOVERY_MS), skipMiddlewares: true };
+  }
+  const io = new Server(httpServer, options);
   let nodeName = env.NODE_NAME;
 
   // Another server's `ping X`: answered with this server's name, and passed
@@ -90,9 +95,17 @@ async function main() {
   });
 
   const onConnection = (nsp) => (socket) => {
-    socket.data.server = nodeName;
+    // A recovered socket keeps the data of the server it first met.
+    if (!socket.recovered) socket.data.server = nodeName;
     const ack = (fn, ...rest) => (typeof fn === "function" ? fn(...rest) : undefined);
-    socket.on("whoami", (cb) => ack(cb, { sid: socket.id, endpoint: nsp.name === "/" ? "" : nsp.name }));
+    socket.on("whoami", (cb) =>
+      ack(cb, { sid: socket.id, endpoint: nsp.name === "/" ? "" : nsp.name, recovered: socket.recovered }),
+    );
+    socket.on("echo", (...args) => {
+      const cb = typeof args[args.length - 1] === "function" ? args.pop() : undefined;
+      socket.emit("echo", ...args);
+      ack(cb, ...args);
+    });
     socket.on("server_name", (cb) => ack(cb, nodeName));
     socket.on("join", (room, cb) => {
       socket.join(room);

@@ -313,18 +313,11 @@ impl Connection {
         if let (Outgoing::Event { name, args, .. }, Some(monitor)) = (&outgoing, self.hub().monitor()) {
             monitor.event_sent(self, name, args);
         }
-        if let Outgoing::Event {
-            ack: None,
-            name,
-            args,
-            offset: None,
-        } = outgoing
-            && self.pid.is_some()
+        // With recovery on, what a socket could miss goes through its own
+        // room, as node's `socket.emit` / `socket.send` do, to be numbered.
+        if self.pid.is_some()
+            && let Some(packet) = Self::recoverable(&outgoing)
         {
-            let packet = BroadcastPacket::Event {
-                name: name.to_owned(),
-                args: args.clone(),
-            };
             let mut target = Target::namespace(self.endpoint.clone());
             target.rooms = vec![self.id.to_string()];
             let hub = self.hub();
@@ -334,6 +327,26 @@ impl Connection {
         if let Some(encoded) = self.session.encode(&outgoing, &self.endpoint) {
             self.push(encoded);
         }
+    }
+
+    /// A packet to a modern client that recovery keeps, as the event it is
+    /// on the wire (a message is a `message` event there).
+    fn recoverable(outgoing: &Outgoing<'_>) -> Option<BroadcastPacket> {
+        let (name, args) = match *outgoing {
+            Outgoing::Event {
+                ack: None,
+                name,
+                args,
+                offset: None,
+            } => (name, args.clone()),
+            Outgoing::Message(text) => ("message", EncodedArgs::new(&(text,)).ok()?),
+            Outgoing::Json(json) => ("message", EncodedArgs::new(&(json,)).ok()?),
+            _ => return None,
+        };
+        Some(BroadcastPacket::Event {
+            name: name.to_owned(),
+            args,
+        })
     }
 
     /// Queues a packet encoded for this connection's protocol; dropped once

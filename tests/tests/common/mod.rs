@@ -8,7 +8,9 @@ pub mod engineio;
 pub mod example;
 pub mod http;
 pub mod msgpack;
+pub mod node_server;
 pub mod raw_client;
+pub mod recovering;
 pub mod tsc;
 
 use std::net::SocketAddr;
