@@ -5,6 +5,8 @@
 //! `socket.io-msgpack-parser` packets. With `REDIS_URL` set, the server
 //! joins a cluster through `socketio_redis::RedisAdapter` (the cluster
 //! scenario of `bench/cluster.sh`); without it, no adapter but the local one.
+//! `RECOVERY=1` turns connection state recovery on (its defaults), to
+//! measure what it costs.
 
 use std::time::Duration;
 
@@ -57,6 +59,9 @@ async fn main() -> std::io::Result<()> {
     };
     if let Some(adapter) = &adapter {
         builder = builder.adapter(adapter.clone());
+    }
+    if std::env::var("RECOVERY").is_ok_and(|v| v == "1") {
+        builder = builder.connection_state_recovery(socketio::ConnectionStateRecovery::default());
     }
     let io = builder.build();
     if let Some(adapter) = &adapter {
