@@ -26,6 +26,11 @@ struct Cluster {
 
 impl Cluster {
     async fn start(recovery_ms: &str) -> Cluster {
+        Self::start_with(recovery_ms, &[]).await
+    }
+
+    /// [`Cluster::start`] with more of the environment for our servers.
+    async fn start_with(recovery_ms: &str, ours_env: &[(&str, &str)]) -> Cluster {
         let redis = RedisServer::start().await;
         let env = |name: &str| {
             vec![
@@ -38,7 +43,8 @@ impl Cluster {
             ]
         };
         let ours = |name: &str| {
-            let env = env(name);
+            let mut env = env(name);
+            env.extend(ours_env.iter().map(|(k, v)| (*k, (*v).to_owned())));
             async move {
                 let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
                 start_with(&env).await
@@ -235,4 +241,31 @@ async fn past_the_duration_the_session_is_gone_from_redis() {
     // The contract's "past": RECOVERY_MS + 1.5 s; nothing to await here.
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     comes_back_new(&mut a, &a_id, &c.n.url, &mut b, "after").await;
+}
+
+#[tokio::test]
+async fn over_its_missed_packets_cap_a_socket_comes_back_new_and_others_recover() {
+    let c = Cluster::start_with("20000", &[("RECOVERY_MAX_MISSED", "2")]).await;
+    let (mut b, _) = modern(&c.b.url, "websocket").await;
+    let (mut busy, busy_id) = modern(&c.a.url, "websocket").await;
+    let (mut calm, calm_id) = modern(&c.a.url, "websocket").await;
+    drop_and_wait_gone(&mut busy, &busy_id, &mut b).await;
+    drop_and_wait_gone(&mut calm, &calm_id, &mut b).await;
+    for n in 0..3 {
+        b.emit_ack("", "to_room", vec![json!(busy_id), json!(n)]).await;
+    }
+    b.emit_ack("", "to_room", vec![json!(calm_id), json!("one")]).await;
+    comes_back_new(&mut busy, &busy_id, &c.b.url, &mut b, "after busy").await;
+    let connect = reconnect_to(&mut calm, &c.b.url).await;
+    assert_eq!(connect["recovered"], true, "{connect}");
+    assert_eq!(connect["id"], calm_id.as_str());
+    b.emit_ack("", "broadcast", vec![json!("after calm")]).await;
+    assert_eq!(
+        missed_then(&mut calm, "after calm").await,
+        [
+            ("room_msg".to_owned(), vec![json!(calm_id), json!("one")]),
+            ("broadcast".to_owned(), vec![json!("after busy")]),
+            ("broadcast".to_owned(), vec![json!("after calm")]),
+        ]
+    );
 }
