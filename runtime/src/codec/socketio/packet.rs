@@ -149,15 +149,23 @@ fn json_value(text: &str) -> Result<&RawValue, DecodeError> {
     serde_json::from_str(text).map_err(invalid)
 }
 
-/// The elements of a JSON array, each with its exact text.
-fn json_array(text: &str) -> Result<Vec<RawJson>, DecodeError> {
+/// The elements of a JSON array, each with its exact text borrowed from
+/// `text` (validated by this one parse).
+fn json_elements(text: &str) -> Result<Vec<&RawValue>, DecodeError> {
     // Checked first so that `{}` says "not an array" rather than a serde type error.
     if !text.trim_start_matches(JSON_WHITESPACE).starts_with('[') {
         json_value(text)?;
         return Err(DecodeError::NotAnArray);
     }
-    let elements: Vec<Box<RawValue>> = serde_json::from_str(text).map_err(invalid)?;
-    Ok(elements.into_iter().map(RawJson::from).collect())
+    serde_json::from_str(text).map_err(invalid)
+}
+
+/// Owned copies of borrowed elements, one allocation each.
+fn owned(elements: &[&RawValue]) -> Vec<RawJson> {
+    elements
+        .iter()
+        .map(|element| RawJson::from((*element).to_owned()))
+        .collect()
 }
 
 /// Splits off the leading ASCII digits.
@@ -226,12 +234,12 @@ impl Packet {
                 Some(_) => return Err(DecodeError::UnexpectedData),
             },
             '2' | '5' => {
-                let mut args = json_array(data.ok_or(DecodeError::MissingData)?)?.into_iter();
-                let name = args.next().ok_or(DecodeError::EventWithoutName)?;
+                let elements = json_elements(data.ok_or(DecodeError::MissingData)?)?;
+                let (name, args) = elements.split_first().ok_or(DecodeError::EventWithoutName)?;
                 if !name.get().starts_with('"') {
                     return Err(DecodeError::EventWithoutName);
                 }
-                let name = name.deserialize::<String>().map_err(invalid)?;
+                let name = serde_json::from_str::<String>(name.get()).map_err(invalid)?;
                 if RESERVED_EVENTS.contains(&name.as_str()) {
                     return Err(DecodeError::ReservedEvent(name));
                 }
@@ -239,14 +247,14 @@ impl Packet {
                     namespace,
                     id,
                     name,
-                    args: args.collect(),
+                    args: owned(args),
                     attachments,
                 }
             }
             '3' | '6' => Packet::Ack {
                 namespace,
                 id: id.ok_or(DecodeError::MissingId)?,
-                args: json_array(data.ok_or(DecodeError::MissingData)?)?,
+                args: owned(&json_elements(data.ok_or(DecodeError::MissingData)?)?),
                 attachments,
             },
             _ => {
