@@ -215,6 +215,20 @@ impl Rooms {
         if selector.rooms.is_empty() {
             return group.members.keys().filter_map(upgrade).collect();
         }
+        // One room, the common case: its members are distinct already; only
+        // a member whose id names the room too could come twice.
+        if let [room] = selector.rooms {
+            let own = group.members.get_key_value(room.as_str()).map(|(sid, _)| sid);
+            return group
+                .rooms
+                .get(room)
+                .into_iter()
+                .flatten()
+                .filter(|sid| own.is_none_or(|own| ***sid != **own))
+                .chain(own)
+                .filter_map(upgrade)
+                .collect();
+        }
         let mut seen = HashSet::new();
         let own_id_rooms = selector
             .rooms
