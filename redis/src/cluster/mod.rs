@@ -38,4 +38,4 @@ pub(crate) mod receiver;
 pub(crate) mod requester;
 mod transport;
 
-pub(crate) use transport::Transport;
+pub(crate) use transport::{Member, Transport};

@@ -21,11 +21,13 @@ pub(crate) enum Source<'a> {
 
 /// Applies one message of another server (or answers one of ours).
 pub(crate) fn apply<T: Transport>(inner: &T, incoming: Incoming, source: Source<'_>) {
-    let Some(local) = inner.local() else { return };
+    let Some(local) = inner.member().local.get() else {
+        return;
+    };
     if let Message::Response(response) = incoming.message {
         // Most likely on this server's own channel; one for a request
         // given up (or another server's) is dropped.
-        inner.requests().answer(&response.request_id, response.body);
+        inner.member().requests.answer(&response.request_id, response.body);
         return;
     }
     let (Some(uid), Some(nsp)) = (incoming.uid, incoming.nsp) else {
@@ -33,7 +35,7 @@ pub(crate) fn apply<T: Transport>(inner: &T, incoming: Incoming, source: Source<
         return;
     };
     // Own messages were applied locally already.
-    if uid == inner.uid() {
+    if uid == inner.member().uid {
         return;
     }
     let (channel, entry_id) = match source {
@@ -58,9 +60,16 @@ pub(crate) fn apply<T: Transport>(inner: &T, incoming: Incoming, source: Source<
             packet,
             opts,
         } => {
-            if !inner.requests().is_own(&request_id) {
+            if !inner.member().requests.is_own(&request_id) {
                 let reply = inner.reply(&uid, &nsp);
-                answers::broadcast(local, reply, request_id, &packet.event, opts, inner.requests_timeout());
+                answers::broadcast(
+                    local,
+                    reply,
+                    request_id,
+                    &packet.event,
+                    opts,
+                    inner.member().requests_timeout,
+                );
             }
         }
         Message::Rooms { join, opts, rooms } => {

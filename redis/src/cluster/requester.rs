@@ -103,7 +103,15 @@ pub(crate) fn broadcast_with_ack<T: Transport>(
     };
     let (counter, counted_nsp) = (inner.clone(), nsp.to_owned());
     let count_servers = move |deadline| async move { counter.count_servers(&counted_nsp, deadline).await };
-    pending::broadcast_with_ack(inner.requests(), local, packet, target, timeout, send, count_servers)
+    pending::broadcast_with_ack(
+        &inner.member().requests,
+        local,
+        packet,
+        target,
+        timeout,
+        send,
+        count_servers,
+    )
 }
 
 /// The sockets `target` picks: this server's, then every other's.
@@ -116,9 +124,9 @@ pub(crate) fn fetch_sockets<T: Transport>(
     if target.flags.local {
         return Box::pin(async move { Ok(sockets) });
     }
-    let requests_timeout = inner.requests_timeout();
+    let requests_timeout = inner.member().requests_timeout;
     let deadline = Instant::now() + requests_timeout;
-    let mut waiting = inner.requests().register();
+    let mut waiting = inner.member().requests.register();
     let nsp = wire_nsp(&target.namespace).to_owned();
     let data = map(vec![
         (
@@ -206,7 +214,7 @@ pub(crate) fn server_side_emit<T: Transport>(
     name: &str,
     args: &EncodedArgs,
 ) -> AdapterFuture<Vec<AckResponse>> {
-    let deadline = Instant::now() + inner.requests_timeout();
+    let deadline = Instant::now() + inner.member().requests_timeout;
     let packet = match message::from_json(args.json(), args.attachments()) {
         Ok(Mp::Array(mut items)) => {
             items.insert(0, Mp::from(name));
@@ -215,7 +223,7 @@ pub(crate) fn server_side_emit<T: Transport>(
         Ok(_) => return Box::pin(async { Err(AdapterError::Unavailable("arguments are not an array".into())) }),
         Err(error) => return Box::pin(async move { Err(AdapterError::Unavailable(error)) }),
     };
-    let mut waiting = inner.requests().register();
+    let mut waiting = inner.member().requests.register();
     let data = map(vec![("requestId", Mp::from(waiting.id.as_str())), ("packet", packet)]);
     // Published now, so dropping the future still sends the event.
     let sent = inner.publish_request(kind::SERVER_SIDE_EMIT, "/", data);
@@ -233,7 +241,7 @@ pub(crate) fn server_side_emit<T: Transport>(
 pub(crate) fn server_count<T: Transport>(inner: &Arc<T>) -> AdapterFuture<usize> {
     let inner = inner.clone();
     Box::pin(async move {
-        let deadline = Instant::now() + inner.requests_timeout();
+        let deadline = Instant::now() + inner.member().requests_timeout;
         inner.count_servers("/", deadline).await
     })
 }

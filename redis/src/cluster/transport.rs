@@ -2,15 +2,41 @@
 //! core reads, and how its messages travel.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rmpv::Value as Mp;
 use socketio::{AdapterError, BroadcastPacket, Local, Target};
 use tokio::time::Instant;
 
+use crate::adapter::random_id;
 use crate::cluster::answers::Reply;
 use crate::pending::Requests;
+
+/// What a server is in the cluster, whatever the form.
+pub(crate) struct Member {
+    /// Its id on the wire (12 alphanumerics); its messages carry it, and
+    /// its answer channels are named by it.
+    pub(crate) uid: String,
+    /// Set by [`socketio::Adapter::init`]; messages before it have no
+    /// sockets to reach.
+    pub(crate) local: OnceLock<Local>,
+    /// Its requests waiting for answers.
+    pub(crate) requests: Arc<Requests>,
+    /// How long a request waits for the other servers.
+    pub(crate) requests_timeout: Duration,
+}
+
+impl Member {
+    pub(crate) fn new(requests_timeout: Duration) -> Self {
+        Self {
+            uid: format!("{}{}", random_id(), random_id()),
+            local: OnceLock::new(),
+            requests: Arc::new(Requests::default()),
+            requests_timeout,
+        }
+    }
+}
 
 /// One form of node's `ClusterAdapter` (sharded pub/sub, or a stream plus
 /// pub/sub), implemented by its shared state.
@@ -18,17 +44,8 @@ pub(crate) trait Transport: Send + Sync + 'static {
     /// The end of the error when a message could not be queued.
     const QUEUE_FULL: &'static str;
 
-    /// This server's id on the wire.
-    fn uid(&self) -> &str;
-
-    /// The server's sockets, once the adapter is initialised.
-    fn local(&self) -> Option<&Local>;
-
-    /// This server's requests waiting for answers.
-    fn requests(&self) -> &Arc<Requests>;
-
-    /// How long a request waits for the other servers.
-    fn requests_timeout(&self) -> Duration;
+    /// This server as a member of the cluster.
+    fn member(&self) -> &Member;
 
     /// Sends a message every server of `nsp` (node's name) must apply:
     /// a broadcast without acknowledgements (to `rooms`), or a remote

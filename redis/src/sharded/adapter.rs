@@ -3,8 +3,7 @@
 //! cluster core's.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use fred::clients::SubscriberClient;
 use fred::prelude::{Client, ClientLike, EventInterface};
@@ -14,14 +13,13 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::adapter::{lock, random_id};
+use crate::adapter::lock;
 use crate::channels::wire_nsp;
 use crate::cluster::answers::Reply;
-use crate::cluster::{Transport, messages, requester};
+use crate::cluster::{Member, Transport, messages, requester};
 use crate::config::{Error, RedisConfig};
 use crate::count::{self, Numsub};
 use crate::inbox;
-use crate::pending::Requests;
 use crate::publisher::Publisher;
 use crate::sharded::channels::ShardChannels;
 use crate::sharded::subscriptions::{self, Subscriptions};
@@ -57,7 +55,7 @@ pub struct ShardedRedisAdapter {
 impl std::fmt::Debug for ShardedRedisAdapter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ShardedRedisAdapter")
-            .field("uid", &self.inner.uid)
+            .field("uid", &self.inner.member.uid)
             .field("key", &self.inner.config.key)
             .field("mode", &self.inner.config.subscription_mode)
             .finish_non_exhaustive()
@@ -67,19 +65,14 @@ impl std::fmt::Debug for ShardedRedisAdapter {
 /// What the adapter's clones, its tasks and its requests share.
 pub(crate) struct Inner {
     pub(crate) config: RedisConfig,
-    /// This server's id on the wire; its messages carry it, and its
-    /// response channels are named by it.
-    pub(crate) uid: String,
+    pub(crate) member: Member,
     pub(crate) channels: ShardChannels,
     pub(crate) publisher: Publisher,
     client: Client,
     subscriber: SubscriberClient,
-    /// Set by [`Adapter::init`]; messages before it have no sockets to reach.
-    pub(crate) local: OnceLock<Local>,
     /// Namespaces served (node's names).
     namespaces: Mutex<HashSet<String>>,
     pub(crate) subscriptions: Arc<Subscriptions>,
-    pub(crate) requests: Arc<Requests>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// The clients' connection tasks; they end when the clients quit.
     _connections: [fred::types::ConnectHandle; 2],
@@ -106,16 +99,14 @@ impl ShardedRedisAdapter {
         let inner = Arc::new(Inner {
             // Longer than a classic uid: a room of that name would share
             // this server's response channel.
-            uid: format!("{}{}", random_id(), random_id()),
+            member: Member::new(config.requests_timeout),
             channels: ShardChannels::new(&config.key, config.subscription_mode),
             config,
             publisher,
             client,
             subscriber: subscriber.clone(),
-            local: OnceLock::new(),
             namespaces: Mutex::new(HashSet::new()),
             subscriptions: subscriptions.clone(),
-            requests: Arc::new(Requests::default()),
             tasks: Mutex::new(vec![publishing]),
             _connections: connections,
         });
@@ -150,7 +141,7 @@ impl ShardedRedisAdapter {
 
     /// This server's uid on the wire (12 alphanumerics).
     pub fn uid(&self) -> &str {
-        &self.inner.uid
+        &self.inner.member.uid
     }
 }
 
@@ -173,13 +164,13 @@ impl Inner {
         }
         self.subscriptions.want_fixed(endpoint, self.channels.base(&nsp));
         self.subscriptions
-            .want_fixed(endpoint, self.channels.room(&nsp, &self.uid));
+            .want_fixed(endpoint, self.channels.room(&nsp, &self.member.uid));
     }
 
     /// Publishes a message about namespace `nsp` (node's name) on `channel`.
     fn publish(&self, channel: String, kind: u8, nsp: &str, data: Mp) -> bool {
         self.publisher
-            .publish(channel, messages::encode(kind, &self.uid, nsp, Some(data)))
+            .publish(channel, messages::encode(kind, &self.member.uid, nsp, Some(data)))
     }
 }
 
@@ -189,20 +180,8 @@ impl Inner {
 impl Transport for Inner {
     const QUEUE_FULL: &'static str = "the Redis publish queue is full";
 
-    fn uid(&self) -> &str {
-        &self.uid
-    }
-
-    fn local(&self) -> Option<&Local> {
-        self.local.get()
-    }
-
-    fn requests(&self) -> &Arc<Requests> {
-        &self.requests
-    }
-
-    fn requests_timeout(&self) -> Duration {
-        self.config.requests_timeout
+    fn member(&self) -> &Member {
+        &self.member
     }
 
     fn publish_to_all(&self, kind: u8, nsp: &str, rooms: &[String], data: Mp) -> bool {
@@ -233,7 +212,7 @@ impl Transport for Inner {
         Reply {
             publisher: self.publisher.clone(),
             channel: self.channels.room(nsp, requester),
-            uid: self.uid.clone(),
+            uid: self.member.uid.clone(),
             nsp: nsp.to_owned(),
             encode: messages::encode,
         }
@@ -285,7 +264,7 @@ impl Drop for Inner {
 
 impl Adapter for ShardedRedisAdapter {
     fn init(&self, local: Local) {
-        let _ = self.inner.local.set(local);
+        let _ = self.inner.member.local.set(local);
     }
 
     fn add_namespace(&self, _local: &Local, namespace: &str) {

@@ -3,7 +3,6 @@
 //! cluster core's), and broadcasts with connection state recovery on.
 
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 use fred::clients::SubscriberClient;
 use fred::prelude::{Client, ClientLike, EventInterface};
@@ -15,17 +14,16 @@ use socketio::{
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::adapter::{lock, random_id};
+use crate::adapter::lock;
 use crate::channels::wire_nsp;
 use crate::cluster::answers::Reply;
 use crate::cluster::messages::{self, kind};
-use crate::cluster::{Transport, requester};
+use crate::cluster::{Member, Transport, requester};
 use crate::config::Error;
 use crate::count::{self, Numsub};
 use crate::inbox;
 use crate::message;
 use crate::namespaces::{Namespaces, Subscription};
-use crate::pending::Requests;
 use crate::publisher::Publisher;
 use crate::streams::appender::Appender;
 use crate::streams::config::StreamsConfig;
@@ -66,7 +64,7 @@ pub struct RedisStreamsAdapter {
 impl std::fmt::Debug for RedisStreamsAdapter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStreamsAdapter")
-            .field("uid", &self.inner.uid)
+            .field("uid", &self.inner.member.uid)
             .field("stream_name", &self.inner.config.stream_name)
             .finish_non_exhaustive()
     }
@@ -75,16 +73,12 @@ impl std::fmt::Debug for RedisStreamsAdapter {
 /// What the adapter's clones, its tasks and its requests share.
 pub(crate) struct Inner {
     pub(crate) config: StreamsConfig,
-    /// This server's id on the wire; its messages carry it, and its answer
-    /// channels are named by it.
-    pub(crate) uid: String,
+    pub(crate) member: Member,
     pub(crate) appender: Appender,
     pub(crate) publisher: Publisher,
     pub(crate) client: Client,
     subscriber: SubscriberClient,
     readers: Vec<Client>,
-    /// Set by [`Adapter::init`]; messages before it have no sockets to reach.
-    pub(crate) local: OnceLock<Local>,
     /// The server's connection state recovery settings (set with `local`):
     /// when on, the stream keeps recoverable broadcasts and Redis the
     /// sessions, instead of the server's memory.
@@ -92,7 +86,6 @@ pub(crate) struct Inner {
     /// Namespaces (node's names) listened for, each with whether its
     /// channels are subscribed.
     namespaces: Namespaces,
-    pub(crate) requests: Arc<Requests>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// The clients' connection tasks; they end when the clients quit.
     _connections: Vec<fred::types::ConnectHandle>,
@@ -131,17 +124,15 @@ impl RedisStreamsAdapter {
             config.requests_timeout,
         );
         let inner = Arc::new(Inner {
-            uid: format!("{}{}", random_id(), random_id()),
+            member: Member::new(config.requests_timeout),
             config,
             appender,
             publisher,
             client,
             subscriber,
             readers: readers.clone(),
-            local: OnceLock::new(),
             recovery: OnceLock::new(),
             namespaces: Namespaces::default(),
-            requests: Arc::new(Requests::default()),
             tasks: Mutex::new(vec![resubscribe, publishing, appending]),
             _connections: connections,
         });
@@ -179,7 +170,7 @@ impl RedisStreamsAdapter {
 
     /// This server's uid on the wire (12 alphanumerics).
     pub fn uid(&self) -> &str {
-        &self.inner.uid
+        &self.inner.member.uid
     }
 }
 
@@ -192,9 +183,9 @@ impl Inner {
             pattern: None,
             channels: vec![
                 self.config.public_channel(nsp),
-                self.config.private_channel(nsp, &self.uid),
+                self.config.private_channel(nsp, &self.member.uid),
             ],
-            own: self.config.private_channel(nsp, &self.uid),
+            own: self.config.private_channel(nsp, &self.member.uid),
         };
         let timeout = self.config.requests_timeout;
         if let Some(task) = self
@@ -218,32 +209,19 @@ impl Inner {
 impl Transport for Inner {
     const QUEUE_FULL: &'static str = "the Redis queue is full";
 
-    fn uid(&self) -> &str {
-        &self.uid
+    fn member(&self) -> &Member {
+        &self.member
     }
 
-    fn local(&self) -> Option<&Local> {
-        self.local.get()
-    }
-
-    fn requests(&self) -> &Arc<Requests> {
-        &self.requests
-    }
-
-    fn requests_timeout(&self) -> Duration {
-        self.config.requests_timeout
-    }
-
-    /// Appended to namespace `nsp`'s stream (which holds no room channels).
     fn publish_to_all(&self, kind: u8, nsp: &str, _rooms: &[String], data: Mp) -> bool {
-        let fields = entry::fields(kind, &self.uid, nsp, Some(&data));
+        let fields = entry::fields(kind, &self.member.uid, nsp, Some(&data));
         self.appender.append(self.config.stream_of(nsp), fields)
     }
 
     /// Not in the stream: its answers could not reach a server that reads
     /// it later (node's "ephemeral").
     fn publish_request(&self, kind: u8, nsp: &str, data: Mp) -> bool {
-        let payload = encode_msgpack(kind, &self.uid, nsp, Some(data));
+        let payload = encode_msgpack(kind, &self.member.uid, nsp, Some(data));
         self.publisher.publish(self.config.public_channel(nsp), payload)
     }
 
@@ -266,7 +244,7 @@ impl Transport for Inner {
         Reply {
             publisher: self.publisher.clone(),
             channel: self.config.private_channel(nsp, requester),
-            uid: self.uid.clone(),
+            uid: self.member.uid.clone(),
             nsp: nsp.to_owned(),
             encode: encode_msgpack,
         }
@@ -314,7 +292,7 @@ impl Drop for Inner {
 impl Adapter for RedisStreamsAdapter {
     fn init(&self, local: Local) {
         let _ = self.inner.recovery.set(local.recovery());
-        let _ = self.inner.local.set(local);
+        let _ = self.inner.member.local.set(local);
     }
 
     fn add_namespace(&self, _local: &Local, namespace: &str) {
@@ -384,7 +362,7 @@ impl RedisStreamsAdapter {
             return;
         };
         let nsp = wire_nsp(&target.namespace);
-        let fields = entry::fields(kind::BROADCAST, &self.inner.uid, nsp, Some(&data));
+        let fields = entry::fields(kind::BROADCAST, &self.inner.member.uid, nsp, Some(&data));
         let stream = self.inner.config.stream_of(nsp);
         self.inner.appender.append_then(
             stream,
