@@ -1,12 +1,11 @@
 //! [`RedisAdapter`]: the requester's side of every operation, and the
 //! connection, subscriptions and bookkeeping they share.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use fred::clients::SubscriberClient;
-use fred::prelude::{Client, ClientLike, EventInterface, PubsubInterface};
+use fred::prelude::{Client, ClientLike, EventInterface};
 use rmpv::Value as Mp;
 use serde::Serialize;
 use serde_json::json;
@@ -14,7 +13,6 @@ use socketio::{
     AckReplies, AckResponse, Adapter, AdapterError, AdapterFuture, BroadcastPacket, EncodedArgs, Local, SocketData,
     Target,
 };
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -23,7 +21,8 @@ use crate::config::{Error, RedisConfig};
 use crate::count::{self, Numsub};
 use crate::inbox::{self, OnMessage};
 use crate::message;
-use crate::pending::{Requests, collect_acks};
+use crate::namespaces::{Namespaces, Subscription};
+use crate::pending::{self, Requests};
 use crate::publisher::Publisher;
 use crate::requests::{self, Body, kind};
 
@@ -73,7 +72,7 @@ pub(crate) struct Inner {
     /// Set by [`Adapter::init`]; messages before it have no sockets to reach.
     pub(crate) local: OnceLock<Local>,
     /// Namespaces (node's names) subscribed, each with whether it is done.
-    namespaces: Mutex<HashMap<String, watch::Receiver<bool>>>,
+    namespaces: Namespaces,
     /// Requests of this server waiting for answers.
     requests: Arc<Requests>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -126,7 +125,7 @@ impl RedisAdapter {
             client,
             subscriber,
             local: OnceLock::new(),
-            namespaces: Mutex::new(HashMap::new()),
+            namespaces: Namespaces::default(),
             requests: Arc::new(Requests::default()),
             tasks: Mutex::new(vec![resubscribe, publishing]),
             _connections: connections,
@@ -149,11 +148,7 @@ impl RedisAdapter {
     /// is unreachable it waits (subscriptions are retried every second);
     /// bound it with `tokio::time::timeout` if that matters.
     pub async fn ready(&self) {
-        let waiting: Vec<_> = lock(&self.inner.namespaces).values().cloned().collect();
-        for mut done in waiting {
-            // An error: the adapter is gone, nothing to wait for.
-            let _ = done.wait_for(|done| *done).await;
-        }
+        self.inner.namespaces.ready().await;
     }
 
     /// This server's uid on the wire (6 alphanumerics).
@@ -165,58 +160,27 @@ impl RedisAdapter {
 impl Inner {
     /// Subscribes to a namespace's channels (once), in the background.
     fn subscribe(&self, endpoint: &str) {
-        let nsp = wire_nsp(endpoint).to_owned();
-        let mut namespaces = lock(&self.namespaces);
-        if namespaces.contains_key(&nsp) {
-            return;
-        }
-        let (done, waiting) = watch::channel(false);
-        namespaces.insert(nsp.clone(), waiting);
-        drop(namespaces);
-        let (subscriber, client) = (self.subscriber.clone(), self.client.clone());
-        let pattern = self.channels.broadcast_pattern(&nsp);
-        let own = self.channels.response_to(&nsp, &self.uid);
-        let channels = vec![self.channels.request(&nsp), self.channels.response(&nsp), own.clone()];
+        let nsp = wire_nsp(endpoint);
+        let subscription = || Subscription {
+            pattern: Some(self.channels.broadcast_pattern(nsp)),
+            channels: vec![
+                self.channels.request(nsp),
+                self.channels.response(nsp),
+                self.channels.response_to(nsp, &self.uid),
+            ],
+            own: self.channels.response_to(nsp, &self.uid),
+        };
         let timeout = self.config.requests_timeout;
-        let task = tokio::spawn(async move {
-            loop {
-                let subscribed = async {
-                    let failed = |e: fred::error::Error| AdapterError::Unavailable(e.to_string());
-                    subscriber.psubscribe(pattern.clone()).await.map_err(failed)?;
-                    subscriber.subscribe(channels.clone()).await.map_err(failed)?;
-                    // The client resolves a SUBSCRIBE once written, not once
-                    // Redis applied it: this server's own channel counts a
-                    // subscriber only then (summed over every master of a
-                    // cluster, where the subscriber sits on one of them).
-                    // Redis applies one connection's commands in order, so
-                    // the pattern is in place too.
-                    loop {
-                        let deadline = Instant::now() + timeout;
-                        match count::subscribers(&client, &own, Numsub::Classic, deadline, timeout).await {
-                            Ok(n) if n >= 1 => break,
-                            Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
-                            Err(error) => return Err(error),
-                        }
-                    }
-                    Ok::<(), AdapterError>(())
-                };
-                match subscribed.await {
-                    Ok(()) => {
-                        let _ = done.send(true);
-                        return;
-                    }
-                    Err(error) => {
-                        tracing::warn!(%nsp, %error, "subscribing to Redis failed; retrying in 1 s");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                }
-            }
-        });
-        lock(&self.tasks).push(task);
+        if let Some(task) = self
+            .namespaces
+            .subscribe(nsp, subscription, &self.subscriber, &self.client, timeout)
+        {
+            lock(&self.tasks).push(task);
+        }
     }
 
     fn dispatch(&self, channel: &str, payload: &[u8]) {
-        let namespaces: Vec<String> = lock(&self.namespaces).keys().cloned().collect();
+        let namespaces = self.namespaces.names();
         match self.channels.classify(channel, namespaces.iter().map(String::as_str)) {
             Some((nsp, Kind::Broadcast)) => self.on_broadcast(nsp, payload),
             Some((nsp, Kind::Request)) => self.on_request(nsp, payload),
@@ -261,16 +225,9 @@ impl Inner {
         .await
     }
 
-    /// How many other servers should answer a request; 0 (and a log) when
-    /// Redis cannot tell, so the caller answers with what it has.
+    /// How many other servers should answer a request.
     async fn others(&self, deadline: Instant) -> usize {
-        match self.count_servers(deadline).await {
-            Ok(servers) => servers.saturating_sub(1),
-            Err(error) => {
-                tracing::warn!(%error, "cannot count the other servers: answering with this server's part");
-                0
-            }
-        }
+        count::others(self.count_servers(deadline).await)
     }
 }
 
@@ -348,12 +305,7 @@ impl Adapter for RedisAdapter {
             }
         };
         let nsp = wire_nsp(&target.namespace);
-        let flags = if target.flags.volatile {
-            vec![("volatile", Mp::Boolean(true))]
-        } else {
-            Vec::new()
-        };
-        let opts = message::opts_value(&target.rooms, &target.except, flags);
+        let opts = message::broadcast_opts(target, None);
         let payload = message::encode_broadcast(&self.inner.uid, nsp, data, opts);
         self.inner
             .publisher
@@ -367,45 +319,22 @@ impl Adapter for RedisAdapter {
         target: &Target,
         timeout: Duration,
     ) -> AdapterFuture<AckReplies> {
-        let deadline = Instant::now() + timeout;
-        let (reached, acks) = local.broadcast_with_ack(packet, target, timeout);
-        let mut pending = None;
-        if !target.flags.local {
-            match message::packet_data(packet) {
-                Ok(data) => {
-                    let waiting = self.inner.requests.register();
-                    let nsp = wire_nsp(&target.namespace);
-                    let mut flags = vec![(
-                        "timeout",
-                        Mp::from(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)),
-                    )];
-                    if target.flags.volatile {
-                        flags.push(("volatile", Mp::Boolean(true)));
-                    }
-                    let payload = requests::broadcast_request(
-                        &self.inner.uid,
-                        &waiting.id,
-                        message::packet_value(nsp, data),
-                        message::opts_value(&target.rooms, &target.except, flags),
-                    );
-                    if self.inner.request(nsp, payload) {
-                        pending = Some(waiting);
-                    }
-                }
-                Err(error) => tracing::warn!(%error, "acknowledged broadcast not sent to other servers"),
-            }
-        }
+        let nsp = wire_nsp(&target.namespace);
+        let send = |request_id: &str, packet, opts| {
+            let payload = requests::broadcast_request(&self.inner.uid, request_id, packet, opts);
+            self.inner.request(nsp, payload)
+        };
         let inner = self.inner.clone();
-        Box::pin(async move {
-            let servers = async {
-                match &pending {
-                    Some(_) => inner.count_servers(deadline).await.unwrap_or(1),
-                    None => 1,
-                }
-            }
-            .await;
-            Ok(collect_acks(reached, acks, pending, servers, deadline).await)
-        })
+        let count_servers = move |deadline| async move { inner.count_servers(deadline).await };
+        pending::broadcast_with_ack(
+            &self.inner.requests,
+            local,
+            packet,
+            target,
+            timeout,
+            send,
+            count_servers,
+        )
     }
 
     fn fetch_sockets(&self, local: &Local, target: &Target) -> AdapterFuture<Vec<SocketData>> {
@@ -426,18 +355,7 @@ impl Adapter for RedisAdapter {
         let (inner, namespace) = (self.inner.clone(), target.namespace.clone());
         Box::pin(async move {
             let others = if sent { inner.others(deadline).await } else { 0 };
-            for body in pending.gather(others, deadline).await {
-                let Body::Sockets(list) = body else { continue };
-                for raw in list {
-                    match serde_json::from_str::<SocketData>(raw.get()) {
-                        Ok(mut socket) => {
-                            socket.namespace = namespace.clone();
-                            sockets.push(socket);
-                        }
-                        Err(error) => tracing::debug!(%error, "skipped a socket another server described"),
-                    }
-                }
-            }
+            sockets.extend(pending.gather_sockets(others, deadline, &namespace).await);
             Ok(sockets)
         })
     }
@@ -495,14 +413,7 @@ impl Adapter for RedisAdapter {
                 return Err(unavailable("server-side emit"));
             }
             let others = inner.others(deadline).await;
-            let answers = pending.gather(others, deadline).await;
-            Ok(answers
-                .into_iter()
-                .filter_map(|body| match body {
-                    Body::Answer(answer) => Some(answer),
-                    _ => None,
-                })
-                .collect())
+            Ok(pending.gather_answers(others, deadline).await)
         })
     }
 

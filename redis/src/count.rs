@@ -55,6 +55,19 @@ pub(crate) async fn subscribers(
         .map_err(|_| AdapterError::Timeout(timeout))?
 }
 
+/// How many other servers should answer a request, from the count of
+/// every server; 0 (and a log) when Redis could not tell, so the caller
+/// answers with what it has.
+pub(crate) fn others(counted: Result<usize, AdapterError>) -> usize {
+    match counted {
+        Ok(servers) => servers.saturating_sub(1),
+        Err(error) => {
+            tracing::warn!(%error, "cannot count the other servers: answering with this server's part");
+            0
+        }
+    }
+}
+
 /// `[channel, count]`.
 fn parse(reply: Result<Vec<Value>, fred::error::Error>) -> Result<usize, AdapterError> {
     let reply = reply.map_err(|e| AdapterError::Unavailable(e.to_string()))?;

@@ -117,13 +117,14 @@
 #![warn(missing_docs)]
 
 mod adapter;
-mod answers;
 mod channels;
+mod cluster;
 mod config;
 mod count;
 mod emitter;
 mod inbox;
 mod message;
+mod namespaces;
 mod pending;
 mod publisher;
 mod receiver;

@@ -4,7 +4,9 @@
 
 use bytes::Bytes;
 use rmpv::Value as Mp;
-use socketio::{BroadcastPacket, EncodedArgs, RawJson};
+use std::time::Duration;
+
+use socketio::{BroadcastPacket, EncodedArgs, RawJson, Target};
 
 /// Why a message from Redis was dropped.
 pub(crate) type Malformed = String;
@@ -215,6 +217,25 @@ pub(crate) fn opts_value(rooms: &[String], except: &[String], flags: Vec<(&str, 
     ])
 }
 
+/// A duration in node's milliseconds.
+pub(crate) fn millis(duration: Duration) -> Mp {
+    Mp::from(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The `opts` of a broadcast to `target` for the other servers:
+/// `flags.timeout` when it waits `ack_timeout` for acknowledgements, then
+/// `flags.volatile` when it is volatile (node's order).
+pub(crate) fn broadcast_opts(target: &Target, ack_timeout: Option<Duration>) -> Mp {
+    let mut flags = Vec::new();
+    if let Some(timeout) = ack_timeout {
+        flags.push(("timeout", millis(timeout)));
+    }
+    if target.flags.volatile {
+        flags.push(("volatile", Mp::Boolean(true)));
+    }
+    opts_value(&target.rooms, &target.except, flags)
+}
+
 /// Encodes a msgpack value.
 pub(crate) fn encode(value: &Mp) -> Vec<u8> {
     let mut out = Vec::new();
@@ -287,6 +308,15 @@ pub(crate) struct Opts {
     pub(crate) volatile: bool,
     /// `flags.timeout`, ms, on acknowledged broadcasts.
     pub(crate) timeout_ms: Option<u64>,
+}
+
+/// Our target for a namespace (node's name) and node's opts.
+pub(crate) fn target(nsp: &str, opts: Opts) -> Target {
+    let mut target = Target::namespace(crate::channels::endpoint(nsp));
+    target.rooms = opts.rooms;
+    target.except = opts.except;
+    target.flags.volatile = opts.volatile;
+    target
 }
 
 /// Reads `{rooms, except, flags}`; missing fields are empty.

@@ -3,14 +3,20 @@
 //! table holds only requests someone still awaits.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures_util::StreamExt;
-use socketio::{AckReplies, AckStream};
+use rmpv::Value as Mp;
+use socketio::{
+    AckReplies, AckResponse, AckStream, AdapterError, AdapterFuture, BroadcastPacket, Local, SocketData, Target,
+};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::adapter::{lock, random_id};
+use crate::message;
 use crate::requests::Body;
 
 /// The table; cheap to share.
@@ -75,6 +81,38 @@ impl Waiting {
         }
         bodies
     }
+
+    /// The sockets up to `count` servers described, until `deadline`,
+    /// as sockets of `namespace` (our endpoint name).
+    pub(crate) async fn gather_sockets(&mut self, count: usize, deadline: Instant, namespace: &str) -> Vec<SocketData> {
+        let mut sockets = Vec::new();
+        for body in self.gather(count, deadline).await {
+            let Body::Sockets(list) = body else { continue };
+            for raw in list {
+                match serde_json::from_str::<SocketData>(raw.get()) {
+                    Ok(mut socket) => {
+                        socket.namespace = namespace.to_owned();
+                        sockets.push(socket);
+                    }
+                    Err(error) => tracing::debug!(%error, "skipped a socket another server described"),
+                }
+            }
+        }
+        sockets
+    }
+
+    /// The answers of up to `count` servers to a server-side event, until
+    /// `deadline`.
+    pub(crate) async fn gather_answers(&mut self, count: usize, deadline: Instant) -> Vec<AckResponse> {
+        self.gather(count, deadline)
+            .await
+            .into_iter()
+            .filter_map(|body| match body {
+                Body::Answer(answer) => Some(answer),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 impl Drop for Waiting {
@@ -87,7 +125,7 @@ impl Drop for Waiting {
 /// clients answer on `acks`; each of the other `servers - 1` servers says
 /// how many clients it reached, then sends each answer to `pending`. Done
 /// when every server counted and every client answered, or at `deadline`.
-pub(crate) async fn collect_acks(
+async fn collect_acks(
     reached: usize,
     mut acks: AckStream,
     mut pending: Option<Waiting>,
@@ -126,4 +164,46 @@ pub(crate) async fn collect_acks(
         }
     }
     replies
+}
+
+/// A broadcast whose clients answer: here at once, and (unless `local`)
+/// to the other servers by `send`, given the request id and node's
+/// `packet` and `opts` (`false`: not sent); every server counted by
+/// `count_servers` then reports its clients' answers, until `timeout`.
+pub(crate) fn broadcast_with_ack<Count, Counted>(
+    requests: &Arc<Requests>,
+    local: &Local,
+    packet: &BroadcastPacket,
+    target: &Target,
+    timeout: Duration,
+    send: impl FnOnce(&str, Mp, Mp) -> bool,
+    count_servers: Count,
+) -> AdapterFuture<AckReplies>
+where
+    Count: FnOnce(Instant) -> Counted + Send + 'static,
+    Counted: Future<Output = Result<usize, AdapterError>> + Send,
+{
+    let deadline = Instant::now() + timeout;
+    let (reached, acks) = local.broadcast_with_ack(packet, target, timeout);
+    let mut pending = None;
+    if !target.flags.local {
+        match message::packet_data(packet) {
+            Ok(data) => {
+                let waiting = requests.register();
+                let packet = message::packet_value(crate::channels::wire_nsp(&target.namespace), data);
+                let opts = message::broadcast_opts(target, Some(timeout));
+                if send(&waiting.id, packet, opts) {
+                    pending = Some(waiting);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "acknowledged broadcast not sent to other servers"),
+        }
+    }
+    Box::pin(async move {
+        let servers = match &pending {
+            Some(_) => count_servers(deadline).await.unwrap_or(1),
+            None => 1,
+        };
+        Ok(collect_acks(reached, acks, pending, servers, deadline).await)
+    })
 }

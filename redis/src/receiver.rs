@@ -12,17 +12,8 @@ use serde_json::value::RawValue;
 use socketio::{EncodedArgs, Local, Target};
 
 use crate::adapter::{Inner, endpoint};
-use crate::message::{self, Opts};
+use crate::message::{self, Opts, target};
 use crate::requests::{self, Request, kind};
-
-/// Our target for a namespace (node's name) and node's opts.
-fn target(nsp: &str, opts: Opts) -> Target {
-    let mut target = Target::namespace(endpoint(nsp));
-    target.rooms = opts.rooms;
-    target.except = opts.except;
-    target.flags.volatile = opts.volatile;
-    target
-}
 
 /// The target of one socket (its own room).
 fn one_socket(nsp: &str, sid: &str) -> Target {

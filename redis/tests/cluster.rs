@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Client, Node, Packet, Redis, config, within};
+use common::{Client, Node, Packet, Redis, ack_id, config, within};
 use fred::prelude::{ClientLike, PubsubInterface};
 use socketio::bytes::Bytes;
 
@@ -85,21 +85,7 @@ async fn fetch_join_and_disconnect_reach_the_other_server() {
 async fn server_count_and_server_side_emit_with_answers() {
     let redis = Redis::start().await;
     let (a, b) = two_nodes(&redis).await;
-    assert_eq!(within("count", a.io.server_count()).await.expect("counts"), 2);
-    assert_eq!(within("count", b.io.server_count()).await.expect("counts"), 2);
-
-    let answers = within("answers", a.io.server_side_emit("ping", ("x",)))
-        .await
-        .expect("answers");
-    assert_eq!(answers.len(), 1, "{answers:?}");
-    assert_eq!(answers[0].args[0].get(), r#""pong x""#);
-}
-
-/// The ack id and arguments of an event packet `42<id>[..]`.
-fn ack_id(text: &str) -> u64 {
-    let rest = text.strip_prefix("42").expect("an event");
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().unwrap_or_else(|_| panic!("no ack id in {text}"))
+    common::scenarios::count_and_server_side_emit(&a.io, &b.io).await;
 }
 
 #[tokio::test]

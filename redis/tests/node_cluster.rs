@@ -8,74 +8,35 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::time::Duration;
 
+use common::node::NodeScript;
 use common::{Client, Node, Packet, Redis, ShardedNode, config, within};
 use fred::prelude::{ClientLike, PubsubInterface};
 use serde_json::Value;
 use socketio::SocketIo;
 use socketio_redis::RedisConfig;
 use socketio_tests::RedisCluster;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
-/// `tests/js/node-server.js`, driven line by line.
+/// `tests/js/node-server.js`.
 struct NodeServer {
-    _child: Child,
-    stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
+    script: NodeScript,
     addr: SocketAddr,
 }
 
 impl NodeServer {
     /// `form` and its ports as node-server.js takes them.
     async fn start(redis_port: u16, form: &[String]) -> NodeServer {
-        let js = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js");
-        assert!(
-            std::path::Path::new(js)
-                .join("node_modules/@socket.io/redis-adapter")
-                .is_dir(),
-            "run scripts/setup: it installs the node packages of {js}"
-        );
-        let mut child = Command::new("node")
-            .arg("node-server.js")
-            .arg(redis_port.to_string())
-            .args(form)
-            .current_dir(js)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs");
-        let stdin = child.stdin.take().expect("stdin");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let line = within("node to listen", stdout.next_line())
-            .await
-            .expect("reads")
-            .expect("node exited early");
-        let port: u16 = line
-            .strip_prefix("listening ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected: {line}"));
-        NodeServer {
-            _child: child,
-            stdin,
-            stdout,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        }
+        let mut args = vec![redis_port.to_string()];
+        args.extend_from_slice(form);
+        let mut script = NodeScript::start("node-server.js", "@socket.io/redis-adapter", &args);
+        let addr = script.listening().await;
+        NodeServer { script, addr }
     }
 
     /// Sends one command; its one line of answer.
     async fn command(&mut self, line: &str) -> String {
-        self.stdin
-            .write_all(format!("{line}\n").as_bytes())
-            .await
-            .expect("writes");
-        within(line, self.stdout.next_line())
-            .await
-            .expect("reads")
-            .expect("node exited")
+        self.script.command(line).await
     }
 }
 
@@ -227,11 +188,10 @@ async fn scenario(io: &SocketIo, addr: SocketAddr, mut node: NodeServer, sharded
     assert!(replies.is_complete(), "{replies:?}");
     assert_eq!(replies.replies.len(), 2, "{replies:?}");
 
-    node.stdin.write_all(b"ack question\n").await.expect("writes");
+    node.script.send("ack question").await;
     answer_question(&mut on_ours, "ours").await;
     answer_question(&mut on_node, "node's").await;
-    let line = within("node's answers", node.stdout.next_line()).await.expect("reads");
-    assert_eq!(line.as_deref(), Some(r#"acked ["node's","ours"]"#));
+    assert_eq!(node.script.line("node's answers").await, r#"acked ["node's","ours"]"#);
 
     // node disconnects everyone, ours included.
     assert_eq!(node.command("disconnect").await, "disconnected");

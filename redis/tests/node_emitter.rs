@@ -4,60 +4,30 @@
 
 mod common;
 
-use std::process::Stdio;
-
+use common::node::NodeScript;
 use common::{Client, Node, Packet, Redis, config, within};
 use fred::prelude::{ClientLike, EventInterface, PubsubInterface};
 use socketio::bytes::Bytes;
 use socketio_redis::RedisEmitter;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::broadcast;
 
-/// `tests/js/node-emitter.js`, driven line by line.
+/// `tests/js/node-emitter.js`.
 struct NodeEmitter {
-    _child: Child,
-    stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
+    script: NodeScript,
 }
 
 impl NodeEmitter {
     async fn start(redis_port: u16) -> NodeEmitter {
-        let js = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js");
-        assert!(
-            std::path::Path::new(js)
-                .join("node_modules/@socket.io/redis-emitter")
-                .is_dir(),
-            "run scripts/setup: it installs the node packages of {js}"
-        );
-        let mut child = Command::new("node")
-            .arg("node-emitter.js")
-            .arg(redis_port.to_string())
-            .current_dir(js)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs");
-        let stdin = child.stdin.take().expect("stdin");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let line = within("node to connect", stdout.next_line()).await.expect("reads");
-        assert_eq!(line.as_deref(), Some("ready"));
-        NodeEmitter {
-            _child: child,
-            stdin,
-            stdout,
-        }
+        let args = [redis_port.to_string()];
+        let mut script = NodeScript::start("node-emitter.js", "@socket.io/redis-emitter", &args);
+        assert_eq!(script.line("node to connect").await, "ready");
+        NodeEmitter { script }
     }
 
     /// Runs one command; returns once its publish is done.
     async fn run(&mut self, command: serde_json::Value) {
-        self.stdin
-            .write_all(format!("{command}\n").as_bytes())
-            .await
-            .expect("writes");
-        let line = within("node's publish", self.stdout.next_line()).await.expect("reads");
-        assert_eq!(line.as_deref(), Some("done"), "{command}");
+        let line = self.script.command(&command.to_string()).await;
+        assert_eq!(line, "done", "{command}");
     }
 }
 

@@ -7,83 +7,36 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 
-use common::{Client, Redis, StreamsNode, within};
-use fred::prelude::{ClientLike, KeysInterface, StreamsInterface};
+use common::node::NodeScript;
+use common::{Client, Redis, StreamsNode, raw, within};
+use fred::prelude::{KeysInterface, StreamsInterface};
 use serde_json::{Value, json};
 use socketio::{BroadcastPacket, PersistedSession};
 use socketio_redis::StreamsConfig;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
-/// `tests/js/node-streams.js`, driven line by line.
+/// `tests/js/node-streams.js`.
 struct NodeServer {
-    _child: Child,
-    stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
+    script: NodeScript,
     addr: SocketAddr,
 }
 
 impl NodeServer {
     async fn start(redis_port: u16) -> NodeServer {
-        let js = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js");
-        assert!(
-            std::path::Path::new(js)
-                .join("node_modules/@socket.io/redis-streams-adapter")
-                .is_dir(),
-            "run scripts/setup: it installs the node packages of {js}"
-        );
-        let mut child = Command::new("node")
-            .arg("node-streams.js")
-            .arg(redis_port.to_string())
-            .current_dir(js)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs");
-        let stdin = child.stdin.take().expect("stdin");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let line = within("node to listen", stdout.next_line())
-            .await
-            .expect("reads")
-            .expect("node exited early");
-        let port: u16 = line
-            .strip_prefix("listening ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected: {line}"));
-        NodeServer {
-            _child: child,
-            stdin,
-            stdout,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-        }
+        let args = [redis_port.to_string()];
+        let mut script = NodeScript::start("node-streams.js", "@socket.io/redis-streams-adapter", &args);
+        let addr = script.listening().await;
+        NodeServer { script, addr }
     }
 
     /// Sends one command; its one line of answer, less `prefix `.
     async fn command(&mut self, line: &str, prefix: &str) -> String {
-        self.stdin
-            .write_all(format!("{line}\n").as_bytes())
-            .await
-            .expect("writes");
-        let answer = within(line, self.stdout.next_line())
-            .await
-            .expect("reads")
-            .expect("node exited");
+        let answer = self.script.command(line).await;
         match answer.strip_prefix(prefix) {
             Some(rest) => rest.trim_start().to_owned(),
             None => panic!("{line}: unexpected {answer}"),
         }
     }
-}
-
-async fn raw(url: &str) -> fred::prelude::Client {
-    let client = fred::prelude::Builder::from_config(fred::prelude::Config::from_url(url).expect("url"))
-        .build()
-        .expect("client");
-    client.init().await.expect("connects");
-    client
 }
 
 /// The id of the stream's last entry.

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Client, Packet, Redis, StreamsNode, within};
+use common::{Client, Packet, Redis, StreamsNode, eventually, raw, within};
 use fred::prelude::{ClientLike, PubsubInterface, StreamsInterface};
 use socketio::bytes::Bytes;
 use socketio_redis::StreamsConfig;
@@ -17,35 +17,6 @@ async fn two_nodes(url: &str) -> (StreamsNode, StreamsNode) {
         StreamsNode::start(StreamsConfig::new(url)).await,
         StreamsNode::start(StreamsConfig::new(url)).await,
     )
-}
-
-async fn raw(url: &str) -> fred::prelude::Client {
-    let client = fred::prelude::Builder::from_config(fred::prelude::Config::from_url(url).expect("url"))
-        .build()
-        .expect("client");
-    client.init().await.expect("connects");
-    client
-}
-
-/// Awaits a condition on something that changes in the background, each
-/// try bounded; the whole wait is bounded too.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    within(what, async {
-        while !check().await {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await;
-}
-
-fn ack_id(text: &str) -> u64 {
-    let rest = text.strip_prefix("42").expect("an event");
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().unwrap_or_else(|_| panic!("no ack id in {text}"))
 }
 
 #[tokio::test]
@@ -141,46 +112,8 @@ async fn fetch_join_leave_and_disconnect_reach_the_other_server() {
 async fn count_server_side_emit_and_acknowledged_broadcasts() {
     let redis = Redis::start().await;
     let (a, b) = two_nodes(&redis.url()).await;
-    assert_eq!(within("count", a.io.server_count()).await.expect("counts"), 2);
-    assert_eq!(within("count", b.io.server_count()).await.expect("counts"), 2);
-
-    let answers = within("answers", a.io.server_side_emit("ping", ("x",)))
-        .await
-        .expect("answers");
-    assert_eq!(answers.len(), 1, "{answers:?}");
-    assert_eq!(answers[0].args[0].get(), r#""pong x""#);
-
-    let mut on_a = Client::connect(a.addr).await;
-    let mut on_b = Client::connect(b.addr).await;
-    let io = a.io.clone();
-    let asked = tokio::spawn(async move {
-        io.of("")
-            .timeout(Duration::from_secs(4))
-            .emit_with_ack("question", ("q",))
-            .await
-    });
-    let text = on_a.text().await;
-    on_a.send(&format!("43{}[\"from-a\"]", ack_id(&text))).await;
-    let text = on_b.text().await;
-    assert!(text.ends_with(r#"["question","q"]"#), "{text}");
-    on_b.send(&format!(r#"461-{}[{{"_placeholder":true,"num":0}}]"#, ack_id(&text)))
-        .await;
-    on_b.send_binary(vec![0xde, 0xad]).await;
-    let replies = within("the answers", asked).await.expect("runs").expect("answers");
-    assert!(replies.is_complete(), "{replies:?}");
-    let mut got: Vec<(String, usize)> = replies
-        .replies
-        .iter()
-        .map(|r| (r.args[0].get().to_owned(), r.args[0].attachments().len()))
-        .collect();
-    got.sort();
-    assert_eq!(
-        got,
-        [
-            (r#""from-a""#.to_owned(), 0),
-            (r#"{"_placeholder":true,"num":0}"#.to_owned(), 1)
-        ]
-    );
+    common::scenarios::count_and_server_side_emit(&a.io, &b.io).await;
+    common::scenarios::acknowledged_broadcast(&a.io, a.addr, b.addr).await;
     // No acknowledged broadcast in the stream (node keeps them out).
     let client = raw(&redis.url()).await;
     let entries: Vec<(String, Vec<(String, String)>)> = client

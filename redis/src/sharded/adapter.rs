@@ -1,32 +1,27 @@
-//! [`ShardedRedisAdapter`]: the requester's side of every operation, the
-//! connection, and the rooms it listens to.
+//! [`ShardedRedisAdapter`]: the connection, the rooms it listens to, and
+//! how its messages travel (the [`Transport`]); what they say is the
+//! cluster core's.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use fred::clients::SubscriberClient;
 use fred::prelude::{Client, ClientLike, EventInterface};
 use rmpv::Value as Mp;
-use socketio::{
-    AckReplies, AckResponse, Adapter, AdapterError, AdapterFuture, BroadcastPacket, EncodedArgs, Local, SocketData,
-    Target,
-};
+use socketio::{Adapter, AdapterError, BroadcastPacket, Local, Target};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::adapter::{lock, random_id};
+use crate::adapter::lock;
 use crate::channels::wire_nsp;
+use crate::cluster::answers::Reply;
+use crate::cluster::{Member, Transport, messages, requester};
 use crate::config::{Error, RedisConfig};
 use crate::count::{self, Numsub};
 use crate::inbox;
-use crate::message;
-use crate::pending::{Requests, Waiting, collect_acks};
 use crate::publisher::Publisher;
-use crate::requests::Body;
 use crate::sharded::channels::ShardChannels;
-use crate::sharded::messages::{self, kind, map};
 use crate::sharded::subscriptions::{self, Subscriptions};
 
 /// A [`socketio::Adapter`] that makes this server one of a cluster through
@@ -60,7 +55,7 @@ pub struct ShardedRedisAdapter {
 impl std::fmt::Debug for ShardedRedisAdapter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ShardedRedisAdapter")
-            .field("uid", &self.inner.uid)
+            .field("uid", &self.inner.member.uid)
             .field("key", &self.inner.config.key)
             .field("mode", &self.inner.config.subscription_mode)
             .finish_non_exhaustive()
@@ -70,19 +65,14 @@ impl std::fmt::Debug for ShardedRedisAdapter {
 /// What the adapter's clones, its tasks and its requests share.
 pub(crate) struct Inner {
     pub(crate) config: RedisConfig,
-    /// This server's id on the wire; its messages carry it, and its
-    /// response channels are named by it.
-    pub(crate) uid: String,
+    pub(crate) member: Member,
     pub(crate) channels: ShardChannels,
     pub(crate) publisher: Publisher,
     client: Client,
     subscriber: SubscriberClient,
-    /// Set by [`Adapter::init`]; messages before it have no sockets to reach.
-    pub(crate) local: OnceLock<Local>,
     /// Namespaces served (node's names).
     namespaces: Mutex<HashSet<String>>,
     pub(crate) subscriptions: Arc<Subscriptions>,
-    pub(crate) requests: Arc<Requests>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// The clients' connection tasks; they end when the clients quit.
     _connections: [fred::types::ConnectHandle; 2],
@@ -109,16 +99,14 @@ impl ShardedRedisAdapter {
         let inner = Arc::new(Inner {
             // Longer than a classic uid: a room of that name would share
             // this server's response channel.
-            uid: format!("{}{}", random_id(), random_id()),
+            member: Member::new(config.requests_timeout),
             channels: ShardChannels::new(&config.key, config.subscription_mode),
             config,
             publisher,
             client,
             subscriber: subscriber.clone(),
-            local: OnceLock::new(),
             namespaces: Mutex::new(HashSet::new()),
             subscriptions: subscriptions.clone(),
-            requests: Arc::new(Requests::default()),
             tasks: Mutex::new(vec![publishing]),
             _connections: connections,
         });
@@ -153,7 +141,7 @@ impl ShardedRedisAdapter {
 
     /// This server's uid on the wire (12 alphanumerics).
     pub fn uid(&self) -> &str {
-        &self.inner.uid
+        &self.inner.member.uid
     }
 }
 
@@ -176,42 +164,38 @@ impl Inner {
         }
         self.subscriptions.want_fixed(endpoint, self.channels.base(&nsp));
         self.subscriptions
-            .want_fixed(endpoint, self.channels.room(&nsp, &self.uid));
-    }
-
-    /// Whether this server serves namespace `nsp` (node's name).
-    pub(crate) fn serves(&self, nsp: &str) -> bool {
-        lock(&self.namespaces).contains(nsp)
-    }
-
-    /// Listens on the channels of `rooms` this server now holds (by the
-    /// subscription mode's rule).
-    pub(crate) fn rooms_joined<'r>(&self, endpoint: &str, rooms: impl IntoIterator<Item = &'r String>) {
-        let nsp = wire_nsp(endpoint);
-        for room in rooms {
-            if self.channels.listens_to_room(room) {
-                self.subscriptions
-                    .want_room(endpoint, room, self.channels.room(nsp, room));
-            }
-        }
-    }
-
-    /// Some room of `endpoint` may have emptied here.
-    pub(crate) fn rooms_left(&self, endpoint: &str) {
-        if self.config.subscription_mode != crate::SubscriptionMode::Static {
-            self.subscriptions.recheck(endpoint);
-        }
+            .want_fixed(endpoint, self.channels.room(&nsp, &self.member.uid));
     }
 
     /// Publishes a message about namespace `nsp` (node's name) on `channel`.
-    pub(crate) fn publish(&self, channel: String, kind: u8, nsp: &str, data: Option<Mp>) -> bool {
+    fn publish(&self, channel: String, kind: u8, nsp: &str, data: Mp) -> bool {
         self.publisher
-            .publish(channel, messages::encode(kind, &self.uid, nsp, data))
+            .publish(channel, messages::encode(kind, &self.member.uid, nsp, Some(data)))
+    }
+}
+
+/// Every message goes over `SPUBLISH`: a broadcast to one room on its
+/// room's channel when the mode says so, anything else on the namespace's
+/// base channel, answers on the requester's.
+impl Transport for Inner {
+    const QUEUE_FULL: &'static str = "the Redis publish queue is full";
+
+    fn member(&self) -> &Member {
+        &self.member
+    }
+
+    fn publish_to_all(&self, kind: u8, nsp: &str, rooms: &[String], data: Mp) -> bool {
+        self.publish(self.channels.broadcast(nsp, rooms, false), kind, nsp, data)
+    }
+
+    fn publish_request(&self, kind: u8, nsp: &str, data: Mp) -> bool {
+        // Always the base channel: every server answers.
+        self.publish(self.channels.base(nsp), kind, nsp, data)
     }
 
     /// `PUBSUB SHARDNUMSUB KEY#/#`, summed over every master: every server
-    /// (node's or ours), this one included.
-    async fn count_servers(&self, deadline: Instant) -> Result<usize, AdapterError> {
+    /// (node's or ours), this one included, whatever the namespace.
+    async fn count_servers(&self, _nsp: &str, deadline: Instant) -> Result<usize, AdapterError> {
         let channel = self.channels.base("/");
         count::subscribers(
             &self.client,
@@ -223,15 +207,36 @@ impl Inner {
         .await
     }
 
-    /// How many other servers should answer a request; 0 (and a log) when
-    /// Redis cannot tell, so the caller answers with what it has.
-    async fn others(&self, deadline: Instant) -> usize {
-        match self.count_servers(deadline).await {
-            Ok(servers) => servers.saturating_sub(1),
-            Err(error) => {
-                tracing::warn!(%error, "cannot count the other servers: answering with this server's part");
-                0
+    /// Answers to `requester` go to its response channel.
+    fn reply(&self, requester: &str, nsp: &str) -> Reply {
+        Reply {
+            publisher: self.publisher.clone(),
+            channel: self.channels.room(nsp, requester),
+            uid: self.member.uid.clone(),
+            nsp: nsp.to_owned(),
+            encode: messages::encode,
+        }
+    }
+
+    fn accepts(&self, nsp: &str, channel: Option<&str>) -> bool {
+        lock(&self.namespaces).contains(nsp) && channel.is_some_and(|channel| self.channels.belongs_to(channel, nsp))
+    }
+
+    /// Listens on the channels of `rooms` this server now holds (by the
+    /// subscription mode's rule).
+    fn rooms_joined<'r>(&self, endpoint: &str, rooms: impl IntoIterator<Item = &'r String>) {
+        let nsp = wire_nsp(endpoint);
+        for room in rooms {
+            if self.channels.listens_to_room(room) {
+                self.subscriptions
+                    .want_room(endpoint, room, self.channels.room(nsp, room));
             }
+        }
+    }
+
+    fn rooms_left(&self, endpoint: &str) {
+        if self.config.subscription_mode != crate::SubscriptionMode::Static {
+            self.subscriptions.recheck(endpoint);
         }
     }
 }
@@ -257,244 +262,18 @@ impl Drop for Inner {
     }
 }
 
-/// Node's `opts`: rooms, except, and flags.
-fn opts(target: &Target, flags: Vec<(&str, Mp)>) -> Mp {
-    message::opts_value(&target.rooms, &target.except, flags)
-}
-
-fn unavailable(what: &str) -> AdapterError {
-    AdapterError::Unavailable(format!("{what}: the Redis publish queue is full"))
-}
-
-fn done(sent: bool, what: &'static str) -> AdapterFuture<()> {
-    Box::pin(async move { if sent { Ok(()) } else { Err(unavailable(what)) } })
-}
-
 impl Adapter for ShardedRedisAdapter {
     fn init(&self, local: Local) {
-        let _ = self.inner.local.set(local);
+        let _ = self.inner.member.local.set(local);
     }
 
     fn add_namespace(&self, _local: &Local, namespace: &str) {
         self.inner.add_namespace(namespace);
     }
 
-    fn add_socket(&self, _local: &Local, namespace: &str, sid: &Arc<str>) {
-        self.inner.rooms_joined(namespace, [&sid.to_string()]);
-    }
-
-    fn add_all(&self, local: &Local, namespace: &str, sid: &Arc<str>, rooms: &[String]) {
-        local.join(namespace, sid, rooms);
-        self.inner.rooms_joined(namespace, rooms);
-    }
-
-    fn del(&self, local: &Local, namespace: &str, sid: &Arc<str>, rooms: &[String]) {
-        local.leave(namespace, sid, rooms);
-        self.inner.rooms_left(namespace);
-    }
-
-    fn del_all(&self, local: &Local, namespace: &str, sid: &Arc<str>) {
-        local.remove(namespace, sid);
-        self.inner.rooms_left(namespace);
-    }
-
     fn broadcast(&self, local: &Local, packet: &BroadcastPacket, target: &Target) {
-        // Local delivery never waits for (or depends on) Redis.
-        local.broadcast(packet, target);
-        if target.flags.local {
-            return;
-        }
-        let data = match message::packet_data(packet) {
-            Ok(data) => data,
-            Err(error) => {
-                tracing::warn!(%error, "broadcast not sent to other servers");
-                return;
-            }
-        };
-        let nsp = wire_nsp(&target.namespace);
-        let flags = if target.flags.volatile {
-            vec![("volatile", Mp::Boolean(true))]
-        } else {
-            Vec::new()
-        };
-        let data = map(vec![
-            ("packet", message::packet_value(nsp, data)),
-            ("opts", opts(target, flags)),
-        ]);
-        let channel = self.inner.channels.broadcast(nsp, &target.rooms, false);
-        self.inner.publish(channel, kind::BROADCAST, nsp, Some(data));
+        requester::broadcast(&*self.inner, local, packet, target);
     }
 
-    fn broadcast_with_ack(
-        &self,
-        local: &Local,
-        packet: &BroadcastPacket,
-        target: &Target,
-        timeout: Duration,
-    ) -> AdapterFuture<AckReplies> {
-        let deadline = Instant::now() + timeout;
-        let (reached, acks) = local.broadcast_with_ack(packet, target, timeout);
-        let mut pending: Option<Waiting> = None;
-        if !target.flags.local {
-            match message::packet_data(packet) {
-                Ok(data) => {
-                    let waiting = self.inner.requests.register();
-                    let nsp = wire_nsp(&target.namespace);
-                    let mut flags = vec![(
-                        "timeout",
-                        Mp::from(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)),
-                    )];
-                    if target.flags.volatile {
-                        flags.push(("volatile", Mp::Boolean(true)));
-                    }
-                    let data = map(vec![
-                        ("packet", message::packet_value(nsp, data)),
-                        ("requestId", Mp::from(waiting.id.as_str())),
-                        ("opts", opts(target, flags)),
-                    ]);
-                    // Always the base channel: every server reports a count.
-                    let channel = self.inner.channels.broadcast(nsp, &target.rooms, true);
-                    if self.inner.publish(channel, kind::BROADCAST, nsp, Some(data)) {
-                        pending = Some(waiting);
-                    }
-                }
-                Err(error) => tracing::warn!(%error, "acknowledged broadcast not sent to other servers"),
-            }
-        }
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            let servers = async {
-                match &pending {
-                    Some(_) => inner.count_servers(deadline).await.unwrap_or(1),
-                    None => 1,
-                }
-            }
-            .await;
-            Ok(collect_acks(reached, acks, pending, servers, deadline).await)
-        })
-    }
-
-    fn fetch_sockets(&self, local: &Local, target: &Target) -> AdapterFuture<Vec<SocketData>> {
-        let mut sockets = local.fetch_sockets(target);
-        if target.flags.local {
-            return Box::pin(async move { Ok(sockets) });
-        }
-        let deadline = Instant::now() + self.inner.config.requests_timeout;
-        let mut waiting = self.inner.requests.register();
-        let nsp = wire_nsp(&target.namespace);
-        let timeout = u64::try_from(self.inner.config.requests_timeout.as_millis()).unwrap_or(u64::MAX);
-        let data = map(vec![
-            ("opts", opts(target, vec![("timeout", Mp::from(timeout))])),
-            ("requestId", Mp::from(waiting.id.as_str())),
-        ]);
-        let sent = self
-            .inner
-            .publish(self.inner.channels.base(nsp), kind::FETCH_SOCKETS, nsp, Some(data));
-        let (inner, namespace) = (self.inner.clone(), target.namespace.clone());
-        Box::pin(async move {
-            let others = if sent { inner.others(deadline).await } else { 0 };
-            for body in waiting.gather(others, deadline).await {
-                let Body::Sockets(list) = body else { continue };
-                for raw in list {
-                    match serde_json::from_str::<SocketData>(raw.get()) {
-                        Ok(mut socket) => {
-                            socket.namespace = namespace.clone();
-                            sockets.push(socket);
-                        }
-                        Err(error) => tracing::debug!(%error, "skipped a socket another server described"),
-                    }
-                }
-            }
-            Ok(sockets)
-        })
-    }
-
-    fn add_sockets(&self, local: &Local, target: &Target, rooms: &[String]) -> AdapterFuture<()> {
-        local.add_sockets(target, rooms);
-        // Wanted now, dropped by the recheck if no socket here joined.
-        self.inner.rooms_joined(&target.namespace, rooms);
-        self.inner.rooms_left(&target.namespace);
-        self.remote_rooms(target, rooms, kind::SOCKETS_JOIN)
-    }
-
-    fn del_sockets(&self, local: &Local, target: &Target, rooms: &[String]) -> AdapterFuture<()> {
-        local.del_sockets(target, rooms);
-        self.inner.rooms_left(&target.namespace);
-        self.remote_rooms(target, rooms, kind::SOCKETS_LEAVE)
-    }
-
-    fn disconnect_sockets(&self, local: &Local, target: &Target, close: bool) -> AdapterFuture<()> {
-        local.disconnect_sockets(target, close);
-        if target.flags.local {
-            return Box::pin(async { Ok(()) });
-        }
-        let nsp = wire_nsp(&target.namespace);
-        let data = map(vec![("opts", opts(target, Vec::new())), ("close", Mp::Boolean(close))]);
-        let sent = self
-            .inner
-            .publish(self.inner.channels.base(nsp), kind::DISCONNECT_SOCKETS, nsp, Some(data));
-        done(sent, "disconnect")
-    }
-
-    fn server_side_emit(&self, _local: &Local, name: &str, args: &EncodedArgs) -> AdapterFuture<Vec<AckResponse>> {
-        let deadline = Instant::now() + self.inner.config.requests_timeout;
-        let packet = match message::from_json(args.json(), args.attachments()) {
-            Ok(Mp::Array(mut items)) => {
-                items.insert(0, Mp::from(name));
-                Mp::Array(items)
-            }
-            Ok(_) => return Box::pin(async { Err(AdapterError::Unavailable("arguments are not an array".into())) }),
-            Err(error) => return Box::pin(async move { Err(AdapterError::Unavailable(error)) }),
-        };
-        let mut waiting = self.inner.requests.register();
-        let data = map(vec![("requestId", Mp::from(waiting.id.as_str())), ("packet", packet)]);
-        // Published now, so dropping the future still sends the event.
-        let sent = self
-            .inner
-            .publish(self.inner.channels.base("/"), kind::SERVER_SIDE_EMIT, "/", Some(data));
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            if !sent {
-                return Err(unavailable("server-side emit"));
-            }
-            let others = inner.others(deadline).await;
-            let answers = waiting.gather(others, deadline).await;
-            Ok(answers
-                .into_iter()
-                .filter_map(|body| match body {
-                    Body::Answer(answer) => Some(answer),
-                    _ => None,
-                })
-                .collect())
-        })
-    }
-
-    fn server_count(&self) -> AdapterFuture<usize> {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            let deadline = Instant::now() + inner.config.requests_timeout;
-            inner.count_servers(deadline).await
-        })
-    }
-
-    // `all_rooms`: node's cluster adapter asks no other server (it has no
-    // message for it), so neither does this one: the default, this
-    // server's rooms.
-}
-
-impl ShardedRedisAdapter {
-    /// Tells the other servers to make their sockets `target` picks join
-    /// (or leave) `rooms`; ours already did (and the echo is dropped).
-    fn remote_rooms(&self, target: &Target, rooms: &[String], kind: u8) -> AdapterFuture<()> {
-        if target.flags.local {
-            return Box::pin(async { Ok(()) });
-        }
-        let nsp = wire_nsp(&target.namespace);
-        let data = map(vec![
-            ("opts", opts(target, Vec::new())),
-            ("rooms", Mp::Array(rooms.iter().map(|r| Mp::from(r.as_str())).collect())),
-        ]);
-        let sent = self.inner.publish(self.inner.channels.base(nsp), kind, nsp, Some(data));
-        done(sent, "sockets join/leave")
-    }
+    requester::cluster_hooks!();
 }

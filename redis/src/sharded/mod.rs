@@ -19,35 +19,13 @@
 //!
 //! # Messages
 //!
-//! `{type, data, uid, nsp}`: JSON text, or msgpack (binary as `bin`) when
-//! `data` holds binary and the type may (3, 8, 9, 10, 12). A message
-//! starting with `{` is JSON.
-//!
-//! | type | name | `data` |
-//! | --- | --- | --- |
-//! | 3 | BROADCAST | `{packet, opts, requestId?}`; a `requestId` asks for acks |
-//! | 4, 5 | SOCKETS_JOIN, SOCKETS_LEAVE | `{opts, rooms}` |
-//! | 6 | DISCONNECT_SOCKETS | `{opts, close}` |
-//! | 7 | FETCH_SOCKETS | `{opts, requestId}` |
-//! | 8 | FETCH_SOCKETS_RESPONSE | `{requestId, sockets: [{id, handshake, rooms, data}]}` |
-//! | 9 | SERVER_SIDE_EMIT | `{packet: [name, ...args], requestId?}` |
-//! | 10 | SERVER_SIDE_EMIT_RESPONSE | `{requestId, packet}`: the first argument |
-//! | 11 | BROADCAST_CLIENT_COUNT | `{requestId, clientCount}` |
-//! | 12 | BROADCAST_ACK | `{requestId, packet}`: one client's first argument |
-//!
-//! `packet` in 3 is socket.io's `{type: 2, data: [event, ...args], nsp}`;
-//! `opts` is `{rooms, except, flags}` (`flags.volatile`, and
-//! `flags.timeout` in ms for acknowledged broadcasts). Types 1, 2 and 13
-//! (heartbeats and goodbyes of node's heartbeat-counting adapters) are
-//! ignored: the sharded adapter counts servers with `SHARDNUMSUB`, in node
-//! too, so a server killed outright stops being counted as soon as Redis
-//! sees its connection close. Each response goes to the requester's
-//! response channel; a requester waits for `server count - 1` answers (an
-//! acknowledged broadcast: for every server's client count, then for as
-//! many answers) until its timeout.
+//! Node's `ClusterAdapter` messages (the `cluster` module's source docs),
+//! on the channels above: requests, broadcasts, and remote join / leave /
+//! disconnect on `KEY#NSP#` (a broadcast on its room's channel as said),
+//! answers on the requester's. The server count is `PUBSUB SHARDNUMSUB
+//! KEY#/#`, in node too, so a server killed outright stops being counted
+//! as soon as Redis sees its connection close.
 
 pub(crate) mod adapter;
 mod channels;
-pub(crate) mod messages;
-pub(crate) mod receiver;
 mod subscriptions;

@@ -170,7 +170,7 @@ pub(crate) async fn run(
         if !recheck.is_empty() {
             tokio::time::sleep(RECHECK_DELAY).await;
             let Some(adapter) = inner.upgrade() else { return };
-            let Some(local) = adapter.local.get().cloned() else {
+            let Some(local) = adapter.member.local.get().cloned() else {
                 continue;
             };
             drop(adapter);

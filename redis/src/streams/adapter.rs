@@ -1,31 +1,30 @@
-//! [`RedisStreamsAdapter`]: the requester's side of every operation, the
-//! connections, and the namespaces it listens for.
+//! [`RedisStreamsAdapter`]: the connections, the namespaces it listens
+//! for, how its messages travel (the [`Transport`]; what they say is the
+//! cluster core's), and broadcasts with connection state recovery on.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 use fred::clients::SubscriberClient;
-use fred::prelude::{Client, ClientLike, EventInterface, PubsubInterface};
+use fred::prelude::{Client, ClientLike, EventInterface};
 use rmpv::Value as Mp;
 use socketio::{
-    AckReplies, AckResponse, Adapter, AdapterError, AdapterFuture, BroadcastPacket, ConnectionStateRecovery,
-    EncodedArgs, Local, PersistedSession, RestoredSession, SocketData, Target,
+    Adapter, AdapterError, AdapterFuture, BroadcastPacket, ConnectionStateRecovery, Local, PersistedSession,
+    RestoredSession, Target,
 };
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::adapter::{lock, random_id};
+use crate::adapter::lock;
 use crate::channels::wire_nsp;
+use crate::cluster::answers::Reply;
+use crate::cluster::messages::{self, kind};
+use crate::cluster::{Member, Transport, requester};
 use crate::config::Error;
 use crate::count::{self, Numsub};
 use crate::inbox;
 use crate::message;
-use crate::pending::{Requests, Waiting, collect_acks};
+use crate::namespaces::{Namespaces, Subscription};
 use crate::publisher::Publisher;
-use crate::requests::Body;
-use crate::sharded::messages::{self, kind, map};
 use crate::streams::appender::Appender;
 use crate::streams::config::StreamsConfig;
 use crate::streams::{entry, reader};
@@ -65,7 +64,7 @@ pub struct RedisStreamsAdapter {
 impl std::fmt::Debug for RedisStreamsAdapter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStreamsAdapter")
-            .field("uid", &self.inner.uid)
+            .field("uid", &self.inner.member.uid)
             .field("stream_name", &self.inner.config.stream_name)
             .finish_non_exhaustive()
     }
@@ -74,24 +73,19 @@ impl std::fmt::Debug for RedisStreamsAdapter {
 /// What the adapter's clones, its tasks and its requests share.
 pub(crate) struct Inner {
     pub(crate) config: StreamsConfig,
-    /// This server's id on the wire; its messages carry it, and its answer
-    /// channels are named by it.
-    pub(crate) uid: String,
+    pub(crate) member: Member,
     pub(crate) appender: Appender,
     pub(crate) publisher: Publisher,
     pub(crate) client: Client,
     subscriber: SubscriberClient,
     readers: Vec<Client>,
-    /// Set by [`Adapter::init`]; messages before it have no sockets to reach.
-    pub(crate) local: OnceLock<Local>,
     /// The server's connection state recovery settings (set with `local`):
     /// when on, the stream keeps recoverable broadcasts and Redis the
     /// sessions, instead of the server's memory.
     pub(crate) recovery: OnceLock<Option<ConnectionStateRecovery>>,
     /// Namespaces (node's names) listened for, each with whether its
     /// channels are subscribed.
-    namespaces: Mutex<HashMap<String, watch::Receiver<bool>>>,
-    pub(crate) requests: Arc<Requests>,
+    namespaces: Namespaces,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// The clients' connection tasks; they end when the clients quit.
     _connections: Vec<fred::types::ConnectHandle>,
@@ -130,17 +124,15 @@ impl RedisStreamsAdapter {
             config.requests_timeout,
         );
         let inner = Arc::new(Inner {
-            uid: format!("{}{}", random_id(), random_id()),
+            member: Member::new(config.requests_timeout),
             config,
             appender,
             publisher,
             client,
             subscriber,
             readers: readers.clone(),
-            local: OnceLock::new(),
             recovery: OnceLock::new(),
-            namespaces: Mutex::new(HashMap::new()),
-            requests: Arc::new(Requests::default()),
+            namespaces: Namespaces::default(),
             tasks: Mutex::new(vec![resubscribe, publishing, appending]),
             _connections: connections,
         });
@@ -173,16 +165,12 @@ impl RedisStreamsAdapter {
     /// unreachable it waits; bound it with `tokio::time::timeout` if that
     /// matters.
     pub async fn ready(&self) {
-        let waiting: Vec<_> = lock(&self.inner.namespaces).values().cloned().collect();
-        for mut done in waiting {
-            // An error: the adapter is gone, nothing to wait for.
-            let _ = done.wait_for(|done| *done).await;
-        }
+        self.inner.namespaces.ready().await;
     }
 
     /// This server's uid on the wire (12 alphanumerics).
     pub fn uid(&self) -> &str {
-        &self.inner.uid
+        &self.inner.member.uid
     }
 }
 
@@ -190,59 +178,22 @@ impl Inner {
     /// Subscribes to a namespace's public channel and this server's answer
     /// channel (once), in the background.
     fn subscribe(&self, endpoint: &str) {
-        let nsp = wire_nsp(endpoint).to_owned();
-        let mut namespaces = lock(&self.namespaces);
-        if namespaces.contains_key(&nsp) {
-            return;
-        }
-        let (done, waiting) = watch::channel(false);
-        namespaces.insert(nsp.clone(), waiting);
-        drop(namespaces);
-        let (subscriber, client) = (self.subscriber.clone(), self.client.clone());
-        let own = self.config.private_channel(&nsp, &self.uid);
-        let channels = vec![self.config.public_channel(&nsp), own.clone()];
+        let nsp = wire_nsp(endpoint);
+        let subscription = || Subscription {
+            pattern: None,
+            channels: vec![
+                self.config.public_channel(nsp),
+                self.config.private_channel(nsp, &self.member.uid),
+            ],
+            own: self.config.private_channel(nsp, &self.member.uid),
+        };
         let timeout = self.config.requests_timeout;
-        let task = tokio::spawn(async move {
-            loop {
-                let subscribed = async {
-                    let failed = |e: fred::error::Error| AdapterError::Unavailable(e.to_string());
-                    subscriber.subscribe(channels.clone()).await.map_err(failed)?;
-                    // A SUBSCRIBE resolves once written; this server's own
-                    // channel counts a subscriber once Redis applied it.
-                    loop {
-                        let deadline = Instant::now() + timeout;
-                        match count::subscribers(&client, &own, Numsub::Classic, deadline, timeout).await {
-                            Ok(n) if n >= 1 => break,
-                            Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
-                            Err(error) => return Err(error),
-                        }
-                    }
-                    Ok::<(), AdapterError>(())
-                };
-                match subscribed.await {
-                    Ok(()) => {
-                        let _ = done.send(true);
-                        return;
-                    }
-                    Err(error) => {
-                        tracing::warn!(%nsp, %error, "subscribing to Redis failed; retrying in 1 s");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                }
-            }
-        });
-        lock(&self.tasks).push(task);
-    }
-
-    /// Whether this server serves namespace `nsp` (node's name).
-    pub(crate) fn serves(&self, nsp: &str) -> bool {
-        lock(&self.namespaces).contains_key(nsp)
-    }
-
-    /// Appends a message every server must see to namespace `nsp`'s stream.
-    fn append(&self, kind: u8, nsp: &str, data: &Mp) -> bool {
-        let fields = entry::fields(kind, &self.uid, nsp, Some(data));
-        self.appender.append(self.config.stream_of(nsp), fields)
+        if let Some(task) = self
+            .namespaces
+            .subscribe(nsp, subscription, &self.subscriber, &self.client, timeout)
+        {
+            lock(&self.tasks).push(task);
+        }
     }
 
     /// Whether connection state recovery is on (then the stream's entry ids
@@ -250,11 +201,27 @@ impl Inner {
     pub(crate) fn recovers(&self) -> bool {
         self.recovery.get().is_some_and(Option::is_some)
     }
+}
 
-    /// Publishes a request to every server of namespace `nsp` (msgpack, as
-    /// node's streams adapter reads its channels).
-    fn request(&self, kind: u8, nsp: &str, data: Mp) -> bool {
-        let payload = encode_msgpack(kind, &self.uid, nsp, Some(data));
+/// What every server must apply goes in the stream (`XADD`); requests go
+/// over pub/sub in msgpack, as node's streams adapter reads its channels,
+/// answers on the requester's private channel.
+impl Transport for Inner {
+    const QUEUE_FULL: &'static str = "the Redis queue is full";
+
+    fn member(&self) -> &Member {
+        &self.member
+    }
+
+    fn publish_to_all(&self, kind: u8, nsp: &str, _rooms: &[String], data: Mp) -> bool {
+        let fields = entry::fields(kind, &self.member.uid, nsp, Some(&data));
+        self.appender.append(self.config.stream_of(nsp), fields)
+    }
+
+    /// Not in the stream: its answers could not reach a server that reads
+    /// it later (node's "ephemeral").
+    fn publish_request(&self, kind: u8, nsp: &str, data: Mp) -> bool {
+        let payload = encode_msgpack(kind, &self.member.uid, nsp, Some(data));
         self.publisher.publish(self.config.public_channel(nsp), payload)
     }
 
@@ -272,16 +239,27 @@ impl Inner {
         .await
     }
 
-    /// How many other servers should answer a request; 0 (and a log) when
-    /// Redis cannot tell, so the caller answers with what it has.
-    async fn others(&self, nsp: &str, deadline: Instant) -> usize {
-        match self.count_servers(nsp, deadline).await {
-            Ok(servers) => servers.saturating_sub(1),
-            Err(error) => {
-                tracing::warn!(%error, "cannot count the other servers: answering with this server's part");
-                0
-            }
+    /// Answers to `requester` go to its private channel, in msgpack.
+    fn reply(&self, requester: &str, nsp: &str) -> Reply {
+        Reply {
+            publisher: self.publisher.clone(),
+            channel: self.config.private_channel(nsp, requester),
+            uid: self.member.uid.clone(),
+            nsp: nsp.to_owned(),
+            encode: encode_msgpack,
         }
+    }
+
+    fn accepts(&self, nsp: &str, _channel: Option<&str>) -> bool {
+        self.namespaces.contains(nsp)
+    }
+
+    /// A stream entry's id is its broadcast's offset, the last argument of
+    /// a recoverable event when connection state recovery is on (as node's
+    /// adapter adds it). Kept in the stream, not here.
+    fn deliver(&self, local: &Local, packet: &BroadcastPacket, target: &Target, entry_id: Option<&str>) {
+        let recoverable = matches!(packet, BroadcastPacket::Event { .. }) && !target.flags.volatile && self.recovers();
+        local.broadcast_at(packet, target, entry_id.filter(|_| recoverable));
     }
 }
 
@@ -311,27 +289,10 @@ impl Drop for Inner {
     }
 }
 
-/// Node's `opts`: rooms, except, and flags.
-fn opts(target: &Target, flags: Vec<(&str, Mp)>) -> Mp {
-    message::opts_value(&target.rooms, &target.except, flags)
-}
-
-fn unavailable(what: &str) -> AdapterError {
-    AdapterError::Unavailable(format!("{what}: the Redis queue is full"))
-}
-
-fn done(sent: bool, what: &'static str) -> AdapterFuture<()> {
-    Box::pin(async move { if sent { Ok(()) } else { Err(unavailable(what)) } })
-}
-
-fn timeout_ms(timeout: Duration) -> Mp {
-    Mp::from(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX))
-}
-
 impl Adapter for RedisStreamsAdapter {
     fn init(&self, local: Local) {
         let _ = self.inner.recovery.set(local.recovery());
-        let _ = self.inner.local.set(local);
+        let _ = self.inner.member.local.set(local);
     }
 
     fn add_namespace(&self, _local: &Local, namespace: &str) {
@@ -341,157 +302,12 @@ impl Adapter for RedisStreamsAdapter {
     fn broadcast(&self, local: &Local, packet: &BroadcastPacket, target: &Target) {
         if self.inner.recovers() {
             self.broadcast_recoverable(local, packet, target);
-            return;
-        }
-        // Local delivery never waits for (or depends on) Redis.
-        local.broadcast_at(packet, target, None);
-        if let Some(data) = self.broadcast_data(packet, target) {
-            self.inner.append(kind::BROADCAST, wire_nsp(&target.namespace), &data);
+        } else {
+            requester::broadcast(&*self.inner, local, packet, target);
         }
     }
 
-    fn broadcast_with_ack(
-        &self,
-        local: &Local,
-        packet: &BroadcastPacket,
-        target: &Target,
-        timeout: Duration,
-    ) -> AdapterFuture<AckReplies> {
-        let deadline = Instant::now() + timeout;
-        let (reached, acks) = local.broadcast_with_ack(packet, target, timeout);
-        let mut pending: Option<Waiting> = None;
-        let nsp = wire_nsp(&target.namespace).to_owned();
-        if !target.flags.local {
-            match message::packet_data(packet) {
-                Ok(data) => {
-                    let waiting = self.inner.requests.register();
-                    let mut flags = vec![("timeout", timeout_ms(timeout))];
-                    if target.flags.volatile {
-                        flags.push(("volatile", Mp::Boolean(true)));
-                    }
-                    let data = map(vec![
-                        ("packet", message::packet_value(&nsp, data)),
-                        ("requestId", Mp::from(waiting.id.as_str())),
-                        ("opts", opts(target, flags)),
-                    ]);
-                    // Not in the stream: its answers could not reach a
-                    // server that reads it later (node's "ephemeral").
-                    if self.inner.request(kind::BROADCAST, &nsp, data) {
-                        pending = Some(waiting);
-                    }
-                }
-                Err(error) => tracing::warn!(%error, "acknowledged broadcast not sent to other servers"),
-            }
-        }
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            let servers = match &pending {
-                Some(_) => inner.count_servers(&nsp, deadline).await.unwrap_or(1),
-                None => 1,
-            };
-            Ok(collect_acks(reached, acks, pending, servers, deadline).await)
-        })
-    }
-
-    fn fetch_sockets(&self, local: &Local, target: &Target) -> AdapterFuture<Vec<SocketData>> {
-        let mut sockets = local.fetch_sockets(target);
-        if target.flags.local {
-            return Box::pin(async move { Ok(sockets) });
-        }
-        let deadline = Instant::now() + self.inner.config.requests_timeout;
-        let mut waiting = self.inner.requests.register();
-        let nsp = wire_nsp(&target.namespace).to_owned();
-        let data = map(vec![
-            (
-                "opts",
-                opts(
-                    target,
-                    vec![("timeout", timeout_ms(self.inner.config.requests_timeout))],
-                ),
-            ),
-            ("requestId", Mp::from(waiting.id.as_str())),
-        ]);
-        let sent = self.inner.request(kind::FETCH_SOCKETS, &nsp, data);
-        let (inner, namespace) = (self.inner.clone(), target.namespace.clone());
-        Box::pin(async move {
-            let others = if sent { inner.others(&nsp, deadline).await } else { 0 };
-            for body in waiting.gather(others, deadline).await {
-                let Body::Sockets(list) = body else { continue };
-                for raw in list {
-                    match serde_json::from_str::<SocketData>(raw.get()) {
-                        Ok(mut socket) => {
-                            socket.namespace = namespace.clone();
-                            sockets.push(socket);
-                        }
-                        Err(error) => tracing::debug!(%error, "skipped a socket another server described"),
-                    }
-                }
-            }
-            Ok(sockets)
-        })
-    }
-
-    fn add_sockets(&self, local: &Local, target: &Target, rooms: &[String]) -> AdapterFuture<()> {
-        local.add_sockets(target, rooms);
-        self.remote_rooms(target, rooms, kind::SOCKETS_JOIN)
-    }
-
-    fn del_sockets(&self, local: &Local, target: &Target, rooms: &[String]) -> AdapterFuture<()> {
-        local.del_sockets(target, rooms);
-        self.remote_rooms(target, rooms, kind::SOCKETS_LEAVE)
-    }
-
-    fn disconnect_sockets(&self, local: &Local, target: &Target, close: bool) -> AdapterFuture<()> {
-        local.disconnect_sockets(target, close);
-        if target.flags.local {
-            return Box::pin(async { Ok(()) });
-        }
-        let nsp = wire_nsp(&target.namespace);
-        let data = map(vec![("opts", opts(target, Vec::new())), ("close", Mp::Boolean(close))]);
-        done(self.inner.append(kind::DISCONNECT_SOCKETS, nsp, &data), "disconnect")
-    }
-
-    fn server_side_emit(&self, _local: &Local, name: &str, args: &EncodedArgs) -> AdapterFuture<Vec<AckResponse>> {
-        let deadline = Instant::now() + self.inner.config.requests_timeout;
-        let packet = match message::from_json(args.json(), args.attachments()) {
-            Ok(Mp::Array(mut items)) => {
-                items.insert(0, Mp::from(name));
-                Mp::Array(items)
-            }
-            Ok(_) => return Box::pin(async { Err(AdapterError::Unavailable("arguments are not an array".into())) }),
-            Err(error) => return Box::pin(async move { Err(AdapterError::Unavailable(error)) }),
-        };
-        let mut waiting = self.inner.requests.register();
-        let data = map(vec![("requestId", Mp::from(waiting.id.as_str())), ("packet", packet)]);
-        // Published now, so dropping the future still sends the event.
-        let sent = self.inner.request(kind::SERVER_SIDE_EMIT, "/", data);
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            if !sent {
-                return Err(unavailable("server-side emit"));
-            }
-            let others = inner.others("/", deadline).await;
-            let answers = waiting.gather(others, deadline).await;
-            Ok(answers
-                .into_iter()
-                .filter_map(|body| match body {
-                    Body::Answer(answer) => Some(answer),
-                    _ => None,
-                })
-                .collect())
-        })
-    }
-
-    fn server_count(&self) -> AdapterFuture<usize> {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            let deadline = Instant::now() + inner.config.requests_timeout;
-            inner.count_servers("/", deadline).await
-        })
-    }
-
-    // `all_rooms`: node's cluster adapter has no message for it, so this
-    // server's rooms (the default).
+    requester::cluster_hooks!();
 
     fn persist_session(&self, _local: &Local, session: PersistedSession) {
         let Some(Some(recovery)) = self.inner.recovery.get() else {
@@ -530,31 +346,6 @@ impl Adapter for RedisStreamsAdapter {
 }
 
 impl RedisStreamsAdapter {
-    /// Node's `{packet, opts}` of a broadcast for the other servers; `None`
-    /// when it stays here (`local`) or cannot be put in msgpack (logged).
-    fn broadcast_data(&self, packet: &BroadcastPacket, target: &Target) -> Option<Mp> {
-        if target.flags.local {
-            return None;
-        }
-        let data = match message::packet_data(packet) {
-            Ok(data) => data,
-            Err(error) => {
-                tracing::warn!(%error, "broadcast not sent to other servers");
-                return None;
-            }
-        };
-        let nsp = wire_nsp(&target.namespace);
-        let flags = if target.flags.volatile {
-            vec![("volatile", Mp::Boolean(true))]
-        } else {
-            Vec::new()
-        };
-        Some(map(vec![
-            ("packet", message::packet_value(nsp, data)),
-            ("opts", opts(target, flags)),
-        ]))
-    }
-
     /// A broadcast with connection state recovery on, as node's cluster
     /// adapter makes it: in the stream first, then delivered here with its
     /// entry id as its offset (when it is recoverable: an event, neither
@@ -563,7 +354,7 @@ impl RedisStreamsAdapter {
     fn broadcast_recoverable(&self, local: &Local, packet: &BroadcastPacket, target: &Target) {
         let recoverable = matches!(packet, BroadcastPacket::Event { .. }) && !target.flags.volatile;
         let (local, packet, target) = (local.clone(), packet.clone(), target.clone());
-        let data = self.broadcast_data(&packet, &target);
+        let data = requester::broadcast_data(&packet, &target);
         let Some(data) = data else {
             self.inner.appender.in_turn(Box::new(move |_| {
                 local.broadcast_at(&packet, &target, None);
@@ -571,7 +362,7 @@ impl RedisStreamsAdapter {
             return;
         };
         let nsp = wire_nsp(&target.namespace);
-        let fields = entry::fields(kind::BROADCAST, &self.inner.uid, nsp, Some(&data));
+        let fields = entry::fields(kind::BROADCAST, &self.inner.member.uid, nsp, Some(&data));
         let stream = self.inner.config.stream_of(nsp);
         self.inner.appender.append_then(
             stream,
@@ -581,19 +372,5 @@ impl RedisStreamsAdapter {
                 local.broadcast_at(&packet, &target, offset);
             }),
         );
-    }
-
-    /// Tells the other servers (through the stream) to make their sockets
-    /// `target` picks join (or leave) `rooms`; ours already did.
-    fn remote_rooms(&self, target: &Target, rooms: &[String], kind: u8) -> AdapterFuture<()> {
-        if target.flags.local {
-            return Box::pin(async { Ok(()) });
-        }
-        let nsp = wire_nsp(&target.namespace);
-        let data = map(vec![
-            ("opts", opts(target, Vec::new())),
-            ("rooms", Mp::Array(rooms.iter().map(|r| Mp::from(r.as_str())).collect())),
-        ]);
-        done(self.inner.append(kind, nsp, &data), "sockets join/leave")
     }
 }

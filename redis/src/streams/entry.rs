@@ -7,8 +7,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use fred::prelude::Value;
 use rmpv::Value as Mp;
 
+use crate::cluster::messages::{self, Incoming};
 use crate::message::{self, Malformed};
-use crate::sharded::messages::{self, Incoming};
 
 /// The fields of an entry of `kind` from server `uid` about namespace
 /// `nsp` (node's name), in node's order.
@@ -122,7 +122,7 @@ pub(crate) fn next_offset(offset: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sharded::messages::{Message, kind, map};
+    use crate::cluster::messages::{Message, kind, map};
 
     fn entry(fields: Vec<(String, String)>) -> Entry {
         Entry {

@@ -1,6 +1,6 @@
 //! The streams adapter: node's `@socket.io/redis-streams-adapter` 0.3,
 //! whose messages are those of node's `ClusterAdapter` (socket.io-adapter
-//! 2.5; see the `sharded` module for their types and fields).
+//! 2.5; see the `cluster` module for their types and fields).
 //!
 //! # Where each message goes (`STREAM` the stream name, `PREFIX` the
 //! channel prefix, `NSP` node's namespace name)

@@ -13,8 +13,8 @@ use rmpv::Value as Mp;
 use socketio::{AdapterError, BroadcastPacket, MissedPacket, PersistedSession, RestoredSession};
 
 use crate::channels::wire_nsp;
+use crate::cluster::messages::Message;
 use crate::message::{self, Malformed, Opts};
-use crate::sharded::messages::Message;
 use crate::streams::adapter::RedisStreamsAdapter;
 use crate::streams::entry::{self, Entry};
 

@@ -15,6 +15,9 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+pub mod node;
+pub mod scenarios;
+
 /// How long any one awaited event may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(5);
 
@@ -22,6 +25,38 @@ pub async fn within<T>(what: &str, future: impl std::future::Future<Output = T>)
     tokio::time::timeout(WAIT, future)
         .await
         .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+/// Awaits a condition on something that changes in the background, each
+/// try bounded; the whole wait is bounded too.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    within(what, async {
+        while !check().await {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+}
+
+/// A plain Redis client, connected.
+pub async fn raw(url: &str) -> fred::prelude::Client {
+    use fred::prelude::ClientLike;
+    let client = fred::prelude::Builder::from_config(fred::prelude::Config::from_url(url).expect("url"))
+        .build()
+        .expect("client");
+    client.init().await.expect("connects");
+    client
+}
+
+/// The ack id of an event packet `42<id>[..]`.
+pub fn ack_id(text: &str) -> u64 {
+    let rest = text.strip_prefix("42").expect("an event");
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or_else(|_| panic!("no ack id in {text}"))
 }
 
 /// A `redis-server` of this test's own (the workspace's test launcher).

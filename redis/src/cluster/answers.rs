@@ -7,21 +7,12 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use rmpv::Value as Mp;
-use socketio::{BroadcastPacket, EncodedArgs, Local, Target};
+use socketio::{BroadcastPacket, EncodedArgs, Local};
 
 use crate::channels::endpoint;
-use crate::message::{self, Opts};
+use crate::cluster::messages::{kind, map};
+use crate::message::{self, Opts, target};
 use crate::publisher::Publisher;
-use crate::sharded::messages::{kind, map};
-
-/// Our target for a namespace (node's name) and node's opts.
-pub(crate) fn target(nsp: &str, opts: Opts) -> Target {
-    let mut target = Target::namespace(endpoint(nsp));
-    target.rooms = opts.rooms;
-    target.except = opts.except;
-    target.flags.volatile = opts.volatile;
-    target
-}
 
 /// Where this server's answers to one requester go: `channel`, each
 /// message `{type, data, uid, nsp}` encoded by `encode`.
