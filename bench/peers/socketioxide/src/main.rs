@@ -55,19 +55,23 @@ impl Serialize for Args {
 }
 
 fn on_connect<A: Adapter>(socket: SocketRef<A>) {
-    socket.on("echo", async |Data(args): Data<Args>, ack: AckSender<A>| {
+    // Sync closures where nothing is awaited: socketioxide calls a sync
+    // handler in place, and spawns a task for every call of an async one.
+    socket.on("echo", |Data(args): Data<Args>, ack: AckSender<A>| {
         // Without an ack id, `send` does nothing.
         let _ = ack.send(&args);
     });
 
     socket.on(
         "join",
-        async |socket: SocketRef<A>, Data(room): Data<String>, ack: AckSender<A>| {
+        |socket: SocketRef<A>, Data(room): Data<String>, ack: AckSender<A>| {
             socket.join(room);
             let _ = ack.send(&true);
         },
     );
 
+    // A broadcast's `emit` is async (an adapter may be remote), so this one
+    // handler has to be.
     socket.on(
         "publish",
         async |socket: SocketRef<A>, Data((room, payload)): Data<(String, Value)>, ack: AckSender<A>| {
@@ -103,9 +107,14 @@ async fn main() {
         }
     };
 
+    // PING_INTERVAL_MS: the idle scenario's short-heartbeat run.
+    let ping_interval = std::env::var("PING_INTERVAL_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::from_secs(25), Duration::from_millis);
     let builder = SocketIo::builder()
         // The socketioxide defaults, stated: ping 25 s / timeout 20 s.
-        .ping_interval(Duration::from_secs(25))
+        .ping_interval(ping_interval)
         .ping_timeout(Duration::from_secs(20))
         // Max HTTP buffer size 1 MB (socket.io 4's maxHttpBufferSize also
         // bounds websocket messages).
