@@ -41,7 +41,8 @@ trap stop_server EXIT
 # advises for production: node with NODE_ENV=production (and ws's
 # bufferutil, installed by bench/peers/install), Rust servers built
 # --release. PING_INTERVAL_MS, when set, is every server's heartbeat
-# interval (the idle scenario's short-heartbeat runs).
+# interval (the idle scenario's short-heartbeat runs). SOCKETIOXIDE_BIN
+# runs another build of the socketioxide peer (an A/B of its variants).
 start_server() {
     local log="$OUT/server-$1.log"
     PORT=$((PORT + 1))
@@ -51,7 +52,8 @@ start_server() {
         raw-flush) PORT=$PORT FLUSH=each taskset -c 0 "$BIN/raw_echo" > "$log" 2>&1 & ;;
         node-0.9) PORT=$PORT NODE_ENV=production taskset -c 0 node bench/peers/node-0.9/server.js > "$log" 2>&1 & ;;
         node-4) PORT=$PORT PARSER=${PARSER:-json} NODE_ENV=production taskset -c 0 node bench/peers/node-4/server.js > "$log" 2>&1 & ;;
-        socketioxide) PORT=$PORT taskset -c 0 bench/peers/socketioxide/target/release/socketioxide-bench > "$log" 2>&1 & ;;
+        socketioxide) PORT=$PORT taskset -c 0 "${SOCKETIOXIDE_BIN:-bench/peers/socketioxide/target/release/socketioxide-bench}" \
+            > "$log" 2>&1 & ;;
         *) echo "unknown server $1" >&2; exit 2 ;;
     esac
     SERVER_PID=$!

@@ -55,23 +55,21 @@ impl Serialize for Args {
 }
 
 fn on_connect<A: Adapter>(socket: SocketRef<A>) {
-    // Sync closures where nothing is awaited: socketioxide calls a sync
-    // handler in place, and spawns a task for every call of an async one.
-    socket.on("echo", |Data(args): Data<Args>, ack: AckSender<A>| {
+    // socketioxide 0.18 takes async handlers only ("Handlers _must_ be
+    // async"), and spawns a task for every call.
+    socket.on("echo", async |Data(args): Data<Args>, ack: AckSender<A>| {
         // Without an ack id, `send` does nothing.
         let _ = ack.send(&args);
     });
 
     socket.on(
         "join",
-        |socket: SocketRef<A>, Data(room): Data<String>, ack: AckSender<A>| {
+        async |socket: SocketRef<A>, Data(room): Data<String>, ack: AckSender<A>| {
             socket.join(room);
             let _ = ack.send(&true);
         },
     );
 
-    // A broadcast's `emit` is async (an adapter may be remote), so this one
-    // handler has to be.
     socket.on(
         "publish",
         async |socket: SocketRef<A>, Data((room, payload)): Data<(String, Value)>, ack: AckSender<A>| {
