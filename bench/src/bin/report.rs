@@ -541,7 +541,7 @@ fn idle_table(runs: &[Value]) {
         // CPU per heartbeat: the CPU of a wall second over the heartbeats
         // due in it.
         let per_beat = match (cpu, ping_ms) {
-            (Some(cpu), Some(ms)) if sessions > 0 => {
+            (Some(cpu), Some(ms)) if sessions > 0 && protocol != "raw" => {
                 format!("{:.1}", cpu * 1e6 / (sessions as f64 * 1000.0 / ms as f64))
             }
             _ => "—".to_owned(),
@@ -551,7 +551,12 @@ fn idle_table(runs: &[Value]) {
             "| {} | {server} | {protocol} | {} B | {} | {} | {per_beat} | {closed} | {} |",
             human(Some(sessions as f64)),
             median(&runs, "bytes_per_session").map_or("—".to_owned(), |b| format!("{b:.0}")),
-            ping_ms.map_or("—".to_owned(), |ms| format!("{} s", ms as f64 / 1000.0)),
+            match ping_ms {
+                // The bare websocket echo sends no heartbeats.
+                Some(_) if protocol == "raw" => "none".to_owned(),
+                Some(ms) => format!("{} s", ms as f64 / 1000.0),
+                None => "—".to_owned(),
+            },
             cpu.map_or("—".to_owned(), |cpu| format!("{:.2} %", cpu * 100.0)),
             runs.len(),
         );
