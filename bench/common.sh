@@ -46,14 +46,20 @@ trap stop_server EXIT
 start_server() {
     local log="$OUT/server-$1.log"
     PORT=$((PORT + 1))
+    # Emptied here, not by the server's redirection, which may come after
+    # the wait below has seen the last run's "listening on".
+    : > "$log"
     case "$1" in
-        ours) PORT=$PORT PARSER=${PARSER:-json} taskset -c 0 "$BIN/bench_server" > "$log" 2>&1 & ;;
-        raw) PORT=$PORT taskset -c 0 "$BIN/raw_echo" > "$log" 2>&1 & ;;
-        raw-flush) PORT=$PORT FLUSH=each taskset -c 0 "$BIN/raw_echo" > "$log" 2>&1 & ;;
-        node-0.9) PORT=$PORT NODE_ENV=production taskset -c 0 node bench/peers/node-0.9/server.js > "$log" 2>&1 & ;;
-        node-4) PORT=$PORT PARSER=${PARSER:-json} NODE_ENV=production taskset -c 0 node bench/peers/node-4/server.js > "$log" 2>&1 & ;;
+        ours) PORT=$PORT PARSER=${PARSER:-json} taskset -c 0 "$BIN/bench_server" >> "$log" 2>&1 & ;;
+        raw) PORT=$PORT taskset -c 0 "$BIN/raw_echo" >> "$log" 2>&1 & ;;
+        raw-flush) PORT=$PORT FLUSH=each taskset -c 0 "$BIN/raw_echo" >> "$log" 2>&1 & ;;
+        node-0.9) PORT=$PORT NODE_ENV=production taskset -c 0 node bench/peers/node-0.9/server.js >> "$log" 2>&1 & ;;
+        node-4) PORT=$PORT PARSER=${PARSER:-json} NODE_ENV=production taskset -c 0 node bench/peers/node-4/server.js >> "$log" 2>&1 & ;;
         socketioxide) PORT=$PORT taskset -c 0 "${SOCKETIOXIDE_BIN:-bench/peers/socketioxide/target/release/socketioxide-bench}" \
-            > "$log" 2>&1 & ;;
+            >> "$log" 2>&1 & ;;
+        # The same, its echo passing the arguments through unparsed, as ours does.
+        socketioxide-raw) PORT=$PORT ECHO_ARGS=raw taskset -c 0 \
+            "${SOCKETIOXIDE_BIN:-bench/peers/socketioxide/target/release/socketioxide-bench}" >> "$log" 2>&1 & ;;
         *) echo "unknown server $1" >&2; exit 2 ;;
     esac
     SERVER_PID=$!

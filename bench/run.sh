@@ -74,6 +74,9 @@ jobs() {
     run node-0.9 legacy websocket connect "${CONNECT[@]}"
     run ours msgpack websocket echo "${ECHO[@]}"
     run node-4 msgpack websocket echo "${ECHO[@]}"
+    # socketioxide with echo's arguments passed through unparsed, as ours
+    # passes them (RawValue against our RawJson).
+    run socketioxide-raw modern websocket echo "${ECHO[@]}"
     for peer in node-4 socketioxide; do
         run "$peer" modern websocket echo "${ECHO[@]}"
         run "$peer" modern polling echo "${ECHO[@]}"

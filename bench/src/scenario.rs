@@ -680,9 +680,9 @@ pub async fn idle(config: &Config) -> Result<Value, Error> {
         "bytes_per_session".into(),
         json!(after.saturating_sub(before) as f64 / config.connections as f64),
     );
+    out.insert("ping_ms".into(), json!(config.ping_ms));
     if !config.window.is_zero() {
         out.insert("window_seconds".into(), json!(seconds));
-        out.insert("ping_ms".into(), json!(config.ping_ms));
         out.insert("idle_cpu".into(), json!(cpu));
         // Server CPU-seconds per wall second (1.0: one core busy).
         out.insert("idle_cpu_per_sec".into(), json!(cpu / seconds));

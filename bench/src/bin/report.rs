@@ -129,7 +129,7 @@ fn comparisons(groups: &BTreeMap<Key, Vec<&Value>>) {
         "| scenario | ours | peer | ours | peer | ratio | ours per server CPU-s | peer per server CPU-s | ratio per CPU-s | p50 / p99 / p99.9 µs ours | peer |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    let comparisons: [(&str, &str, &str, &str, &str, &str, &str); 21] = [
+    let comparisons: [(&str, &str, &str, &str, &str, &str, &str); 22] = [
         (
             "echo",
             "websocket",
@@ -210,6 +210,15 @@ fn comparisons(groups: &BTreeMap<Key, Vec<&Value>>) {
             "socketioxide",
             "modern",
             "acked echo, v5 protocol",
+        ),
+        (
+            "echo",
+            "websocket",
+            "ours",
+            "modern",
+            "socketioxide-raw",
+            "modern",
+            "acked echo, v5 protocol, socketioxide passing the arguments through",
         ),
         (
             "echo",
@@ -453,6 +462,14 @@ fn targets(groups: &BTreeMap<Key, Vec<&Value>>) {
             "modern",
             "echo",
             "socketioxide",
+            "modern",
+            2.5,
+        ),
+        (
+            "… and ≥ 2.5× socketioxide passing the arguments through",
+            "modern",
+            "echo",
+            "socketioxide-raw",
             "modern",
             2.5,
         ),
