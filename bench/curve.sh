@@ -14,7 +14,11 @@
 # Each connection keeps INFLIGHT_PER_100 / (connections / 100) echoes in
 # flight, at least one (16, 2, 1 at 100, 1000, 10000 connections): the
 # total in flight stays within a few thousand, so 10 000 connections of
-# 16 KiB do not queue hundreds of megabytes.
+# 16 KiB do not queue hundreds of megabytes. INFLIGHT="1 16" instead runs
+# every connection count at each of these depths:
+#
+#   CONNECTIONS=50 INFLIGHT="16 4 1" PAYLOADS=0 RUNS=3 DURATION=4 \
+#       SERVERS="ours-modern socketioxide socketioxide-raw raw" bench/curve.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +28,7 @@ CONNECTIONS=${CONNECTIONS:-"100 1000 10000"}
 PAYLOADS=${PAYLOADS:-"0 1024 16384"}
 SERVERS=${SERVERS:-"raw ours-legacy ours-modern socketioxide node-4"}
 INFLIGHT_PER_100=${INFLIGHT_PER_100:-16}
+INFLIGHT=${INFLIGHT:-}
 OUT=target/bench
 mkdir -p "$OUT"
 RESULTS="$OUT/curve.jsonl"
@@ -32,7 +37,11 @@ RESULTS="$OUT/curve.jsonl"
 . bench/common.sh
 build_all
 
-inflight_for() {
+depths_for() {
+    if [ -n "$INFLIGHT" ]; then
+        echo "$INFLIGHT"
+        return
+    fi
     local per=$(( (INFLIGHT_PER_100 * 100 + $1 - 1) / $1 ))
     echo $(( per < 1 ? 1 : per ))
 }
@@ -44,6 +53,7 @@ for ROUND in $(seq 1 "$RUNS"); do
             continue
         fi
         for payload in $PAYLOADS; do
+          for inflight in $(depths_for "$connections"); do
             for server in $SERVERS; do
                 case "$server" in
                     ours-legacy) name=ours protocol=legacy ;;
@@ -53,9 +63,10 @@ for ROUND in $(seq 1 "$RUNS"); do
                     *) name=$server protocol=modern ;;
                 esac
                 run "$name" "$protocol" websocket echo --connections "$connections" \
-                    --inflight "$(inflight_for "$connections")" --payload "$payload" \
+                    --inflight "$inflight" --payload "$payload" \
                     --sources "$(sources_for "$connections")"
             done
+          done
         done
     done
 done

@@ -582,10 +582,12 @@ fn idle_table(runs: &[Value]) {
 }
 
 /// The echo curve (`bench/curve.sh`): acks per server CPU-second by server,
-/// connection count and payload, one table per payload, with ours ÷ the
-/// batching raw echo and ÷ socketioxide.
+/// connection count (× echoes in flight per connection) and payload, one
+/// table per payload, with ours ÷ the batching raw echo and ÷ the peers.
 fn curve_tables(runs: &[Value]) {
-    type Cell = (String, String, u64, u64);
+    /// (connections, in flight per connection)
+    type Shape = (u64, u64);
+    type Cell = (String, String, Shape, u64);
     let mut cells: BTreeMap<Cell, Vec<&Value>> = BTreeMap::new();
     for run in runs.iter().filter(|run| run["scenario"] == "echo") {
         let field = |name: &str| run[name].as_str().unwrap_or_default().to_owned();
@@ -594,7 +596,7 @@ fn curve_tables(runs: &[Value]) {
             .entry((
                 field("server"),
                 field("protocol"),
-                number("connections"),
+                (number("connections"), number("inflight")),
                 number("payload"),
             ))
             .or_default()
@@ -603,15 +605,16 @@ fn curve_tables(runs: &[Value]) {
     let mut payloads: Vec<u64> = cells.keys().map(|(.., payload)| *payload).collect();
     payloads.sort_unstable();
     payloads.dedup();
-    let mut connections: Vec<u64> = cells.keys().map(|(_, _, count, _)| *count).collect();
-    connections.sort_unstable();
+    let mut connections: Vec<Shape> = cells.keys().map(|(_, _, shape, _)| *shape).collect();
+    // By connections, the deepest pipeline first.
+    connections.sort_unstable_by_key(|&(count, inflight)| (count, std::cmp::Reverse(inflight)));
     connections.dedup();
     let mut servers: Vec<(String, String)> = cells
         .keys()
         .map(|(server, protocol, ..)| (server.clone(), protocol.clone()))
         .collect();
     servers.dedup();
-    let value = |server: &str, protocol: &str, count: u64, payload: u64, field: &str| {
+    let value = |server: &str, protocol: &str, count: Shape, payload: u64, field: &str| {
         cells
             .get(&(server.to_owned(), protocol.to_owned(), count, payload))
             .and_then(|runs| median(runs, field))
@@ -623,7 +626,10 @@ fn curve_tables(runs: &[Value]) {
             format!("a {payload}-byte string")
         };
         println!("### Acked echo over websocket, {size}: acks per server CPU-second\n");
-        let header: Vec<String> = connections.iter().map(|c| format!("{c} connections")).collect();
+        let header: Vec<String> = connections
+            .iter()
+            .map(|(count, inflight)| format!("{count} connections × {inflight} in flight"))
+            .collect();
         println!("| server | {} |", header.join(" | "));
         println!("|---|{}", "---|".repeat(connections.len()));
         for (server, protocol) in &servers {
@@ -652,6 +658,7 @@ fn curve_tables(runs: &[Value]) {
             ("ours legacy ÷ raw", "legacy", "raw", "raw"),
             ("ours modern ÷ raw", "modern", "raw", "raw"),
             ("ours modern ÷ socketioxide", "modern", "socketioxide", "modern"),
+            ("ours modern ÷ socketioxide-raw", "modern", "socketioxide-raw", "modern"),
             ("ours modern ÷ node-4", "modern", "node-4", "modern"),
         ];
         for (what, protocol, peer, peer_protocol) in ratios {
