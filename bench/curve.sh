@@ -3,9 +3,9 @@
 # and payload sizes, every server, on loopback (server on CPU 0, load
 # generator on CPU 1). Prints one table per payload: acks per server
 # CPU-second by server and connection count, with ours ÷ the batching raw
-# echo and ÷ socketioxide. Raw results: target/bench/curve.jsonl.
+# echo and ÷ the peers. Raw results: target/bench/curve.jsonl (or RESULTS).
 #
-#   bench/curve.sh                          # one round (about 15 minutes)
+#   bench/curve.sh                          # one round (about 7 minutes here)
 #   RUNS=3 DURATION=5 bench/curve.sh
 #   CONNECTIONS="100 1000" PAYLOADS="0 1024" SERVERS="ours-modern raw" bench/curve.sh
 #
@@ -18,7 +18,7 @@
 # every connection count at each of these depths:
 #
 #   CONNECTIONS=50 INFLIGHT="16 4 1" PAYLOADS=0 RUNS=3 DURATION=4 \
-#       SERVERS="ours-modern socketioxide socketioxide-raw raw" bench/curve.sh
+#       SERVERS="ours-modern socketioxide socketioxide-raw raw" RESULTS=target/bench/depth.jsonl bench/curve.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +31,7 @@ INFLIGHT_PER_100=${INFLIGHT_PER_100:-16}
 INFLIGHT=${INFLIGHT:-}
 OUT=target/bench
 mkdir -p "$OUT"
-RESULTS="$OUT/curve.jsonl"
+RESULTS=${RESULTS:-$OUT/curve.jsonl}
 : > "$RESULTS"
 
 . bench/common.sh

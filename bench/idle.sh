@@ -21,7 +21,7 @@ SERVERS=${SERVERS:-"raw ours-legacy ours-modern socketioxide node-4"}
 DURATION=1
 OUT=target/bench
 mkdir -p "$OUT"
-RESULTS="$OUT/idle.jsonl"
+RESULTS=${RESULTS:-$OUT/idle.jsonl}
 : > "$RESULTS"
 
 . bench/common.sh

@@ -40,7 +40,8 @@ async fn main() -> std::io::Result<()> {
         Ok("msgpack") => Parser::Msgpack,
         _ => Parser::Json,
     };
-    // PING_INTERVAL_MS: the idle scenario's short-heartbeat run.
+    // PING_INTERVAL_MS: the idle scenario's short-heartbeat run (legacy
+    // heartbeats and modern pings alike).
     let heartbeat = std::env::var("PING_INTERVAL_MS")
         .ok()
         .and_then(|ms| ms.parse().ok())
@@ -49,6 +50,7 @@ async fn main() -> std::io::Result<()> {
         .parser(parser)
         .flash_policy_port(None)
         .heartbeat_interval(heartbeat)
+        .ping_interval(heartbeat)
         .heartbeat_timeout(Duration::from_secs(60))
         .max_sessions(1_000_000)
         .max_pending_handshakes(1_000_000);
