@@ -656,12 +656,16 @@ pub async fn cluster_fanout(config: &Config) -> Result<Value, Error> {
 pub async fn idle(config: &Config) -> Result<Value, Error> {
     let pid = config.pid.ok_or_else(|| Error::Usage("idle needs --pid".into()))?;
     let before = rss_bytes(pid);
-    let clients = connect_all(config, config.connections).await?;
-    // Keep them alive: heartbeats are answered by reading.
-    let alive: Vec<_> = clients
+    // Keep them alive: heartbeats are answered by reading, from the moment
+    // each is connected (connecting 100k takes longer than a ping timeout).
+    let alive: Vec<_> = futures_util::stream::iter(0..config.connections)
+        .map(|_| Client::connect(&config.addr, config.protocol, config.transport))
+        .buffer_unordered(CONNECT_CONCURRENCY)
+        .map(|client| client.map(|mut client| tokio::spawn(async move { while client.recv().await.is_ok() {} })))
+        .collect::<Vec<_>>()
+        .await
         .into_iter()
-        .map(|mut client| tokio::spawn(async move { while client.recv().await.is_ok() {} }))
-        .collect();
+        .collect::<Result<_, _>>()?;
     // Let the server settle (allocator, timers) before reading its memory.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = rss_bytes(pid);
