@@ -87,8 +87,7 @@ pub enum Client {
 }
 
 async fn ws_connect(addr: &str, path: &str) -> Result<Ws, Error> {
-    let stream = TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
+    let stream = crate::source::connect(addr).await?;
     let (socket, _) = tokio_tungstenite::client_async(format!("ws://{addr}{path}"), stream).await?;
     Ok(socket)
 }

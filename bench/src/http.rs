@@ -4,7 +4,6 @@
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
-use tokio::net::TcpStream;
 
 use crate::Error;
 
@@ -17,8 +16,7 @@ pub struct HttpConn {
 
 impl HttpConn {
     pub async fn connect(addr: &str) -> Result<Self, Error> {
-        let stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
+        let stream = crate::source::connect(addr).await?;
         let io = hyper_util::rt::TokioIo::new(stream);
         let (sender, connection) = hyper::client::conn::http1::handshake(io).await?;
         tokio::spawn(async move {

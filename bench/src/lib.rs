@@ -10,6 +10,7 @@ pub mod client;
 pub mod http;
 pub mod measure;
 pub mod scenario;
+pub mod source;
 
 /// Anything that stops a client or a run.
 #[derive(Debug, thiserror::Error)]

@@ -32,6 +32,14 @@ pub struct Config {
     pub pid2: Option<u32>,
     /// The cluster scenario's Redis process, whose CPU is reported apart.
     pub redis_pid: Option<u32>,
+    /// Echo: bytes of the string argument; 0 for the small default
+    /// arguments (`seq, "x", {"k":[1,2,3]}`).
+    pub payload: usize,
+    /// Idle: how long to read the server's CPU once every session is in.
+    pub window: Duration,
+    /// Idle: the server's heartbeat interval, as the script started it
+    /// (only reported).
+    pub ping_ms: Option<u64>,
 }
 
 /// How many connects run at once while a scenario sets up.
@@ -88,8 +96,18 @@ fn base(config: &Config, scenario: &str) -> serde_json::Map<String, Value> {
     out
 }
 
-fn echo_args(seq: u64) -> String {
-    format!("{seq},\"x\",{{\"k\":[1,2,3]}}")
+/// The arguments of echo number `seq`: the small default, or a string of
+/// `filler` (the payload) after the number.
+fn echo_args(seq: u64, filler: Option<&str>) -> String {
+    match filler {
+        None => format!("{seq},\"x\",{{\"k\":[1,2,3]}}"),
+        Some(filler) => format!("{seq},\"{filler}\""),
+    }
+}
+
+/// The string argument of a `payload`-byte echo; `None` for the default.
+fn filler(payload: usize) -> Option<Arc<str>> {
+    (payload > 0).then(|| "x".repeat(payload).into())
 }
 
 /// Whether `got` (a JSON array) carries exactly `args`.
@@ -108,9 +126,18 @@ pub async fn echo(config: &Config) -> Result<Value, Error> {
     let clients = connect_all(config, config.connections).await?;
     let stop = Arc::new(AtomicBool::new(false));
     let window = Window::open(config.pid);
+    let filler = filler(config.payload);
     let tasks: Vec<_> = clients
         .into_iter()
-        .map(|client| tokio::spawn(echo_client(client, config.inflight, stop.clone(), config.drain)))
+        .map(|client| {
+            tokio::spawn(echo_client(
+                client,
+                config.inflight,
+                filler.clone(),
+                stop.clone(),
+                config.drain,
+            ))
+        })
         .collect();
     tokio::time::sleep(config.duration).await;
     stop.store(true, Ordering::Release);
@@ -124,6 +151,7 @@ pub async fn echo(config: &Config) -> Result<Value, Error> {
     }
     let mut out = base(config, "echo");
     out.insert("connections".into(), json!(config.connections));
+    out.insert("payload".into(), json!(config.payload));
     out.insert("inflight".into(), json!(config.inflight));
     out.insert("seconds".into(), json!(seconds));
     out.insert("msgs".into(), json!(done));
@@ -145,6 +173,7 @@ fn per_cpu(count: f64, cpu: f64) -> Option<f64> {
 async fn echo_client(
     mut client: Client,
     inflight: usize,
+    filler: Option<Arc<str>>,
     stop: Arc<AtomicBool>,
     drain: Duration,
 ) -> (u64, u64, Latencies) {
@@ -152,7 +181,11 @@ async fn echo_client(
     let mut pending: std::collections::VecDeque<(u64, Instant)> = std::collections::VecDeque::new();
     let (mut next, mut done, mut errors) = (1u64, 0u64, 0u64);
     for _ in 0..inflight {
-        if client.emit("echo", &echo_args(next), Some(next)).await.is_err() {
+        if client
+            .emit("echo", &echo_args(next, filler.as_deref()), Some(next))
+            .await
+            .is_err()
+        {
             return (done, errors + 1, latencies);
         }
         pending.push_back((next, Instant::now()));
@@ -183,13 +216,17 @@ async fn echo_client(
             continue;
         };
         let (_, sent) = pending.remove(position).unwrap_or((id, Instant::now()));
-        if !same_args(&args, &echo_args(id)) {
+        if !same_args(&args, &echo_args(id, filler.as_deref())) {
             errors += 1;
         }
         if !stopping {
             done += 1;
             latencies.record(sent.elapsed().as_micros());
-            if client.emit("echo", &echo_args(next), Some(next)).await.is_err() {
+            if client
+                .emit("echo", &echo_args(next, filler.as_deref()), Some(next))
+                .await
+                .is_err()
+            {
                 break;
             }
             pending.push_back((next, Instant::now()));
@@ -613,19 +650,29 @@ pub async fn cluster_fanout(config: &Config) -> Result<Value, Error> {
 }
 
 /// Idle sessions: connect `connections` websocket clients, then read the
-/// server's resident memory per session.
+/// server's resident memory per session, and, over `window`, the server
+/// CPU the idle sessions cost (their heartbeats) per second of wall time.
+/// A session the server closes meanwhile is an error.
 pub async fn idle(config: &Config) -> Result<Value, Error> {
     let pid = config.pid.ok_or_else(|| Error::Usage("idle needs --pid".into()))?;
     let before = rss_bytes(pid);
-    let clients = connect_all(config, config.connections).await?;
-    // Keep them alive: heartbeats are answered by reading.
-    let alive: Vec<_> = clients
+    // Keep them alive: heartbeats are answered by reading, from the moment
+    // each is connected (connecting 100k takes longer than a ping timeout).
+    let alive: Vec<_> = futures_util::stream::iter(0..config.connections)
+        .map(|_| Client::connect(&config.addr, config.protocol, config.transport))
+        .buffer_unordered(CONNECT_CONCURRENCY)
+        .map(|client| client.map(|mut client| tokio::spawn(async move { while client.recv().await.is_ok() {} })))
+        .collect::<Vec<_>>()
+        .await
         .into_iter()
-        .map(|mut client| tokio::spawn(async move { while client.recv().await.is_ok() {} }))
-        .collect();
+        .collect::<Result<_, _>>()?;
     // Let the server settle (allocator, timers) before reading its memory.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = rss_bytes(pid);
+    let window = Window::open(Some(pid));
+    tokio::time::sleep(config.window).await;
+    let (seconds, cpu) = window.close();
+    let closed = alive.iter().filter(|task| task.is_finished()).count();
     for task in &alive {
         task.abort();
     }
@@ -637,7 +684,15 @@ pub async fn idle(config: &Config) -> Result<Value, Error> {
         "bytes_per_session".into(),
         json!(after.saturating_sub(before) as f64 / config.connections as f64),
     );
-    out.insert("errors".into(), json!(0));
+    out.insert("ping_ms".into(), json!(config.ping_ms));
+    if !config.window.is_zero() {
+        out.insert("window_seconds".into(), json!(seconds));
+        out.insert("idle_cpu".into(), json!(cpu));
+        // Server CPU-seconds per wall second (1.0: one core busy).
+        out.insert("idle_cpu_per_sec".into(), json!(cpu / seconds));
+    }
+    out.insert("sessions_closed".into(), json!(closed));
+    out.insert("errors".into(), json!(closed));
     Ok(Value::Object(out))
 }
 

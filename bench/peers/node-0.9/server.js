@@ -36,7 +36,8 @@ var io = sio.listen(server, {
   'flash policy server': false,
   // The 0.9 defaults, stated: heartbeat 25 s / timeout 60 s.
   heartbeats: true,
-  'heartbeat interval': 25,
+  // PING_INTERVAL_MS: the idle scenario's short-heartbeat run (0.9 counts seconds).
+  'heartbeat interval': parseInt(process.env.PING_INTERVAL_MS || '25000', 10) / 1000,
   'heartbeat timeout': 60,
   'close timeout': 60,
   // Max HTTP (polling) buffer: 1 MB.

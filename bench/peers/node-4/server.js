@@ -18,7 +18,8 @@ const io = new Server(httpServer, {
   httpCompression: false,
   maxHttpBufferSize: 1e6,
   // The socket.io 4 defaults, stated: ping 25 s / timeout 20 s.
-  pingInterval: 25000,
+  // PING_INTERVAL_MS: the idle scenario's short-heartbeat run.
+  pingInterval: parseInt(process.env.PING_INTERVAL_MS || '25000', 10),
   pingTimeout: 20000,
   // Every transport a plain HTTP server offers (webtransport needs HTTP/3).
   transports: ['polling', 'websocket'],

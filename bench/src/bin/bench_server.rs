@@ -42,10 +42,17 @@ async fn main() -> std::io::Result<()> {
         Ok("msgpack") => Parser::Msgpack,
         _ => Parser::Json,
     };
+    // PING_INTERVAL_MS: the idle scenario's short-heartbeat run (legacy
+    // heartbeats and modern pings alike).
+    let heartbeat = std::env::var("PING_INTERVAL_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::from_secs(25), Duration::from_millis);
     let mut builder = SocketIo::builder(Bench::default)
         .parser(parser)
         .flash_policy_port(None)
-        .heartbeat_interval(Duration::from_secs(25))
+        .heartbeat_interval(heartbeat)
+        .ping_interval(heartbeat)
         .heartbeat_timeout(Duration::from_secs(60))
         .max_sessions(1_000_000)
         .max_pending_handshakes(1_000_000);

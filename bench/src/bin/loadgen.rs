@@ -7,7 +7,11 @@
 //! ```
 //!
 //! The cluster scenario also takes the second server (`--addr2`, `--pid2`)
-//! and Redis's process (`--redis-pid`).
+//! and Redis's process (`--redis-pid`). Echo takes `--payload BYTES` (a
+//! string argument of that size instead of the small default arguments);
+//! idle takes `--window SECONDS` (read the server's CPU that long once all
+//! are in) and `--ping-ms` (the server's heartbeat interval, reported).
+//! `--sources N` spreads the connections over 127.0.0.1 ..= 127.0.0.N.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -46,7 +50,11 @@ fn parse_args() -> Result<(String, Config), Error> {
         addr2: options.get("addr2").cloned(),
         pid2: options.get("pid2").and_then(|pid| pid.parse().ok()),
         redis_pid: options.get("redis-pid").and_then(|pid| pid.parse().ok()),
+        payload: number("payload", "0")? as usize,
+        window: Duration::from_secs(number("window", "0")?),
+        ping_ms: options.get("ping-ms").and_then(|ms| ms.parse().ok()),
     };
+    socketio_bench::source::spread_over(number("sources", "1")? as u32);
     Ok((get("scenario", "echo"), config))
 }
 

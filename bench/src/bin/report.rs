@@ -1,5 +1,7 @@
 //! Turns the load generator's JSON lines (from `bench/run.sh`) into the
-//! markdown tables of BENCHMARKS.md: ours ÷ peer ratios, then every run.
+//! markdown tables of BENCHMARKS.md: ours ÷ peer ratios, issue 19's
+//! targets, idle sessions, then every run. `report --curve FILE` prints the
+//! echo curve of `bench/curve.sh` instead.
 
 use std::collections::BTreeMap;
 
@@ -59,20 +61,38 @@ fn ratio(ours: Option<f64>, peer: Option<f64>) -> String {
 }
 
 fn main() {
-    let path = std::env::args()
-        .nth(1)
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let curve = args.first().is_some_and(|arg| arg == "--curve");
+    if curve {
+        args.remove(0);
+    }
+    let path = args
+        .first()
+        .cloned()
         .unwrap_or_else(|| "target/bench/results.jsonl".to_owned());
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let runs: Vec<Value> = text
         .lines()
         .filter_map(|line| serde_json::from_str(line).ok())
         .collect();
+    if curve {
+        curve_tables(&runs);
+        return;
+    }
     let mut groups: BTreeMap<Key, Vec<&Value>> = BTreeMap::new();
     for run in &runs {
         groups.entry(key(run)).or_default().push(run);
     }
-    if groups.keys().any(|(.., scenario)| scenario != "cluster") {
+    // bench/idle.sh's results hold idle runs only: no comparison to make.
+    if groups
+        .keys()
+        .any(|(.., scenario)| scenario != "cluster" && scenario != "idle")
+    {
         comparisons(&groups);
+        targets(&groups);
+    }
+    if groups.keys().any(|(.., scenario)| scenario == "idle") {
+        idle_table(&runs);
     }
     if groups.keys().any(|(.., scenario)| scenario == "cluster") {
         cluster_table(&groups);
@@ -80,20 +100,36 @@ fn main() {
     every_run(&groups);
 }
 
+/// The runs of one job; idle runs at the fewest sessions measured (the
+/// idle table shows every count).
+fn find<'a>(
+    groups: &BTreeMap<Key, Vec<&'a Value>>,
+    server: &str,
+    protocol: &str,
+    transport: &str,
+    scenario: &str,
+) -> Vec<&'a Value> {
+    let runs = groups
+        .get(&(server.into(), protocol.into(), transport.into(), scenario.into()))
+        .cloned()
+        .unwrap_or_default();
+    let fewest = runs.iter().filter_map(|run| run["sessions"].as_u64()).min();
+    runs.into_iter()
+        .filter(|run| run["sessions"].as_u64() == fewest)
+        .collect()
+}
+
 /// Ours ÷ each peer, scenario by scenario.
 fn comparisons(groups: &BTreeMap<Key, Vec<&Value>>) {
     let find = |server: &str, protocol: &str, transport: &str, scenario: &str| {
-        groups
-            .get(&(server.into(), protocol.into(), transport.into(), scenario.into()))
-            .cloned()
-            .unwrap_or_default()
+        find(groups, server, protocol, transport, scenario)
     };
     println!("### Ours ÷ peer, same workload, same run (medians of the runs)\n");
     println!(
         "| scenario | ours | peer | ours | peer | ratio | ours per server CPU-s | peer per server CPU-s | ratio per CPU-s | p50 / p99 / p99.9 µs ours | peer |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    let comparisons: [(&str, &str, &str, &str, &str, &str, &str); 19] = [
+    let comparisons: [(&str, &str, &str, &str, &str, &str, &str); 22] = [
         (
             "echo",
             "websocket",
@@ -119,7 +155,7 @@ fn comparisons(groups: &BTreeMap<Key, Vec<&Value>>) {
             "legacy",
             "raw",
             "raw",
-            "acked echo vs raw websocket echo (ceiling)",
+            "acked echo vs batching raw websocket echo (ceiling)",
         ),
         (
             "echo",
@@ -128,7 +164,25 @@ fn comparisons(groups: &BTreeMap<Key, Vec<&Value>>) {
             "modern",
             "raw",
             "raw",
-            "acked echo vs raw websocket echo (ceiling)",
+            "acked echo vs batching raw websocket echo (ceiling)",
+        ),
+        (
+            "echo",
+            "websocket",
+            "ours",
+            "legacy",
+            "raw-flush",
+            "raw",
+            "acked echo vs raw echo flushing every message (old ceiling)",
+        ),
+        (
+            "echo",
+            "websocket",
+            "ours",
+            "modern",
+            "raw-flush",
+            "raw",
+            "acked echo vs raw echo flushing every message (old ceiling)",
         ),
         (
             "echo",
@@ -156,6 +210,15 @@ fn comparisons(groups: &BTreeMap<Key, Vec<&Value>>) {
             "socketioxide",
             "modern",
             "acked echo, v5 protocol",
+        ),
+        (
+            "echo",
+            "websocket",
+            "ours",
+            "modern",
+            "socketioxide-raw",
+            "modern",
+            "acked echo, v5 protocol, socketioxide passing the arguments through",
         ),
         (
             "echo",
@@ -357,6 +420,261 @@ fn cluster_table(groups: &BTreeMap<Key, Vec<&Value>>) {
         );
     }
     println!();
+}
+
+/// Issue 19's "done when", per server CPU-second, from this run.
+fn targets(groups: &BTreeMap<Key, Vec<&Value>>) {
+    let per_cpu = |server: &str, protocol: &str, transport: &str, scenario: &str| {
+        let runs = find(groups, server, protocol, transport, scenario);
+        metrics(scenario).1.and_then(|field| median(&runs, field))
+    };
+    let quotient = |ours: Option<f64>, peer: Option<f64>| match (ours, peer) {
+        (Some(ours), Some(peer)) if peer > 0.0 => Some(ours / peer),
+        _ => None,
+    };
+    let verdict = |value: Option<f64>, at_least: f64| match value {
+        Some(value) if value >= at_least => "met",
+        Some(_) => "**missed**",
+        None => "not measured",
+    };
+    println!("\n### Issue 19 targets (per server CPU-second, medians of this run)\n");
+    println!("| target | this run | |");
+    println!("|---|---|---|");
+    let ratios = [
+        (
+            "legacy websocket echo ≥ 0.7× batching raw echo",
+            "legacy",
+            "echo",
+            "raw",
+            "raw",
+            0.7,
+        ),
+        (
+            "modern websocket echo ≥ 0.7× batching raw echo",
+            "modern",
+            "echo",
+            "raw",
+            "raw",
+            0.7,
+        ),
+        (
+            "modern websocket echo ≥ 2.5× socketioxide",
+            "modern",
+            "echo",
+            "socketioxide",
+            "modern",
+            2.5,
+        ),
+        (
+            "… and ≥ 2.5× socketioxide passing the arguments through",
+            "modern",
+            "echo",
+            "socketioxide-raw",
+            "modern",
+            2.5,
+        ),
+        (
+            "fan-out ≥ 2× socketioxide",
+            "modern",
+            "fanout",
+            "socketioxide",
+            "modern",
+            2.0,
+        ),
+        (
+            "connects ≥ 1.3× socketioxide",
+            "modern",
+            "connect",
+            "socketioxide",
+            "modern",
+            1.3,
+        ),
+    ];
+    for (what, protocol, scenario, peer, peer_protocol, at_least) in ratios {
+        let value = quotient(
+            per_cpu("ours", protocol, "websocket", scenario),
+            per_cpu(peer, peer_protocol, "websocket", scenario),
+        );
+        let shown = value.map_or("—".to_owned(), |v| format!("{v:.2}×"));
+        println!("| {what} | {shown} | {} |", verdict(value, at_least));
+    }
+    for protocol in ["legacy", "modern"] {
+        let mut counts: Vec<(u64, f64)> = groups
+            .get(&("ours".into(), protocol.into(), "websocket".into(), "idle".into()))
+            .map(|runs| {
+                let mut sessions: Vec<u64> = runs.iter().filter_map(|run| run["sessions"].as_u64()).collect();
+                sessions.sort_unstable();
+                sessions.dedup();
+                sessions
+                    .into_iter()
+                    .filter_map(|count| {
+                        let same: Vec<&Value> = runs
+                            .iter()
+                            .copied()
+                            .filter(|run| run["sessions"].as_u64() == Some(count))
+                            .collect();
+                        Some((count, median(&same, "bytes_per_session")?))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        counts.sort_by_key(|(count, _)| *count);
+        for (count, bytes) in counts {
+            let met = if bytes <= 6.0 * 1024.0 { "met" } else { "**missed**" };
+            println!(
+                "| idle {protocol} websocket session ≤ 6 KiB of RSS at {} sessions | {bytes:.0} B | {met} |",
+                human(Some(count as f64))
+            );
+        }
+    }
+    for protocol in ["legacy", "modern"] {
+        println!(
+            "| {protocol} polling echo not slower than today | {} per CPU-s | compare with `bench/compare.sh` |",
+            human(per_cpu("ours", protocol, "polling", "echo"))
+        );
+    }
+    println!();
+}
+
+/// Idle sessions: memory per session and the server CPU their heartbeats
+/// cost, by server and session count.
+fn idle_table(runs: &[Value]) {
+    let mut groups: BTreeMap<(u64, String, String, Option<u64>), Vec<&Value>> = BTreeMap::new();
+    for run in runs.iter().filter(|run| run["scenario"] == "idle") {
+        let field = |name: &str| run[name].as_str().unwrap_or_default().to_owned();
+        let sessions = run["sessions"].as_u64().unwrap_or_default();
+        groups
+            .entry((sessions, field("server"), field("protocol"), run["ping_ms"].as_u64()))
+            .or_default()
+            .push(run);
+    }
+    println!("### Idle websocket sessions (medians of the runs)\n");
+    println!(
+        "| sessions | server | protocol | RSS per session | heartbeat interval | server CPU per wall second | µs of CPU per session per heartbeat | sessions closed | runs |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for ((sessions, server, protocol, ping_ms), runs) in groups {
+        let cpu = median(&runs, "idle_cpu_per_sec");
+        // CPU per heartbeat: the CPU of a wall second over the heartbeats
+        // due in it.
+        let per_beat = match (cpu, ping_ms) {
+            (Some(cpu), Some(ms)) if sessions > 0 && protocol != "raw" => {
+                format!("{:.1}", cpu * 1e6 / (sessions as f64 * 1000.0 / ms as f64))
+            }
+            _ => "—".to_owned(),
+        };
+        let closed: u64 = runs.iter().filter_map(|run| run["sessions_closed"].as_u64()).sum();
+        println!(
+            "| {} | {server} | {protocol} | {} B | {} | {} | {per_beat} | {closed} | {} |",
+            human(Some(sessions as f64)),
+            median(&runs, "bytes_per_session").map_or("—".to_owned(), |b| format!("{b:.0}")),
+            match ping_ms {
+                // The bare websocket echo sends no heartbeats.
+                Some(_) if protocol == "raw" => "none".to_owned(),
+                Some(ms) => format!("{} s", ms as f64 / 1000.0),
+                None => "—".to_owned(),
+            },
+            cpu.map_or("—".to_owned(), |cpu| format!("{:.2} %", cpu * 100.0)),
+            runs.len(),
+        );
+    }
+    println!();
+}
+
+/// The echo curve (`bench/curve.sh`): acks per server CPU-second by server,
+/// connection count (× echoes in flight per connection) and payload, one
+/// table per payload, with ours ÷ the batching raw echo and ÷ the peers.
+fn curve_tables(runs: &[Value]) {
+    /// (connections, in flight per connection)
+    type Shape = (u64, u64);
+    type Cell = (String, String, Shape, u64);
+    let mut cells: BTreeMap<Cell, Vec<&Value>> = BTreeMap::new();
+    for run in runs.iter().filter(|run| run["scenario"] == "echo") {
+        let field = |name: &str| run[name].as_str().unwrap_or_default().to_owned();
+        let number = |name: &str| run[name].as_u64().unwrap_or_default();
+        cells
+            .entry((
+                field("server"),
+                field("protocol"),
+                (number("connections"), number("inflight")),
+                number("payload"),
+            ))
+            .or_default()
+            .push(run);
+    }
+    let mut payloads: Vec<u64> = cells.keys().map(|(.., payload)| *payload).collect();
+    payloads.sort_unstable();
+    payloads.dedup();
+    let mut connections: Vec<Shape> = cells.keys().map(|(_, _, shape, _)| *shape).collect();
+    // By connections, the deepest pipeline first.
+    connections.sort_unstable_by_key(|&(count, inflight)| (count, std::cmp::Reverse(inflight)));
+    connections.dedup();
+    let mut servers: Vec<(String, String)> = cells
+        .keys()
+        .map(|(server, protocol, ..)| (server.clone(), protocol.clone()))
+        .collect();
+    servers.dedup();
+    let value = |server: &str, protocol: &str, count: Shape, payload: u64, field: &str| {
+        cells
+            .get(&(server.to_owned(), protocol.to_owned(), count, payload))
+            .and_then(|runs| median(runs, field))
+    };
+    for payload in payloads {
+        let size = if payload == 0 {
+            "small arguments (`seq, \"x\", {\"k\":[1,2,3]}`, about 20 B)".to_owned()
+        } else {
+            format!("a {payload}-byte string")
+        };
+        println!("### Acked echo over websocket, {size}: acks per server CPU-second\n");
+        let header: Vec<String> = connections
+            .iter()
+            .map(|(count, inflight)| format!("{count} connections × {inflight} in flight"))
+            .collect();
+        println!("| server | {} |", header.join(" | "));
+        println!("|---|{}", "---|".repeat(connections.len()));
+        for (server, protocol) in &servers {
+            let row: Vec<String> = connections
+                .iter()
+                .map(|&count| {
+                    let per_cpu = human(value(server, protocol, count, payload, "msgs_per_cpu_sec"));
+                    let errors: u64 = cells
+                        .get(&(server.clone(), protocol.clone(), count, payload))
+                        .map_or(0, |runs| runs.iter().filter_map(|run| run["errors"].as_u64()).sum());
+                    if errors > 0 {
+                        format!("{per_cpu} ({errors} errors)")
+                    } else {
+                        per_cpu
+                    }
+                })
+                .collect();
+            let name = if server == protocol || server.starts_with("raw") {
+                server.clone()
+            } else {
+                format!("{server} {protocol}")
+            };
+            println!("| {name} | {} |", row.join(" | "));
+        }
+        let ratios = [
+            ("ours legacy ÷ raw", "legacy", "raw", "raw"),
+            ("ours modern ÷ raw", "modern", "raw", "raw"),
+            ("ours modern ÷ socketioxide", "modern", "socketioxide", "modern"),
+            ("ours modern ÷ socketioxide-raw", "modern", "socketioxide-raw", "modern"),
+            ("ours modern ÷ node-4", "modern", "node-4", "modern"),
+        ];
+        for (what, protocol, peer, peer_protocol) in ratios {
+            let row: Vec<String> = connections
+                .iter()
+                .map(|&count| {
+                    ratio(
+                        value("ours", protocol, count, payload, "msgs_per_cpu_sec"),
+                        value(peer, peer_protocol, count, payload, "msgs_per_cpu_sec"),
+                    )
+                })
+                .collect();
+            println!("| {what} | {} |", row.join(" | "));
+        }
+        println!();
+    }
 }
 
 fn every_run(groups: &BTreeMap<Key, Vec<&Value>>) {

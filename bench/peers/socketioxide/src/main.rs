@@ -3,12 +3,14 @@
 
 use std::fmt;
 use std::io::Write;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use axum::serve::ListenerExt;
 use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeTuple, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Data, SocketRef};
 use socketioxide::{SocketIo, SocketIoBuilder};
@@ -21,18 +23,20 @@ use socketioxide_redis::{RedisAdapter, RedisAdapterCtr};
 /// type is tuple-like, and sends a value as several arguments only when it
 /// serializes as a tuple: this type is a tuple of any length both ways, so
 /// `emit('echo', 1, 'x', {a: 1}, cb)` is acked with all three, and an
-/// argument that is itself an array stays one argument.
-struct Args(Vec<Value>);
+/// argument that is itself an array stays one argument. `T`: each
+/// argument parsed (`serde_json::Value`) or its JSON text passed through
+/// unparsed (`Box<RawValue>`, as our server's `RawJson` does).
+struct Args<T>(Vec<T>);
 
-impl<'de> Deserialize<'de> for Args {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Args<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ArgsVisitor;
-        impl<'de> Visitor<'de> for ArgsVisitor {
-            type Value = Args;
+        struct ArgsVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ArgsVisitor<T> {
+            type Value = Args<T>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("the arguments of an event")
             }
-            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Args, S::Error> {
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Args<T>, S::Error> {
                 let mut args = Vec::with_capacity(seq.size_hint().unwrap_or(0));
                 while let Some(arg) = seq.next_element()? {
                     args.push(arg);
@@ -40,11 +44,11 @@ impl<'de> Deserialize<'de> for Args {
                 Ok(Args(args))
             }
         }
-        deserializer.deserialize_tuple(usize::MAX, ArgsVisitor)
+        deserializer.deserialize_tuple(usize::MAX, ArgsVisitor(std::marker::PhantomData))
     }
 }
 
-impl Serialize for Args {
+impl<T: Serialize> Serialize for Args<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut tuple = serializer.serialize_tuple(self.0.len())?;
         for arg in &self.0 {
@@ -54,11 +58,26 @@ impl Serialize for Args {
     }
 }
 
+/// ECHO_ARGS=raw: echo's arguments pass through as JSON text
+/// (`Box<RawValue>`) instead of being parsed into `serde_json::Value`s.
+static ECHO_RAW: LazyLock<bool> = LazyLock::new(|| std::env::var("ECHO_ARGS").is_ok_and(|v| v == "raw"));
+
 fn on_connect<A: Adapter>(socket: SocketRef<A>) {
-    socket.on("echo", async |Data(args): Data<Args>, ack: AckSender<A>| {
-        // Without an ack id, `send` does nothing.
-        let _ = ack.send(&args);
-    });
+    // socketioxide 0.18 takes async handlers only ("Handlers _must_ be
+    // async"), and spawns a task for every call.
+    if *ECHO_RAW {
+        socket.on(
+            "echo",
+            async |Data(args): Data<Args<Box<RawValue>>>, ack: AckSender<A>| {
+                let _ = ack.send(&args);
+            },
+        );
+    } else {
+        socket.on("echo", async |Data(args): Data<Args<Value>>, ack: AckSender<A>| {
+            // Without an ack id, `send` does nothing.
+            let _ = ack.send(&args);
+        });
+    }
 
     socket.on(
         "join",
@@ -103,9 +122,14 @@ async fn main() {
         }
     };
 
+    // PING_INTERVAL_MS: the idle scenario's short-heartbeat run.
+    let ping_interval = std::env::var("PING_INTERVAL_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::from_secs(25), Duration::from_millis);
     let builder = SocketIo::builder()
         // The socketioxide defaults, stated: ping 25 s / timeout 20 s.
-        .ping_interval(Duration::from_secs(25))
+        .ping_interval(ping_interval)
         .ping_timeout(Duration::from_secs(20))
         // Max HTTP buffer size 1 MB (socket.io 4's maxHttpBufferSize also
         // bounds websocket messages).
