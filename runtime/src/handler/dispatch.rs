@@ -6,15 +6,15 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures_util::FutureExt;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
-use crate::core::{AckSender, CloseReason, Connection, HandlerInput, Outgoing};
+use crate::core::{AckSender, CloseReason, Connection, HandlerInput, InboxReceiver, Outgoing};
 use crate::handler::{Ctx, Handler};
 
 pub(crate) async fn run<H: Handler>(
     mut handler: H,
     connection: Arc<Connection>,
-    mut inbox: mpsc::Receiver<HandlerInput>,
+    mut inbox: InboxReceiver,
     opened: oneshot::Sender<bool>,
 ) {
     let cx = Ctx::new(connection.clone());
