@@ -49,14 +49,15 @@ pub(crate) async fn run<H: Handler>(
                 }
                 done.is_some()
             }
-            HandlerInput::Event(event) => {
-                let mut event = *event;
+            HandlerInput::Event(mut event) => {
                 if let Some(monitor) = monitor {
                     monitor.event_received(&connection, &event.name, &event.args);
                 }
                 let ack_id = event.ack;
                 event.ack_sender = event.ack.map(|id| AckSender::new(connection.clone(), id));
-                match guarded(&cx, "on_event", handler.on_event(&cx, event)).await {
+                // Unboxed into the call: a local holding the event would
+                // take room in this future, which every idle connection holds.
+                match guarded(&cx, "on_event", handler.on_event(&cx, *event)).await {
                     Some(Ok(reply)) => {
                         // Unless the handler took the ack over, its reply answers it.
                         if let Some(id) = ack_id
