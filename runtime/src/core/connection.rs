@@ -6,19 +6,18 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::Protocol;
 use crate::codec::legacy::{MessageId, RawJson};
 use crate::core::{
     AckError, AckResponse, BroadcastPacket, CloseReason, ConnectionInfo, Departure, Encoded, EncodedArgs, Event, Hub,
-    Message, Namespaces, PersistedSession, Reply, Target,
+    Inbox, InboxReceiver, InboxSender, Message, Namespaces, PersistedSession, Reply, Target, TrySendError,
 };
 
 /// What a connection's handler task is handed, in arrival order. Kept
-/// small: a channel allocates its slots in blocks up front, and an idle
-/// connection's memory is mostly such blocks.
+/// small: the inbox holds a few slots after a burst.
 #[derive(Debug)]
 pub(crate) enum HandlerInput {
     Message(Box<(Option<MessageId>, Message)>),
@@ -29,7 +28,7 @@ pub(crate) enum HandlerInput {
 /// A session's hold on one of its connections and the task running it.
 pub(crate) struct ConnectionHandle {
     pub(crate) connection: Arc<Connection>,
-    pub(crate) inbox: mpsc::Sender<HandlerInput>,
+    pub(crate) inbox: InboxSender,
     pub(crate) task: JoinHandle<()>,
 }
 
@@ -40,8 +39,8 @@ impl ConnectionHandle {
     /// the backpressure: a busy handler slows its client's reader.
     pub(crate) fn offer(&self, input: HandlerInput) -> Option<Backpressure> {
         match self.inbox.try_send(input) {
-            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,
-            Err(mpsc::error::TrySendError::Full(input)) => {
+            Ok(()) | Err(TrySendError::Closed) => None,
+            Err(TrySendError::Full(input)) => {
                 let inbox = self.inbox.clone();
                 Some(Box::pin(async move {
                     let _ = inbox.send(input).await;
@@ -59,7 +58,7 @@ pub(crate) type Backpressure = futures_util::future::BoxFuture<'static, ()>;
 /// `handler::Endpoint` for a concrete handler type: the core calls the
 /// handler layer only through it.
 pub(crate) type Spawner =
-    Arc<dyn Fn(Arc<Connection>, mpsc::Receiver<HandlerInput>, oneshot::Sender<bool>) -> JoinHandle<()> + Send + Sync>;
+    Arc<dyn Fn(Arc<Connection>, InboxReceiver, oneshot::Sender<bool>) -> JoinHandle<()> + Send + Sync>;
 
 /// What a connection needs from the session it belongs to. Each protocol
 /// family implements it: encoding is the family's, everything else about
@@ -155,6 +154,14 @@ pub(crate) struct Connection {
     claimed_ack: AtomicU64,
     /// Why it ended ([`Departure::code`]), 0 while open.
     departure: AtomicU8,
+    /// Inputs for its handler task.
+    inbox: Inbox,
+}
+
+impl AsRef<Inbox> for Connection {
+    fn as_ref(&self) -> &Inbox {
+        &self.inbox
+    }
 }
 
 impl std::fmt::Debug for Connection {
@@ -182,6 +189,7 @@ impl Connection {
                 (session.socket_id(&endpoint), recovery.then(crate::core::new_socket_id))
             }
         };
+        let inbox = Inbox::new(session.hub().config.inbox_capacity);
         Self {
             id,
             pid,
@@ -198,6 +206,7 @@ impl Connection {
             }),
             claimed_ack: AtomicU64::new(u64::MAX),
             departure: AtomicU8::new(0),
+            inbox,
         }
     }
 
@@ -316,7 +325,7 @@ impl Connection {
         // With recovery on, what a socket could miss goes through its own
         // room, as node's `socket.emit` / `socket.send` do, to be numbered.
         if self.pid.is_some()
-            && let Some(packet) = Self::recoverable(&outgoing)
+            && let Some(packet) = Self::as_recoverable(&outgoing)
         {
             let mut target = Target::namespace(self.endpoint.clone());
             target.rooms = vec![self.id.to_string()];
@@ -331,7 +340,7 @@ impl Connection {
 
     /// A packet to a modern client that recovery keeps, as the event it is
     /// on the wire (a message is a `message` event there).
-    fn recoverable(outgoing: &Outgoing<'_>) -> Option<BroadcastPacket> {
+    fn as_recoverable(outgoing: &Outgoing<'_>) -> Option<BroadcastPacket> {
         let (name, args) = match *outgoing {
             Outgoing::Event {
                 ack: None,

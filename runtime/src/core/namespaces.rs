@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use crate::core::{
     Backpressure, Connection, ConnectionHandle, ConnectionInfo, Departure, HandlerInput, Outgoing, RestoredSession,
@@ -117,7 +117,7 @@ impl Namespaces {
             info,
             restored.as_ref().map(|restored| &restored.session),
         ));
-        let (inbox, inbox_rx) = mpsc::channel(hub.config.inbox_capacity);
+        let (inbox, inbox_rx) = crate::core::open_inbox(&connection);
         let (opened_tx, opened_rx) = oneshot::channel();
         let mut inner = session.namespaces().lock();
         if inner.closed {

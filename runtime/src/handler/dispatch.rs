@@ -6,15 +6,15 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures_util::FutureExt;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
-use crate::core::{AckSender, CloseReason, Connection, HandlerInput, Outgoing};
+use crate::core::{AckSender, CloseReason, Connection, HandlerInput, InboxReceiver, Outgoing};
 use crate::handler::{Ctx, Handler};
 
 pub(crate) async fn run<H: Handler>(
     mut handler: H,
     connection: Arc<Connection>,
-    mut inbox: mpsc::Receiver<HandlerInput>,
+    mut inbox: InboxReceiver,
     opened: oneshot::Sender<bool>,
 ) {
     let cx = Ctx::new(connection.clone());
@@ -49,14 +49,15 @@ pub(crate) async fn run<H: Handler>(
                 }
                 done.is_some()
             }
-            HandlerInput::Event(event) => {
-                let mut event = *event;
+            HandlerInput::Event(mut event) => {
                 if let Some(monitor) = monitor {
                     monitor.event_received(&connection, &event.name, &event.args);
                 }
                 let ack_id = event.ack;
                 event.ack_sender = event.ack.map(|id| AckSender::new(connection.clone(), id));
-                match guarded(&cx, "on_event", handler.on_event(&cx, event)).await {
+                // Unboxed into the call: a local holding the event would
+                // take room in this future, which every idle connection holds.
+                match guarded(&cx, "on_event", handler.on_event(&cx, *event)).await {
                     Some(Ok(reply)) => {
                         // Unless the handler took the ack over, its reply answers it.
                         if let Some(id) = ack_id

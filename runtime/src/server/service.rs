@@ -266,10 +266,12 @@ async fn handshake<B>(shared: &Arc<Shared>, request: Request<B>) -> Response<Bod
         Method::OPTIONS => return preflight(request.headers()),
         _ => return text(StatusCode::METHOD_NOT_ALLOWED, "handshake needs GET"),
     }
-    let query = query_pairs(request.uri().query())
+    let mut query: Vec<_> = query_pairs(request.uri().query())
         .into_iter()
         .filter(|(k, _)| k != "t")
         .collect();
+    // Kept for the session's life: without the room of the pairs filtered out.
+    query.shrink_to_fit();
     let info = SessionInfo {
         ip: client_ip(shared, &request),
         query,
@@ -325,10 +327,12 @@ where
 }
 
 fn session_info<B>(shared: &Shared, request: &Request<B>) -> SessionInfo {
-    let query = query_pairs(request.uri().query())
+    let mut query: Vec<_> = query_pairs(request.uri().query())
         .into_iter()
         .filter(|(k, _)| !matches!(k.as_str(), "t" | "EIO" | "transport" | "sid" | "b64" | "j"))
         .collect();
+    // Kept for the session's life: without the room of the pairs filtered out.
+    query.shrink_to_fit();
     SessionInfo {
         ip: client_ip(shared, request),
         query,

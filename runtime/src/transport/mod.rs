@@ -6,6 +6,7 @@
 //! websockets through [`websocket::WsPeer`].
 
 mod body;
+mod burst_reader;
 pub(crate) mod websocket;
 
 pub use body::Body;

@@ -18,10 +18,11 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage, Utf8Bytes};
 
 use crate::core::{Frame, OutboxOwner, Take, lend};
+use crate::transport::burst_reader::BurstReader;
 use crate::transport::{Body, empty, text};
 
 /// An RFC 6455 websocket over hyper's upgrade.
-pub(crate) type WsStream = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+pub(crate) type WsStream = WebSocketStream<BurstReader<TokioIo<hyper::upgrade::Upgraded>>>;
 
 pub(crate) fn header_has_token(request: &Request<impl Sized>, name: header::HeaderName, token: &str) -> bool {
     request.headers().get_all(name).iter().any(|value| {
@@ -51,13 +52,16 @@ where
                 return;
             }
         };
-        // Buffers held by idle sockets dominate a server's memory: start the
-        // read buffer small (it grows for a large message) and write as we go.
+        // Buffers held by idle sockets dominate a server's memory: the codec's
+        // read buffer, which lives as long as the socket, is small (it grows
+        // for a large message), and reads below it come in bursts that are
+        // held only until taken.
         let config = WebSocketConfig::default()
             .read_buffer_size(READ_BUFFER)
             .max_message_size(Some(max_message))
             .max_frame_size(Some(max_message));
-        let socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+        let io = BurstReader::new(TokioIo::new(upgraded));
+        let socket = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
         serve(socket).await;
     });
     let mut response = empty(StatusCode::SWITCHING_PROTOCOLS);
@@ -70,8 +74,9 @@ where
     response
 }
 
-/// The initial read buffer of a websocket.
-const READ_BUFFER: usize = 2 * 1024;
+/// The initial read buffer of a websocket's codec, and how much one of
+/// its reads takes (from the burst below it, not from the socket).
+const READ_BUFFER: usize = 128;
 
 /// The refusal to send when `request` is not an RFC 6455 upgrade: 405
 /// unless GET, 400 without the upgrade headers or with a malformed key, 426
