@@ -11,7 +11,9 @@ mod common;
 
 use common::example::{Example, start_with};
 use common::node_server::NodeServer;
-use common::recovering::{Drive, drop_and_wait_gone, events_until, modern, reconnect_to, split_offset};
+use common::recovering::{
+    Drive, drop_and_wait_gone, events_until, modern, reconnect_to, send_while_away, split_offset,
+};
 use serde_json::{Value, json};
 use socketio_tests::{NodeClient, RedisServer};
 
@@ -104,12 +106,7 @@ async fn moves(from: &str, from_name: &str, to: &str, b: &str, n: &str) {
 
     // While it is away, from ours: to its id, to a room it is not in, to
     // its room, volatile (not replayed), to everyone; then from node's.
-    on_b.emit_ack("", "to_room", vec![json!(id), json!("direct")]).await;
-    on_b.emit_ack("", "to_room", vec![json!("elsewhere"), json!("not yours")])
-        .await;
-    on_b.emit_ack("", "to_room", vec![json!("r"), json!("room")]).await;
-    on_b.emit_ack("", "volatile_broadcast", vec![json!("volatile")]).await;
-    on_b.emit_ack("", "broadcast", vec![json!("all")]).await;
+    send_while_away(&mut on_b, &id).await;
     // In the stream once b delivered it: node's come after.
     events_until(&mut on_b, "all").await;
     // Node's handlers do not ack: its broadcast after them, read back from

@@ -8,7 +8,9 @@
 mod common;
 
 use common::example::{Example, start_with};
-use common::recovering::{Drive, drop_and_wait_gone, events_until, modern, modern_with, reconnect, split_offset, sync};
+use common::recovering::{
+    Drive, drop_and_wait_gone, events_until, modern, modern_with, reconnect, send_while_away, split_offset, sync,
+};
 use serde_json::{Value, json};
 use socketio_tests::NodeClient;
 
@@ -32,12 +34,7 @@ async fn recovers_over(transport: &str, msgpack: bool) {
     drop_and_wait_gone(&mut a, &a_id, &mut b).await;
     // While it is away: to its id, to its room, to everyone; a room it is
     // not in and a volatile broadcast, which it must not get back.
-    b.emit_ack("", "to_room", vec![json!(a_id), json!("direct")]).await;
-    b.emit_ack("", "to_room", vec![json!("elsewhere"), json!("not yours")])
-        .await;
-    b.emit_ack("", "to_room", vec![json!("r"), json!("room")]).await;
-    b.emit_ack("", "volatile_broadcast", vec![json!("volatile")]).await;
-    b.emit_ack("", "broadcast", vec![json!("all")]).await;
+    send_while_away(&mut b, &a_id).await;
 
     let connect = reconnect(&mut a).await;
     assert_eq!(connect["recovered"], true, "{connect}");

@@ -103,3 +103,16 @@ impl Drive for NodeClient {
         self.expect(ev, |r| r["ev"] == ev).await
     }
 }
+
+/// What `sender` sends while the socket `id` (in room `r`) is away: to its
+/// id, to a room it is not in, to its room, volatile (never replayed by
+/// ours), to everyone.
+pub async fn send_while_away(sender: &mut NodeClient, id: &str) {
+    sender.emit_ack("", "to_room", vec![json!(id), json!("direct")]).await;
+    sender
+        .emit_ack("", "to_room", vec![json!("elsewhere"), json!("not yours")])
+        .await;
+    sender.emit_ack("", "to_room", vec![json!("r"), json!("room")]).await;
+    sender.emit_ack("", "volatile_broadcast", vec![json!("volatile")]).await;
+    sender.emit_ack("", "broadcast", vec![json!("all")]).await;
+}
