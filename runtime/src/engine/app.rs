@@ -4,10 +4,11 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::task::TaskTracker;
 
 use crate::codec::engineio::fixed;
@@ -73,15 +74,29 @@ impl Socket {
 }
 
 /// The messages a client sends, in order; ends when the session closes.
+///
+/// Asking for the next message says the previous ones are handled: a
+/// polling client's POST is answered then (bounded by half the ping
+/// timeout), so what the application sent in reply goes out in the next
+/// poll, as with node's synchronous message handlers.
 #[derive(Debug)]
 pub struct Incoming {
-    pub(crate) messages: mpsc::Receiver<Data>,
+    messages: mpsc::Receiver<Data>,
+    /// How many messages `recv` has returned.
+    taken: u64,
+    /// How many of them are handled, for the POSTs that wait on it.
+    handled: watch::Sender<u64>,
 }
 
 impl Incoming {
     /// The next message, or `None` once the session is closed.
     pub async fn recv(&mut self) -> Option<Data> {
-        self.messages.recv().await
+        let taken = self.taken;
+        self.handled
+            .send_if_modified(|handled| std::mem::replace(handled, taken) != taken);
+        let data = self.messages.recv().await?;
+        self.taken += 1;
+        Some(data)
     }
 }
 
@@ -98,9 +113,17 @@ pub(crate) struct AppTenant {
 impl Tenant for AppTenant {
     fn open(&self, socket: Socket, tasks: &TaskTracker) -> Arc<dyn Reader> {
         let (sender, messages) = mpsc::channel(self.capacity);
-        tasks.spawn((self.app)(socket, Incoming { messages }));
+        let (handled, handled_watch) = watch::channel(0);
+        let incoming = Incoming {
+            messages,
+            taken: 0,
+            handled,
+        };
+        tasks.spawn((self.app)(socket, incoming));
         Arc::new(ChannelReader {
             sender: std::sync::Mutex::new(Some(sender)),
+            received: AtomicU64::new(0),
+            handled: handled_watch,
         })
     }
 }
@@ -108,17 +131,35 @@ impl Tenant for AppTenant {
 struct ChannelReader {
     /// Taken at close: the application's stream then ends.
     sender: std::sync::Mutex<Option<mpsc::Sender<Data>>>,
+    /// Messages handed to the application (one that waits for room counts:
+    /// the transport awaits that wait before it asks whether all settled).
+    received: AtomicU64,
+    /// The application's count of handled messages; closed with `Incoming`.
+    handled: watch::Receiver<u64>,
 }
 
 impl Reader for ChannelReader {
     fn receive(&self, data: Data) -> Option<Backpressure> {
         let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner()).clone()?;
+        self.received.fetch_add(1, Ordering::Relaxed);
         match sender.try_send(data) {
             Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,
             Err(mpsc::error::TrySendError::Full(data)) => Some(Box::pin(async move {
                 let _ = sender.send(data).await;
             })),
         }
+    }
+
+    fn settled(&self) -> Option<Backpressure> {
+        let received = self.received.load(Ordering::Relaxed);
+        if *self.handled.borrow() >= received {
+            return None;
+        }
+        let mut handled = self.handled.clone();
+        // Ends early if the application dropped its `Incoming`.
+        Some(Box::pin(async move {
+            let _ = handled.wait_for(|&handled| handled >= received).await;
+        }))
     }
 
     fn closed(&self, _reason: CloseReason) {

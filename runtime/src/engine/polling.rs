@@ -120,10 +120,18 @@ pub(crate) async fn post(session: Arc<EngineSession>, body: &[u8], binary: bool)
         }
     };
     session.config.stats.received(packets.len(), body.len());
+    let for_the_reader = packets
+        .iter()
+        .any(|packet| matches!(packet, Packet::Message(_) | Packet::Binary(_)));
     for packet in packets {
         if let Some(backpressure) = session.receive(packet) {
             backpressure.await;
         }
+    }
+    // Bounded: the client's pongs queue behind this POST, so a slow
+    // application must not cost the session its ping timeout.
+    if let Some(settled) = for_the_reader.then(|| session.settled()).flatten() {
+        let _ = tokio::time::timeout(session.config.ping_timeout / 2, settled).await;
     }
     text(StatusCode::OK, "ok")
 }

@@ -349,6 +349,12 @@ impl EngineSession {
         reader.and_then(|reader| reader.receive(data))
     }
 
+    /// A wait until the reader has handled every message received so far.
+    pub(crate) fn settled(&self) -> Option<Backpressure> {
+        let reader = self.lock().reader.clone();
+        reader.and_then(|reader| reader.settled())
+    }
+
     /// Handles a binary websocket message (v3 prefixes the packet type byte).
     pub(crate) fn receive_binary(&self, data: Bytes) -> Option<Backpressure> {
         let data = match self.version {

@@ -18,6 +18,12 @@ pub(crate) trait Reader: Send + Sync + 'static {
     /// A message from the client; a busy reader hands back the wait for
     /// room, which the transport awaits (that slows the client down).
     fn receive(&self, data: Data) -> Option<Backpressure>;
+    /// A wait until every message received so far has been handled; a
+    /// POST is answered after it, so the next poll carries the replies (as
+    /// node's synchronous message handlers give). `None`: nothing to wait for.
+    fn settled(&self) -> Option<Backpressure> {
+        None
+    }
     /// The session closed, for `reason`; called once.
     fn closed(&self, reason: CloseReason);
     /// The session's websocket took over from polling.
