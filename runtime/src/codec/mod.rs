@@ -6,6 +6,7 @@
 //! sends is written here.
 
 pub(crate) mod binary;
+mod decimal;
 pub mod engineio;
 pub mod legacy;
 pub mod socketio;

@@ -4,7 +4,7 @@
 //! binary message with its bytes inline.
 
 use crate::Protocol;
-use crate::codec::engineio::fixed::encode_message;
+use crate::codec::engineio::fixed::{encode_message, encode_message_with};
 use crate::codec::socketio as sio;
 use crate::codec::socketio::msgpack;
 use crate::core::{Encoded, EncodedArgs, Frame, Outgoing};
@@ -13,11 +13,12 @@ use crate::core::{Encoded, EncodedArgs, Frame, Outgoing};
 pub(crate) fn encode(protocol: Protocol, outgoing: &Outgoing<'_>, endpoint: &str) -> Option<Encoded> {
     let namespace = if endpoint.is_empty() { "/" } else { endpoint };
     let v5 = protocol == Protocol::V5;
-    let binary = |text: String, args: &EncodedArgs| -> Encoded {
+    // `message`: the whole Engine.IO message, `4` and the packet.
+    let binary = |message: String, args: &EncodedArgs| -> Encoded {
         if args.attachments.is_empty() {
-            return Encoded::One(Frame::text(encode_message(&text)));
+            return Encoded::One(Frame::text(message));
         }
-        let frames = std::iter::once(Frame::text(encode_message(&text)))
+        let frames = std::iter::once(Frame::text(message))
             .chain(args.attachments.iter().cloned().map(Frame::Binary))
             .collect();
         Encoded::Many(frames)
@@ -45,13 +46,14 @@ pub(crate) fn encode(protocol: Protocol, outgoing: &Outgoing<'_>, endpoint: &str
                 .map(|offset| sio::args_with_offset(&args.json, offset));
             let json = with_offset.as_deref().unwrap_or(&args.json);
             let text = sio::encode_event(namespace, ack, name, json, args.attachments.len());
-            return Some(binary(text, args));
+            return Some(binary(encode_message(&text), args));
         }
         Outgoing::Ack { id, args: Some(args) } => {
-            return Some(binary(
-                sio::encode_ack(namespace, id, &args.json, args.attachments.len()),
-                args,
-            ));
+            // The hot answer of every acked event: built in place, exactly sized.
+            let attachments = args.attachments.len();
+            let len = sio::ack_len(namespace, id, &args.json, attachments);
+            let message = encode_message_with(len, |out| sio::write_ack(out, namespace, id, &args.json, attachments));
+            return Some(binary(message, args));
         }
         Outgoing::Ack { id, args: None } => sio::encode_ack(namespace, id, "[]", 0),
         Outgoing::Error(_) => return None,

@@ -46,3 +46,12 @@ pub fn encode_message(text: &str) -> String {
     message.push_str(text);
     message
 }
+
+/// A text message whose text `write` appends, `len` bytes of it: one
+/// buffer of exactly the message's size (no copy of a packet built first).
+pub fn encode_message_with(len: usize, write: impl FnOnce(&mut String)) -> String {
+    let mut message = String::with_capacity(1 + len);
+    message.push('4');
+    write(&mut message);
+    message
+}

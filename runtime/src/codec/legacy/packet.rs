@@ -4,6 +4,7 @@ use serde_json::value::RawValue;
 
 use super::error::DecodeError;
 use super::raw_json::RawJson;
+use crate::codec::decimal::{digits, push_number};
 
 /// A message id: `5` asks for a plain receipt, `5+` for an answer with data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -519,21 +520,6 @@ fn push_ack_json(out: &mut String, json: &str) {
         rest = &rest[at + '\u{2028}'.len_utf8()..];
     }
     out.push_str(rest);
-}
-
-fn digits(mut number: u64) -> usize {
-    let mut count = 1;
-    while number >= 10 {
-        number /= 10;
-        count += 1;
-    }
-    count
-}
-
-fn push_number(out: &mut String, number: u64) {
-    use std::fmt::Write;
-    // Writing to a String cannot fail.
-    let _ = write!(out, "{number}");
 }
 
 #[cfg(test)]

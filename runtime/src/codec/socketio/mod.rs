@@ -10,7 +10,7 @@ pub mod msgpack;
 mod packet;
 
 pub use packet::{
-    DecodeError, INVALID_NAMESPACE, NOT_AUTHORIZED, Packet, RESERVED_EVENTS, args_with_offset, encode_ack,
+    DecodeError, INVALID_NAMESPACE, NOT_AUTHORIZED, Packet, RESERVED_EVENTS, ack_len, args_with_offset, encode_ack,
     encode_connect, encode_connect_error, encode_connect_v4, encode_connect_with_pid, encode_disconnect,
-    encode_error_v4, encode_event, placeholder,
+    encode_error_v4, encode_event, placeholder, write_ack,
 };

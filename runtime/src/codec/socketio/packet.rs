@@ -1,5 +1,6 @@
 use serde_json::value::RawValue;
 
+use crate::codec::decimal::{digits, push_number};
 use crate::codec::legacy::RawJson;
 
 /// One Socket.IO protocol 5 packet. `namespace` is `/` for the main one.
@@ -149,23 +150,53 @@ fn json_value(text: &str) -> Result<&RawValue, DecodeError> {
     serde_json::from_str(text).map_err(invalid)
 }
 
-/// The elements of a JSON array, each with its exact text borrowed from
-/// `text` (validated by this one parse).
-fn json_elements(text: &str) -> Result<Vec<&RawValue>, DecodeError> {
+/// A JSON array's elements as owned arguments, each with its exact text,
+/// validated and copied in one pass; with `named`, the first element is
+/// set apart, borrowed (an event's name). `None` for an empty array.
+fn json_arguments(text: &str, named: bool) -> Result<(Option<&RawValue>, Vec<RawJson>), DecodeError> {
     // Checked first so that `{}` says "not an array" rather than a serde type error.
     if !text.trim_start_matches(JSON_WHITESPACE).starts_with('[') {
         json_value(text)?;
         return Err(DecodeError::NotAnArray);
     }
-    serde_json::from_str(text).map_err(invalid)
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let elements = serde::Deserializer::deserialize_seq(&mut deserializer, Arguments { named }).map_err(invalid)?;
+    deserializer.end().map_err(invalid)?;
+    Ok(elements)
 }
 
-/// Owned copies of borrowed elements, one allocation each.
-fn owned(elements: &[&RawValue]) -> Vec<RawJson> {
-    elements
-        .iter()
-        .map(|element| RawJson::from((*element).to_owned()))
-        .collect()
+/// Reads an array for [`json_arguments`] without collecting borrowed
+/// elements first: one vector, one allocation per argument.
+struct Arguments {
+    named: bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for Arguments {
+    type Value = (Option<&'de RawValue>, Vec<RawJson>);
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a JSON array")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let head = match self.named {
+            true => seq.next_element::<&'de RawValue>()?,
+            false => None,
+        };
+        let mut args = Vec::new();
+        while let Some(arg) = seq.next_element::<Box<RawValue>>()? {
+            args.push(RawJson::from(arg));
+        }
+        Ok((head, args))
+    }
+}
+
+/// A JSON string token's value; without escapes, its text between quotes.
+fn string_value(token: &str) -> Result<String, DecodeError> {
+    match token.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(plain) if !plain.contains('\\') => Ok(plain.to_owned()),
+        _ => serde_json::from_str::<String>(token).map_err(invalid),
+    }
 }
 
 /// Splits off the leading ASCII digits.
@@ -234,12 +265,12 @@ impl Packet {
                 Some(_) => return Err(DecodeError::UnexpectedData),
             },
             '2' | '5' => {
-                let elements = json_elements(data.ok_or(DecodeError::MissingData)?)?;
-                let (name, args) = elements.split_first().ok_or(DecodeError::EventWithoutName)?;
+                let (name, args) = json_arguments(data.ok_or(DecodeError::MissingData)?, true)?;
+                let name = name.ok_or(DecodeError::EventWithoutName)?;
                 if !name.get().starts_with('"') {
                     return Err(DecodeError::EventWithoutName);
                 }
-                let name = serde_json::from_str::<String>(name.get()).map_err(invalid)?;
+                let name = string_value(name.get())?;
                 if RESERVED_EVENTS.contains(&name.as_str()) {
                     return Err(DecodeError::ReservedEvent(name));
                 }
@@ -247,14 +278,14 @@ impl Packet {
                     namespace,
                     id,
                     name,
-                    args: owned(args),
+                    args,
                     attachments,
                 }
             }
             '3' | '6' => Packet::Ack {
                 namespace,
                 id: id.ok_or(DecodeError::MissingId)?,
-                args: owned(&json_elements(data.ok_or(DecodeError::MissingData)?)?),
+                args: json_arguments(data.ok_or(DecodeError::MissingData)?, false)?.1,
                 attachments,
             },
             _ => {
@@ -338,7 +369,7 @@ impl Packet {
 fn head(out: &mut String, kind: char, attachments: usize, namespace: &str, id: Option<u64>) {
     if attachments > 0 {
         out.push(if kind == '2' { '5' } else { '6' });
-        out.push_str(&attachments.to_string());
+        push_number(out, attachments as u64);
         out.push('-');
     } else {
         out.push(kind);
@@ -350,8 +381,18 @@ fn head(out: &mut String, kind: char, attachments: usize, namespace: &str, id: O
         out.push(',');
     }
     if let Some(id) = id {
-        out.push_str(&id.to_string());
+        push_number(out, id);
     }
+}
+
+/// How many bytes [`head`] writes.
+fn head_len(attachments: usize, namespace: &str, id: Option<u64>) -> usize {
+    let attachments = match attachments {
+        0 => 0,
+        n => digits(n as u64) + 1,
+    };
+    let namespace = if is_root(namespace) { 0 } else { namespace.len() + 1 };
+    1 + attachments + namespace + id.map_or(0, digits)
 }
 
 fn push_json_string(out: &mut String, text: &str) {
@@ -381,11 +422,20 @@ pub fn encode_event(namespace: &str, id: Option<u64>, name: &str, args_json: &st
 /// An ACK (or BINARY_ACK when `attachments > 0`) of event `id`, from its
 /// arguments already serialized as one JSON array: `3/ns,7[1,"2"]`.
 pub fn encode_ack(namespace: &str, id: u64, args_json: &str, attachments: usize) -> String {
-    let args = args_json.trim_matches(JSON_WHITESPACE);
-    let mut out = String::with_capacity(24 + namespace.len() + args.len());
-    head(&mut out, '3', attachments, namespace, Some(id));
-    out.push_str(args);
+    let mut out = String::with_capacity(ack_len(namespace, id, args_json, attachments));
+    write_ack(&mut out, namespace, id, args_json, attachments);
     out
+}
+
+/// [`encode_ack`] appended to `out` (after a transport's own prefix, say).
+pub fn write_ack(out: &mut String, namespace: &str, id: u64, args_json: &str, attachments: usize) {
+    head(out, '3', attachments, namespace, Some(id));
+    out.push_str(args_json.trim_matches(JSON_WHITESPACE));
+}
+
+/// The exact length of what [`write_ack`] writes.
+pub fn ack_len(namespace: &str, id: u64, args_json: &str, attachments: usize) -> usize {
+    head_len(attachments, namespace, Some(id)) + args_json.trim_matches(JSON_WHITESPACE).len()
 }
 
 /// The server's answer to a CONNECT: `0{"sid":"..."}`, `0/chat,{"sid":"..."}`.

@@ -387,3 +387,43 @@ fn a_recovery_connect_carries_the_private_id_and_events_their_offset() {
     let event = encode_event("/", None, "news", &args_with_offset(r#"[{"a":[1]}]"#, "9"), 0);
     assert_eq!(event, r#"2["news",{"a":[1]},"9"]"#);
 }
+
+#[test]
+fn an_ack_is_written_into_a_buffer_of_exactly_its_length() {
+    let many = format!("[{},{}]", placeholder(0), placeholder(1));
+    let cases = [
+        ("/", 0, "[]", 0),
+        ("/", 456, " [1,\"2\"] \n", 0),
+        ("", 7, "[]", 0),
+        ("/chat", u64::MAX, "[{\"a\":[null]}]", 0),
+        ("/", 789, many.as_str(), 2),
+        ("/ns", 10, many.as_str(), 12),
+    ];
+    for (namespace, id, args, attachments) in cases {
+        let ack = encode_ack(namespace, id, args, attachments);
+        assert_eq!(ack_len(namespace, id, args, attachments), ack.len(), "{ack}");
+        assert_eq!(ack.capacity(), ack.len(), "{ack}");
+    }
+}
+
+#[test]
+fn event_names_with_and_without_escapes_decode_alike() {
+    for (wire, name) in [
+        (r#"2["plain",1]"#, "plain"),
+        (r#"2["tab\there"]"#, "tab\there"),
+        (r#"2["\u00e9t\u00e9",{}]"#, "été"),
+        (r#"2["quote\"",[]]"#, "quote\""),
+    ] {
+        let Ok(Packet::Event { name: decoded, .. }) = Packet::decode(wire) else {
+            panic!("{wire} decodes");
+        };
+        assert_eq!(decoded, name, "{wire}");
+    }
+    assert_eq!(Packet::decode(r#"2[]"#), Err(DecodeError::EventWithoutName));
+    assert_eq!(Packet::decode(r#"2[1,"a"]"#), Err(DecodeError::EventWithoutName));
+    assert!(matches!(Packet::decode(r#"2["a",1"#), Err(DecodeError::InvalidJson(_))));
+    assert!(matches!(
+        Packet::decode(r#"2["a",1] x"#),
+        Err(DecodeError::InvalidJson(_))
+    ));
+}
