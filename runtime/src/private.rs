@@ -89,11 +89,8 @@ impl<'a> Binder<'a> {
         }
     }
 
-    /// A `#[rest]` parameter: every positional argument from `index` on.
-    pub fn rest<T: EventArgument>(&self, index: usize, name: &str) -> Result<Vec<T>, DispatchError> {
-        if self.keywords.is_some() {
-            return Ok(Vec::new());
-        }
+    /// Every positional argument from `index` on, each parsed.
+    fn positional_from<T: EventArgument>(&self, index: usize, name: &str) -> Result<Vec<T>, DispatchError> {
         let args = self.event.args.get(index..).unwrap_or_default();
         args.iter().map(|raw| self.parse(raw.as_raw(), name)).collect()
     }
@@ -108,6 +105,37 @@ impl<'a> Binder<'a> {
         }
         Ok(())
     }
+}
+
+/// A `#[rest]` parameter, bound after every other one: each positional
+/// argument from `index` on (none when the arguments were bound by
+/// `keyword`). A `Vec<RawJson>` (an echo, a relay) takes them out of the
+/// event as they are, without a copy; the event is not read afterwards.
+pub fn rest<T: EventArgument + 'static>(
+    event: &mut Event,
+    keyword: bool,
+    index: usize,
+    name: &str,
+) -> Result<Vec<T>, DispatchError> {
+    if keyword {
+        return Ok(Vec::new());
+    }
+    // With attachments the copy path re-reads each argument's placeholders.
+    if TypeId::of::<T>() == TypeId::of::<RawJson>() && event.attachments.is_empty() {
+        // `split_off(0)` would leave a new buffer of the same size behind.
+        let args = match index {
+            0 => std::mem::take(&mut event.args),
+            _ => event.args.split_off(index.min(event.args.len())),
+        };
+        let mut slot = Some(args);
+        if let Some(args) = (&mut slot as &mut dyn Any)
+            .downcast_mut::<Option<Vec<T>>>()
+            .and_then(Option::take)
+        {
+            return Ok(args);
+        }
+    }
+    Binder::new(event, &[], true).positional_from(index, name)
 }
 
 /// Reads an object's entries when every key names a parameter, and stops
@@ -373,10 +401,31 @@ mod tests {
     #[test]
     fn raw_json_parameters_take_the_text_as_it_came() {
         let text = r#"{"b":1,"a":12345678901234567890123,"s":"\u00e9"}"#;
-        let event = event(&[text, "2"]);
+        let mut event = event(&[text, "2"]);
         let binder = Binder::new(&event, &["args"], true);
-        let args = binder.rest::<RawJson>(0, "args").expect("bound");
-        assert_eq!(args.iter().map(RawJson::get).collect::<Vec<_>>(), [text, "2"]);
         assert_eq!(binder.required::<u8>(1, "n").expect("bound"), 2);
+        let args = rest::<RawJson>(&mut event, false, 0, "args").expect("bound");
+        assert_eq!(args.iter().map(RawJson::get).collect::<Vec<_>>(), [text, "2"]);
+    }
+
+    #[test]
+    fn a_rest_parameter_takes_what_follows_its_index() {
+        let mut raw = event(&["\"first\"", "[1]", "{}"]);
+        let moved = rest::<RawJson>(&mut raw, false, 1, "rest").expect("bound");
+        assert_eq!(moved.iter().map(RawJson::get).collect::<Vec<_>>(), ["[1]", "{}"]);
+        assert_eq!(raw.args.len(), 1, "the leading argument stays");
+        let mut past = event(&["1"]);
+        assert!(rest::<RawJson>(&mut past, false, 3, "rest").expect("bound").is_empty());
+        let mut typed = event(&["1", "2", "3"]);
+        assert_eq!(rest::<u8>(&mut typed, false, 1, "rest").expect("bound"), [2, 3]);
+        let error = rest::<u8>(&mut event(&["1", "\"x\""]), false, 0, "n").expect_err("a string");
+        assert!(error.to_string().contains("argument `n`"), "{error}");
+        let mut keyword = event(&[r#"{"a":1}"#]);
+        assert!(
+            rest::<RawJson>(&mut keyword, true, 0, "rest")
+                .expect("bound")
+                .is_empty()
+        );
+        assert_eq!(keyword.args.len(), 1, "nothing taken when bound by keyword");
     }
 }

@@ -73,12 +73,14 @@ fn binder_corpus() {
         let Ok(args) = serde_json::from_str::<Vec<Box<serde_json::value::RawValue>>>(json) else {
             continue;
         };
-        let event = socketio::Event::new("fuzz", args.into_iter().map(socketio::RawJson::from).collect());
+        let mut event = socketio::Event::new("fuzz", args.into_iter().map(socketio::RawJson::from).collect());
         let binder = socketio::__private::Binder::new(&event, &["a", "b", "c", "rest"], flags == "p");
         let _ = binder.required::<i64>(0, "a");
         let _ = binder.optional::<String>(1, "b");
-        let _ = binder.rest::<serde_json::Value>(3, "rest");
         let _ = binder.finish(3);
+        let keyword = binder.is_keyword();
+        let _ = socketio::__private::rest::<serde_json::Value>(&mut event, keyword, 3, "rest");
+        let _ = socketio::__private::rest::<socketio::RawJson>(&mut event, keyword, 2, "raw");
     }
 }
 

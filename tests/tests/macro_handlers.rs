@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use socketio::{AckError, AckSender, ConnectionInfo, Ctx, Endpoint, Event, Server, SocketIo};
+use socketio::{AckError, AckSender, ConnectionInfo, Ctx, Endpoint, Event, RawJson, Reply, Server, SocketIo};
 use socketio_tests::NodeClient;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -61,6 +61,14 @@ impl Fixture {
     #[event]
     fn collect(&self, first: String, #[rest] others: Vec<i64>) -> (String, usize, i64) {
         (first, others.len(), others.iter().sum())
+    }
+
+    /// Raw arguments after the first, passed through as they came.
+    #[event]
+    fn relay(&self, first: String, #[rest] others: Vec<RawJson>) -> Reply {
+        let mut all = vec![RawJson::from_string(format!("\"{first}\"")).expect("a JSON string")];
+        all.extend(others);
+        Reply::with_args(&all[..]).unwrap_or_default()
     }
 
     /// One struct parameter takes the whole object (its keys are not parameter names).
@@ -245,6 +253,16 @@ async fn positional_keyword_optional_and_rest_arguments_bind() {
             c.emit_ack("", "collect", vec![json!("alone")]).await,
             [json!("alone"), json!(0), json!(0)]
         );
+        assert_eq!(
+            c.emit_ack(
+                "",
+                "relay",
+                vec![json!("to"), json!({"a": [1, 2]}), json!(null), json!("x")]
+            )
+            .await,
+            [json!("to"), json!({"a": [1, 2]}), json!(null), json!("x")]
+        );
+        assert_eq!(c.emit_ack("", "relay", vec![json!("only")]).await, [json!("only")]);
     }
 }
 

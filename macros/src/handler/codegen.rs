@@ -115,7 +115,15 @@ fn event_arm(krate: &CratePath, method: &Method, name: &str, positional: bool) -
             Shape::Optional(inner) => {
                 quote_spanned!(inner.span()=> __socketio_binder.optional::<#inner>(#index, #key)?)
             }
-            Shape::Rest(inner) => quote_spanned!(inner.span()=> __socketio_binder.rest::<#inner>(#index, #key)?),
+            // Last of all (the model checks it): the binder's borrow of the
+            // event ends here, so the arguments can be moved out of it.
+            Shape::Rest(inner) => {
+                let at = krate.at(inner.span());
+                quote_spanned!(inner.span()=> {
+                    let __socketio_keyword = __socketio_binder.is_keyword();
+                    #at::__private::rest::<#inner>(&mut __socketio_event, __socketio_keyword, #index, #key)?
+                })
+            }
         };
         statements.push(quote!(let #var = #bind;));
         bound.push(quote!(#var));
@@ -197,9 +205,12 @@ pub(crate) fn generate(item: &ItemImpl, model: &Model, args: &HandlerArgs) -> To
                 ::core::clone::Clone::clone(&__socketio_event.name)
             ))),
         };
-        let event_mut = if events.iter().any(|(m, _, _)| m.params.iter().any(|p| matches!(p, Param::Ack)))
-            || fallback.is_some()
-        {
+        let takes_or_moves = |p: &Param| match p {
+            Param::Ack => true,
+            Param::Bind(binding) => matches!(binding.shape, Shape::Rest(_)),
+            _ => false,
+        };
+        let event_mut = if events.iter().any(|(m, _, _)| m.params.iter().any(takes_or_moves)) || fallback.is_some() {
             quote!(mut)
         } else {
             quote!()
