@@ -10,7 +10,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::node::NodeScript;
+use common::node::{self, NodeScript};
 use common::{Client, Node, Packet, Redis, ShardedNode, config, within};
 use fred::prelude::{ClientLike, PubsubInterface};
 use serde_json::Value;
@@ -29,7 +29,7 @@ impl NodeServer {
     async fn start(redis_port: u16, form: &[String]) -> NodeServer {
         let mut args = vec![redis_port.to_string()];
         args.extend_from_slice(form);
-        let mut script = NodeScript::start("node-server.js", "@socket.io/redis-adapter", &args);
+        let mut script = node::script("node-server.js", "@socket.io/redis-adapter", &args);
         let addr = script.listening().await;
         NodeServer { script, addr }
     }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::node::NodeScript;
+use common::node::{self, NodeScript};
 use common::{Client, Node, Packet, Redis, config, within};
 use fred::prelude::{ClientLike, EventInterface, PubsubInterface};
 use socketio::bytes::Bytes;
@@ -19,7 +19,7 @@ struct NodeEmitter {
 impl NodeEmitter {
     async fn start(redis_port: u16) -> NodeEmitter {
         let args = [redis_port.to_string()];
-        let mut script = NodeScript::start("node-emitter.js", "@socket.io/redis-emitter", &args);
+        let mut script = node::script("node-emitter.js", "@socket.io/redis-emitter", &args);
         assert_eq!(script.line("node to connect").await, "ready");
         NodeEmitter { script }
     }

@@ -8,7 +8,7 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::node::NodeScript;
+use common::node::{self, NodeScript};
 use common::{Client, Redis, StreamsNode, raw, within};
 use fred::prelude::{KeysInterface, StreamsInterface};
 use serde_json::{Value, json};
@@ -24,7 +24,7 @@ struct NodeServer {
 impl NodeServer {
     async fn start(redis_port: u16) -> NodeServer {
         let args = [redis_port.to_string()];
-        let mut script = NodeScript::start("node-streams.js", "@socket.io/redis-streams-adapter", &args);
+        let mut script = node::script("node-streams.js", "@socket.io/redis-streams-adapter", &args);
         let addr = script.listening().await;
         NodeServer { script, addr }
     }

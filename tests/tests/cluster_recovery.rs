@@ -12,7 +12,7 @@ mod common;
 use common::example::{Example, start_with};
 use common::node_server::NodeServer;
 use common::recovering::{
-    Drive, drop_and_wait_gone, events_until, modern, reconnect_to, send_while_away, split_offset,
+    Drive, drop_and_wait_gone, events_until, modern, reconnect_to, send_while_away, set_recovery_state, split_offset,
 };
 use serde_json::{Value, json};
 use socketio_tests::{NodeClient, RedisServer};
@@ -216,14 +216,7 @@ async fn a_session_is_restored_once_and_unknown_ones_not_at_all() {
         let (mut a, a_id) = modern(&c.a.url, "websocket").await;
         drop_and_wait_gone(&mut a, &a_id, &mut b).await;
         b.emit_ack("", "to_room", vec![json!(a_id), json!("missed")]).await;
-        let mut tamper = json!({"op": "recovery_state"});
-        if let Some(pid) = pid {
-            tamper["pid"] = json!(pid);
-        }
-        if let Some(offset) = offset {
-            tamper["offset"] = json!(offset);
-        }
-        a.command_and_expect(tamper, "recovery_state").await;
+        set_recovery_state(&mut a, pid, offset).await;
         comes_back_new(&mut a, &a_id, &c.b.url, &mut b, "after tamper").await;
     }
 }

@@ -9,14 +9,10 @@
 
 mod common;
 
-use std::process::Stdio;
-
 use common::example::{Example, start_with};
-use common::node_server::{NodeServer, js_dir, within};
+use common::node_server::{NodeServer, js_dir};
 use serde_json::{Value, json};
-use socketio_tests::{NodeClient, RedisCluster, RedisServer};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use socketio_tests::{NodeClient, NodeScript, RedisCluster, RedisServer};
 
 /// Which of node's adapter forms the whole cluster speaks.
 #[derive(Clone, Copy, Debug)]
@@ -498,44 +494,24 @@ async fn settle_count(member: &mut Member, expected: u64) {
     }
 }
 
-/// `redis/tests/js/node-emitter.js`: node's `@socket.io/redis-emitter`.
-struct NodeEmitter {
-    _child: Child,
-    stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
+/// `redis/tests/js/node-emitter.js` (node's `@socket.io/redis-emitter`),
+/// ready to take commands.
+async fn node_emitter(redis_port: u16) -> NodeScript {
+    let js = js_dir();
+    let args = [redis_port.to_string()];
+    let mut emitter = NodeScript::start(
+        &js.to_string_lossy(),
+        "node-emitter.js",
+        "@socket.io/redis-emitter",
+        &args,
+    );
+    assert_eq!(emitter.line("the emitter").await, "ready");
+    emitter
 }
 
-impl NodeEmitter {
-    async fn start(redis_port: u16) -> NodeEmitter {
-        let mut child = Command::new("node")
-            .arg("node-emitter.js")
-            .arg(redis_port.to_string())
-            .current_dir(js_dir())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs");
-        let stdin = child.stdin.take().expect("stdin");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let ready = within("the emitter", stdout.next_line()).await.expect("reads");
-        assert_eq!(ready.as_deref(), Some("ready"));
-        NodeEmitter {
-            _child: child,
-            stdin,
-            stdout,
-        }
-    }
-
-    /// One command; returns once Redis has taken its publish.
-    async fn run(&mut self, command: Value) {
-        let line = format!("{command}\n");
-        self.stdin.write_all(line.as_bytes()).await.expect("stdin");
-        let done = within("the emitter's publish", self.stdout.next_line())
-            .await
-            .expect("reads");
-        assert_eq!(done.as_deref(), Some("done"), "{command}");
-    }
+/// One emitter command; returns once Redis has taken its publish.
+async fn emit_from_node(emitter: &mut NodeScript, command: Value) {
+    assert_eq!(emitter.command(&command.to_string()).await, "done", "{command}");
 }
 
 /// node's emitter and ours, from outside every server: emits (to rooms,
@@ -543,13 +519,12 @@ impl NodeEmitter {
 /// our servers and node's alike. Emitters speak the classic form only.
 async fn emitters_reach_every_server() {
     let mut m = Mixed::start(Form::Classic).await;
-    let mut node = NodeEmitter::start(m.redis.port()).await;
+    let mut node = node_emitter(m.redis.port()).await;
     let ours = socketio_redis::RedisEmitter::new(socketio_redis::RedisConfig::new(m.redis.url()))
         .await
         .expect("our emitter connects");
 
-    node.run(json!({"op": "emit", "event": "news", "args": ["from node"]}))
-        .await;
+    emit_from_node(&mut node, json!({"op": "emit", "event": "news", "args": ["from node"]})).await;
     ours.emit("news", ("from ours",)).await.expect("emits");
     for member in m.members() {
         assert_eq!(member.next("news").await, [json!("from node")]);
@@ -558,11 +533,13 @@ async fn emitters_reach_every_server() {
 
     m.old_b.join("r").await;
     m.new_c.join("r").await;
-    node.run(json!({"op": "emit", "to": ["r"], "event": "news", "args": ["r by node"]}))
-        .await;
+    emit_from_node(
+        &mut node,
+        json!({"op": "emit", "to": ["r"], "event": "news", "args": ["r by node"]}),
+    )
+    .await;
     ours.to("r").emit("news", ("r by ours",)).await.expect("emits");
-    node.run(json!({"op": "emit", "event": "news", "args": ["marker"]}))
-        .await;
+    emit_from_node(&mut node, json!({"op": "emit", "event": "news", "args": ["marker"]})).await;
     for member in [&mut m.old_b, &mut m.new_c] {
         assert_eq!(member.next("news").await, [json!("r by node")]);
         assert_eq!(member.next("news").await, [json!("r by ours")]);
@@ -580,8 +557,11 @@ async fn emitters_reach_every_server() {
     m.old_a.client.expect_connect("/chat").await;
     m.new_c.client.of("/chat").await;
     m.new_c.client.expect_connect("/chat").await;
-    node.run(json!({"op": "emit", "nsp": "/chat", "event": "news", "args": ["chat by node"]}))
-        .await;
+    emit_from_node(
+        &mut node,
+        json!({"op": "emit", "nsp": "/chat", "event": "news", "args": ["chat by node"]}),
+    )
+    .await;
     ours.of("/chat").emit("news", ("chat by ours",)).await.expect("emits");
     for client in [&mut m.old_a.client, &mut m.new_c.client] {
         assert_eq!(client.expect_event("/chat", "news").await, [json!("chat by node")]);
@@ -589,14 +569,14 @@ async fn emitters_reach_every_server() {
     }
 
     // Remote joins, then a disconnect of the joined, by each emitter.
-    node.run(json!({"op": "join", "to": ["r"], "room": "n"})).await;
+    emit_from_node(&mut node, json!({"op": "join", "to": ["r"], "room": "n"})).await;
     ours.to(m.new_b.id.as_str()).sockets_join("o").await.expect("joins");
     let in_n = m.fetched(&[(&m.old_b, "b", &["n", "r"]), (&m.new_c, "c", &["n", "r"])]);
     m.old_a.fetch_settled("n", &in_n).await;
     let in_o = m.fetched(&[(&m.new_b, "b", &["o"])]);
     m.new_c.fetch_settled("o", &in_o).await;
 
-    node.run(json!({"op": "disconnect", "to": ["o"], "close": true})).await;
+    emit_from_node(&mut node, json!({"op": "disconnect", "to": ["o"], "close": true})).await;
     m.new_b.client.expect_disconnect("").await;
     ours.to("n").disconnect_sockets(true).await.expect("disconnects");
     m.old_b

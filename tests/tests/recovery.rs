@@ -9,7 +9,8 @@ mod common;
 
 use common::example::{Example, start_with};
 use common::recovering::{
-    Drive, drop_and_wait_gone, events_until, modern, modern_with, reconnect, send_while_away, split_offset, sync,
+    drop_and_wait_gone, events_until, modern, modern_with, reconnect, send_while_away, set_recovery_state,
+    split_offset, sync,
 };
 use serde_json::{Value, json};
 use socketio_tests::NodeClient;
@@ -127,14 +128,7 @@ async fn an_unknown_pid_or_offset_gets_a_new_socket() {
         let (mut a, a_id) = modern(&example.url, "websocket").await;
         drop_and_wait_gone(&mut a, &a_id, &mut b).await;
         b.emit_ack("", "to_room", vec![json!(a_id), json!("missed")]).await;
-        let mut tamper = json!({"op": "recovery_state"});
-        if let Some(pid) = pid {
-            tamper["pid"] = json!(pid);
-        }
-        if let Some(offset) = offset {
-            tamper["offset"] = json!(offset);
-        }
-        a.command_and_expect(tamper, "recovery_state").await;
+        set_recovery_state(&mut a, pid, offset).await;
         comes_back_new(&mut a, &a_id, &mut b, "after").await;
     }
 }

@@ -6,13 +6,7 @@ use super::*;
 /// keeping `inflight` acked `publish` events outstanding.
 pub async fn fanout(config: &Config) -> Result<Value, Error> {
     let mut subscribers = connect_all(config, config.connections).await?;
-    for (i, subscriber) in subscribers.iter_mut().enumerate() {
-        subscriber.emit("join", "\"bench\"", Some(1)).await?;
-        match subscriber.recv_batched().await? {
-            Incoming::Ack(1, _) => {}
-            other => return Err(Error::Protocol(format!("subscriber {i}: join answered {other:?}"))),
-        }
-    }
+    join_bench_room(&mut subscribers).await?;
     let mut publisher = Client::connect(&config.addr, config.protocol, config.transport).await?;
     let clock = Instant::now();
     let published = Arc::new(AtomicU64::new(0));
@@ -83,6 +77,18 @@ pub async fn fanout(config: &Config) -> Result<Value, Error> {
     out.insert("p999_us".into(), json!(latencies.percentile(99.9)));
     out.insert("errors".into(), json!(errors));
     Ok(Value::Object(out))
+}
+
+/// Every subscriber joins the room the publisher broadcasts to.
+async fn join_bench_room(subscribers: &mut [Client]) -> Result<(), Error> {
+    for (i, subscriber) in subscribers.iter_mut().enumerate() {
+        subscriber.emit("join", "\"bench\"", Some(1)).await?;
+        match subscriber.recv_batched().await? {
+            Incoming::Ack(1, _) => {}
+            other => return Err(Error::Protocol(format!("subscriber {i}: join answered {other:?}"))),
+        }
+    }
+    Ok(())
 }
 
 /// What one subscriber saw of the broadcasts.
@@ -280,13 +286,7 @@ pub async fn cluster_fanout(config: &Config) -> Result<Value, Error> {
         ..config.clone()
     };
     subscribers.extend(connect_all(&second, config.connections - half).await?);
-    for (i, subscriber) in subscribers.iter_mut().enumerate() {
-        subscriber.emit("join", "\"bench\"", Some(1)).await?;
-        match subscriber.recv_batched().await? {
-            Incoming::Ack(1, _) => {}
-            other => return Err(Error::Protocol(format!("subscriber {i}: join answered {other:?}"))),
-        }
-    }
+    join_bench_room(&mut subscribers).await?;
     let mut publisher = Client::connect(&config.addr, config.protocol, config.transport).await?;
     let everyone = subscribers.len() as u64;
     let clock = Instant::now();

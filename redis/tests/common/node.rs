@@ -1,76 +1,9 @@
-//! A node script of `tests/js` (node's adapters and emitter), driven line
-//! by line: a command on its stdin, its answer a line on its stdout.
+//! The node scripts of `tests/js` (node's adapters, servers and emitter).
 
-use std::net::SocketAddr;
-use std::process::Stdio;
+pub use socketio_tests::NodeScript;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-
-use super::within;
-
-pub struct NodeScript {
-    _child: Child,
-    stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
-}
-
-impl NodeScript {
-    /// Runs `script` with `args`; `package` is the node package it needs
-    /// (installed by scripts/setup).
-    pub fn start(script: &str, package: &str, args: &[String]) -> NodeScript {
-        let js = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js");
-        assert!(
-            std::path::Path::new(js).join("node_modules").join(package).is_dir(),
-            "run scripts/setup: it installs the node packages of {js}"
-        );
-        let mut child = Command::new("node")
-            .arg(script)
-            .args(args)
-            .current_dir(js)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs");
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        NodeScript {
-            _child: child,
-            stdin,
-            stdout,
-        }
-    }
-
-    /// The next line it writes (`what` names it if none comes).
-    pub async fn line(&mut self, what: &str) -> String {
-        within(what, self.stdout.next_line())
-            .await
-            .expect("reads")
-            .expect("node exited early")
-    }
-
-    /// Sends one line, without waiting for an answer.
-    pub async fn send(&mut self, line: &str) {
-        self.stdin
-            .write_all(format!("{line}\n").as_bytes())
-            .await
-            .expect("writes");
-    }
-
-    /// Sends one command; its one line of answer.
-    pub async fn command(&mut self, line: &str) -> String {
-        self.send(line).await;
-        self.line(line).await
-    }
-
-    /// Awaits its `listening PORT` line: where it serves.
-    pub async fn listening(&mut self) -> SocketAddr {
-        let line = self.line("node to listen").await;
-        let port: u16 = line
-            .strip_prefix("listening ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected: {line}"));
-        SocketAddr::from(([127, 0, 0, 1], port))
-    }
+/// Runs `script` of `tests/js` with `args`; `package` is the node package
+/// it needs.
+pub fn script(script: &str, package: &str, args: &[String]) -> NodeScript {
+    NodeScript::start(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js"), script, package, args)
 }

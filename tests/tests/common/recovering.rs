@@ -116,3 +116,16 @@ pub async fn send_while_away(sender: &mut NodeClient, id: &str) {
     sender.emit_ack("", "volatile_broadcast", vec![json!("volatile")]).await;
     sender.emit_ack("", "broadcast", vec![json!("all")]).await;
 }
+
+/// Makes the client come back with `pid` and `offset` in place of its own
+/// (each left as it is when `None`): a tampered or foreign session.
+pub async fn set_recovery_state(client: &mut NodeClient, pid: Option<&str>, offset: Option<&str>) {
+    let mut state = json!({"op": "recovery_state"});
+    if let Some(pid) = pid {
+        state["pid"] = json!(pid);
+    }
+    if let Some(offset) = offset {
+        state["offset"] = json!(offset);
+    }
+    client.command_and_expect(state, "recovery_state").await;
+}
