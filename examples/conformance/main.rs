@@ -389,7 +389,7 @@ async fn main() -> std::io::Result<()> {
     }
     let _ = IO.set(io.clone());
     let signal = socketio::shutdown_signal()?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = socketio::listen(("127.0.0.1", port)).await?;
     println!("listening on {}", listener.local_addr()?);
     Server::new(io).with_graceful_shutdown(signal).run_on(listener).await
 }

@@ -36,9 +36,9 @@ async fn main() -> std::io::Result<()> {
         .and_then(|p| p.parse().ok())
         .unwrap_or(8002);
     let signal = socketio::shutdown_signal()?;
-    let io_listener = tokio::net::TcpListener::bind(("127.0.0.1", io_port)).await?;
+    let io_listener = socketio::listen(("127.0.0.1", io_port)).await?;
     let io_addr = io_listener.local_addr()?;
-    let page_listener = tokio::net::TcpListener::bind(("127.0.0.1", page_port)).await?;
+    let page_listener = socketio::listen(("127.0.0.1", page_port)).await?;
     let page_addr = page_listener.local_addr()?;
     // Only the page's origin may connect.
     let io = SocketIo::builder(Echo::default)

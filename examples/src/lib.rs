@@ -57,7 +57,7 @@ pub fn init_logging() {
 pub async fn serve(io: SocketIo, site: Router, port: u16) -> std::io::Result<()> {
     // Listen for Ctrl-C before saying we are up, so no early signal is missed.
     let signal = socketio::shutdown_signal()?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = socketio::listen(("127.0.0.1", port)).await?;
     let address = listener.local_addr()?;
     // Not println!: a closed stdout must not stop the server.
     let mut out = std::io::stdout();

@@ -55,7 +55,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = socketio_examples::page(include_str!("index.html")).fallback_service(io.service());
     let acceptor = TlsAcceptor::from(Arc::new(certificate()?));
     let signal = socketio::shutdown_signal()?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", socketio_examples::port(8443))).await?;
+    let listener = socketio::listen(("127.0.0.1", socketio_examples::port(8443))).await?;
     let address = listener.local_addr()?;
     println!("listening on {address}");
     println!("open https://{address}/ in a browser (the certificate is self-signed)");

@@ -53,7 +53,8 @@ pub use handler::{
 pub use legacy::{Transport, UnknownTransport};
 pub use modern::Parser;
 pub use server::{
-    AllowedOrigins, PeerAddr, Server, Settings, SocketIo, SocketIoBuilder, SocketIoService, shutdown_signal,
+    AllowedOrigins, LISTEN_BACKLOG, PeerAddr, Server, Settings, SocketIo, SocketIoBuilder, SocketIoService, listen,
+    listen_with_backlog, shutdown_signal,
 };
 pub use transport::Body;
 

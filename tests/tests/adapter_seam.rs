@@ -177,7 +177,7 @@ async fn a_join_after_teardown_leaves_no_member_behind() {
     })
     .flash_policy_port(None)
     .build();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = socketio::listen("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(Server::new(io.clone()).run_on(listener));
 

@@ -198,7 +198,7 @@ async fn start() -> String {
 }
 
 async fn serve(io: SocketIo) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = socketio::listen("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(
         Server::new(io)

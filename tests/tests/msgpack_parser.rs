@@ -144,7 +144,7 @@ async fn start() -> TestServer {
         .parser(Parser::Msgpack)
         .flash_policy_port(None)
         .build();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = socketio::listen("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let task = tokio::spawn(Server::new(io).run_on(listener));
     TestServer { addr, _task: task }

@@ -75,7 +75,7 @@ async fn main() -> std::io::Result<()> {
         // No broadcast from the other server may be missed once we say we listen.
         adapter.ready().await;
     }
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = socketio::listen(("127.0.0.1", port)).await?;
     println!("listening on {}", listener.local_addr()?);
     Server::new(io).run_on(listener).await
 }

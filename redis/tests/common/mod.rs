@@ -101,7 +101,7 @@ impl Node {
             .adapter(adapter.clone())
             .build();
         within("the subscriptions", adapter.ready()).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = socketio::listen("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(Server::new(io.clone()).run_on(listener));
         Node { io, addr, adapter }
@@ -126,7 +126,7 @@ impl ShardedNode {
             .adapter(adapter.clone())
             .build();
         within("the subscriptions", adapter.ready()).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = socketio::listen("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let server = tokio::spawn(Server::new(io.clone()).run_on(listener));
         ShardedNode {
@@ -167,7 +167,7 @@ impl StreamsNode {
         }
         let io = builder.build();
         within("the subscriptions", adapter.ready()).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = socketio::listen("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(Server::new(io.clone()).run_on(listener));
         StreamsNode { io, addr, adapter }

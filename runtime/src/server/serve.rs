@@ -73,9 +73,9 @@ impl Server {
         self
     }
 
-    /// Binds and serves until shutdown.
+    /// Binds (with [`listen`](crate::listen)) and serves until shutdown.
     pub async fn run(self) -> std::io::Result<()> {
-        let listener = TcpListener::bind(self.addr).await?;
+        let listener = crate::server::listen(self.addr).await?;
         self.run_on(listener).await
     }
 
@@ -157,7 +157,7 @@ impl Server {
         }
         let listener = match (self.policy_listener.take(), settings.flash_policy_port) {
             (Some(listener), _) => listener,
-            (None, Some(port)) => TcpListener::bind(SocketAddr::new(http.ip(), port)).await?,
+            (None, Some(port)) => crate::server::listen(SocketAddr::new(http.ip(), port)).await?,
             (None, None) => return Ok(None),
         };
         let policy = flash_policy::policy(&settings.allowed_origins).into();

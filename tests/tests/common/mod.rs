@@ -321,7 +321,7 @@ pub async fn start(configure: impl FnOnce(SocketIoBuilder) -> SocketIoBuilder) -
     });
     // Tests run in parallel: no fixed policy port (the policy tests pass a listener).
     let io = configure(builder.flash_policy_port(None)).build();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = socketio::listen("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();
     let server = Server::new(io.clone()).with_graceful_shutdown(async move {
