@@ -13,7 +13,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::codec::engineio::fixed;
 use crate::core::{Backpressure, CloseReason, Frame};
-use crate::engine::tenant::{Reader, Tenant};
+use crate::engine::tenant::{Reader, Received, Tenant};
 use crate::engine::{EngineSession, Version};
 
 /// One message of an Engine.IO session, either way.
@@ -139,8 +139,9 @@ struct ChannelReader {
 }
 
 impl Reader for ChannelReader {
-    fn receive(&self, data: Data) -> Option<Backpressure> {
+    fn receive(&self, data: Received<'_>) -> Option<Backpressure> {
         let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner()).clone()?;
+        let data = Data::from(data);
         self.received.fetch_add(1, Ordering::Relaxed);
         match sender.try_send(data) {
             Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,

@@ -21,7 +21,7 @@ pub use app::{Data, Incoming, Socket};
 pub(crate) use config::EngineConfig;
 pub(crate) use endpoint::Engine;
 pub(crate) use session::EngineSession;
-pub(crate) use tenant::{Reader, Tenant};
+pub(crate) use tenant::{Reader, Received, Tenant};
 
 /// The Engine.IO protocol revision a client speaks (`EIO=` in its URL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

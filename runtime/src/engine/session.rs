@@ -6,7 +6,7 @@ use tokio::sync::Notify;
 use crate::codec::engineio::{Packet, fixed};
 use crate::core::{Backpressure, Batch, CloseReason, Frame, Lent, Outbox, OutboxOwner, SessionInfo, Stats, Take};
 use crate::engine::tenant::Reader;
-use crate::engine::{Data, Engine, EngineConfig, Version, polling};
+use crate::engine::{Engine, EngineConfig, Received, Version, polling};
 
 /// Which kind of transport holds the session's current binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -326,8 +326,8 @@ impl EngineSession {
     /// wait for room.
     pub(crate) fn receive(&self, packet: Packet) -> Option<Backpressure> {
         let data = match packet {
-            Packet::Message(text) => Data::Text(text),
-            Packet::Binary(data) => Data::Binary(data),
+            Packet::Message(text) => Received::Text(text.into()),
+            Packet::Binary(data) => Received::Binary(data),
             Packet::Pong(_) => {
                 self.lock().awaiting_pong = false;
                 self.timers.notify_one();
@@ -347,6 +347,12 @@ impl EngineSession {
         };
         let reader = self.lock().reader.clone();
         reader.and_then(|reader| reader.receive(data))
+    }
+
+    /// A message packet's text (after its `4`), lent by the transport.
+    pub(crate) fn receive_message(&self, text: &str) -> Option<Backpressure> {
+        let reader = self.lock().reader.clone();
+        reader.and_then(|reader| reader.receive(Received::Text(text.into())))
     }
 
     /// A wait until the reader has handled every message received so far.

@@ -35,6 +35,10 @@ impl WsPeer for EngineSession {
 
     fn receive_text(self: &Arc<Self>, text: Utf8Bytes) -> Flow {
         self.config.stats.received(1, text.len());
+        // A message, the common case, is read where it lies.
+        if let Some(message) = text.as_str().strip_prefix('4') {
+            return waiting(self.receive_message(message));
+        }
         match Packet::decode(text.as_str()) {
             Ok(packet) => waiting(self.receive(packet)),
             Err(error) => {

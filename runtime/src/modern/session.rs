@@ -12,7 +12,7 @@ use crate::core::{
     Backpressure, CloseReason, ConnectionInfo, Departure, Encoded, Event, HandlerInput, Hub, Namespaces, Outgoing,
     SessionLink, no_attachments,
 };
-use crate::engine::{self, Data, Reader, Socket, Tenant};
+use crate::engine::{self, Reader, Received, Socket, Tenant};
 use crate::modern::{Parser, encode};
 
 /// Socket.IO as the tenant of an Engine.IO endpoint.
@@ -129,14 +129,14 @@ impl SessionLink for ModernSession {
 impl Reader for ModernSession {
     /// One Engine.IO message: a packet, or one of its attachments. Runs
     /// inside the transport's future, which every idle socket holds.
-    fn receive(&self, data: Data) -> Option<Backpressure> {
+    fn receive(&self, data: Received<'_>) -> Option<Backpressure> {
         if self.msgpack {
             return self.receive_msgpack(data);
         }
         let complete = {
             let mut partial = self.partial.lock().unwrap_or_else(|poison| poison.into_inner());
             match (data, partial.take()) {
-                (Data::Text(text), None) => match Packet::decode(&text) {
+                (Received::Text(text), None) => match Packet::decode(&text) {
                     Ok(packet) => match attachments_of(&packet) {
                         0 => Some((packet, Vec::new())),
                         too_many if too_many > self.hub.config.max_attachments => {
@@ -157,7 +157,7 @@ impl Reader for ModernSession {
                         None
                     }
                 },
-                (Data::Binary(data), Some(mut waiting)) => {
+                (Received::Binary(data), Some(mut waiting)) => {
                     waiting.attachments.push(data);
                     if waiting.attachments.len() < waiting.missing {
                         *partial = Some(waiting);
@@ -168,7 +168,7 @@ impl Reader for ModernSession {
                     } = *waiting;
                     Some((packet, attachments))
                 }
-                (Data::Text(_), Some(_)) | (Data::Binary(_), None) => {
+                (Received::Text(_), Some(_)) | (Received::Binary(_), None) => {
                     tracing::debug!(sid = %self.sid(), "attachments out of order; closing");
                     None
                 }
@@ -264,10 +264,10 @@ impl ModernSession {
     /// One message under the MessagePack parser: a whole packet, bytes
     /// inline. Anything malformed, or a text message, closes the session,
     /// as a malformed JSON packet does.
-    fn receive_msgpack(&self, data: Data) -> Option<Backpressure> {
+    fn receive_msgpack(&self, data: Received<'_>) -> Option<Backpressure> {
         let decoded = match data {
-            Data::Binary(data) => msgpack::decode(&data),
-            Data::Text(_) => {
+            Received::Binary(data) => msgpack::decode(&data),
+            Received::Text(_) => {
                 tracing::debug!(sid = %self.sid(), "text message under the msgpack parser; closing");
                 self.socket.close();
                 return None;
