@@ -212,22 +212,29 @@ impl Rooms {
             }
             group.members.get(sid).and_then(Weak::upgrade)
         };
+        // Sized once for the members it may take: growing it as it fills
+        // would reallocate it about log2(members) times per broadcast.
         if selector.rooms.is_empty() {
-            return group.members.keys().filter_map(upgrade).collect();
+            let mut selected = Vec::with_capacity(group.members.len());
+            selected.extend(group.members.keys().filter_map(upgrade));
+            return selected;
         }
         // One room, the common case: its members are distinct already; only
         // a member whose id names the room too could come twice.
         if let [room] = selector.rooms {
             let own = group.members.get_key_value(room.as_str()).map(|(sid, _)| sid);
-            return group
-                .rooms
-                .get(room)
-                .into_iter()
-                .flatten()
-                .filter(|sid| own.is_none_or(|own| ***sid != **own))
-                .chain(own)
-                .filter_map(upgrade)
-                .collect();
+            let members = group.rooms.get(room);
+            let mut selected =
+                Vec::with_capacity(members.map_or(0, |members| members.len()) + usize::from(own.is_some()));
+            selected.extend(
+                members
+                    .into_iter()
+                    .flatten()
+                    .filter(|sid| own.is_none_or(|own| ***sid != **own))
+                    .chain(own)
+                    .filter_map(upgrade),
+            );
+            return selected;
         }
         let mut seen = HashSet::new();
         let own_id_rooms = selector
