@@ -17,6 +17,8 @@
 # no table is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# For wait_for; this script starts and stops its servers its own way.
+source bench/common.sh
 
 DURATION=${DURATION:-5}
 RUNS=${RUNS:-3}
@@ -49,17 +51,6 @@ trap stop_all EXIT
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_for LOG TEXT NAME: until LOG says TEXT (10 s at most).
-wait_for() {
-    for _ in $(seq 1 100); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "$3 did not start; its log:" >&2
-    cat "$1" >&2
-    exit 1
 }
 
 # start_server NAME PORT LOG: one server of the cluster, on CPU 0.

@@ -1,6 +1,7 @@
 # Shared by bench/run.sh, bench/curve.sh and bench/idle.sh (sourced, not
 # run): building, starting one server per run on CPU 0, one load generator
-# run on CPU 1. The caller sets OUT and RESULTS.
+# run on CPU 1. The caller sets OUT and RESULTS. bench/cluster.sh and
+# bench/compare.sh source it for wait_for and define their own runs.
 
 BIN=target/release
 PORT=${PORT_BASE:-4100}
@@ -24,6 +25,18 @@ fd_limit() { ulimit -n; }
 sources_for() {
     local wanted=$(( ($1 * 2 + 19999) / 20000 ))
     echo $(( wanted < 4 ? 4 : wanted ))
+}
+
+# wait_for LOG TEXT NAME: until LOG says TEXT (30 s at most; a server
+# built in debug, or a busy machine, can take a few seconds).
+wait_for() {
+    for _ in $(seq 1 300); do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "$3 did not start; its log:" >&2
+    cat "$1" >&2
+    exit 1
 }
 
 SERVER_PID=""
@@ -63,13 +76,7 @@ start_server() {
         *) echo "unknown server $1" >&2; exit 2 ;;
     esac
     SERVER_PID=$!
-    for _ in $(seq 1 300); do
-        grep -q "listening on" "$log" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "server $1 did not start; its log:" >&2
-    cat "$log" >&2
-    exit 1
+    wait_for "$log" "listening on" "server $1"
 }
 
 # run SERVER PROTOCOL TRANSPORT SCENARIO [loadgen options...]: one run,

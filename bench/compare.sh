@@ -10,6 +10,8 @@
 #   (also polling-deep: the polling echo with 64 in flight per client)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# For wait_for; the runs here are this script's own.
+source bench/common.sh
 
 BASE=${1:?usage: bench/compare.sh BASE_REV}
 DURATION=${DURATION:-5}
@@ -43,10 +45,7 @@ run() {
     local log="$OUT/server-$build.log"
     PORT=$PORT taskset -c 0 "$OUT/bench_server-$build" > "$log" 2>&1 &
     local pid=$!
-    for _ in $(seq 1 300); do
-        grep -q "listening on" "$log" 2>/dev/null && break
-        sleep 0.1
-    done
+    wait_for "$log" "listening on" "server $build"
     echo "-- $build $protocol $transport $scenario" >&2
     taskset -c 1 target/release/loadgen --server "ours-$build" --addr "127.0.0.1:$PORT" --pid "$pid" \
         --protocol "$protocol" --transport "$transport" --scenario "$scenario" --duration "$DURATION" "$@" \
