@@ -17,7 +17,8 @@
 # no table is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# For wait_for; this script starts and stops its servers its own way.
+# For build_all, BIN and wait_for; this script starts and stops its
+# servers its own way.
 source bench/common.sh
 
 DURATION=${DURATION:-5}
@@ -33,11 +34,8 @@ else
     RESULTS="$OUT/cluster.jsonl"
     REPORT=1
     : > "$RESULTS"
-    echo "== building (release) and installing the peers" >&2
-    cargo build --release --quiet -p socketio-bench --bins
-    bench/peers/install >&2
+    build_all
 fi
-BIN=target/release
 
 PIDS=()
 stop_all() {

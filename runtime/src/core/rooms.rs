@@ -212,29 +212,18 @@ impl Rooms {
             }
             group.members.get(sid).and_then(Weak::upgrade)
         };
-        // Sized once for the members it may take: growing it as it fills
-        // would reallocate it about log2(members) times per broadcast.
         if selector.rooms.is_empty() {
-            let mut selected = Vec::with_capacity(group.members.len());
-            selected.extend(group.members.keys().filter_map(upgrade));
-            return selected;
+            return sized(group.members.len(), group.members.keys().filter_map(upgrade));
         }
         // One room, the common case: its members are distinct already; only
         // a member whose id names the room too could come twice.
         if let [room] = selector.rooms {
             let own = group.members.get_key_value(room.as_str()).map(|(sid, _)| sid);
             let members = group.rooms.get(room);
-            let mut selected =
-                Vec::with_capacity(members.map_or(0, |members| members.len()) + usize::from(own.is_some()));
-            selected.extend(
-                members
-                    .into_iter()
-                    .flatten()
-                    .filter(|sid| own.is_none_or(|own| ***sid != **own))
-                    .chain(own)
-                    .filter_map(upgrade),
-            );
-            return selected;
+            let most = members.map_or(0, |members| members.len()) + usize::from(own.is_some());
+            let members = members.into_iter().flatten();
+            let distinct = members.filter(|sid| own.is_none_or(|own| ***sid != **own)).chain(own);
+            return sized(most, distinct.filter_map(upgrade));
         }
         let mut seen = HashSet::new();
         let own_id_rooms = selector
@@ -251,6 +240,14 @@ impl Rooms {
             .filter_map(upgrade)
             .collect()
     }
+}
+
+/// Collects `items` into a list sized once for `most` of them: growing it
+/// as it fills would reallocate it about log2(members) times per broadcast.
+fn sized<T>(most: usize, items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut list = Vec::with_capacity(most);
+    list.extend(items);
+    list
 }
 
 #[cfg(test)]

@@ -345,14 +345,18 @@ impl EngineSession {
             }
             Packet::Open(_) | Packet::Upgrade | Packet::Noop => return None,
         };
-        let reader = self.lock().reader.clone();
-        reader.and_then(|reader| reader.receive(data))
+        self.deliver(data)
     }
 
     /// A message packet's text (after its `4`), lent by the transport.
     pub(crate) fn receive_message(&self, text: &str) -> Option<Backpressure> {
+        self.deliver(Received::Text(text.into()))
+    }
+
+    /// Hands a message to the reader, if the session has one yet.
+    fn deliver(&self, data: Received<'_>) -> Option<Backpressure> {
         let reader = self.lock().reader.clone();
-        reader.and_then(|reader| reader.receive(Received::Text(text.into())))
+        reader.and_then(|reader| reader.receive(data))
     }
 
     /// A wait until the reader has handled every message received so far.
